@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+)
+
+func clientsCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flags("clients create", stdout)
+	name := fs.String("name", "", "the application's name (required)")
+	typ := fs.String("type", "machine", "web, native or machine")
+	scope := fs.String("scope", "", `space-separated scopes, e.g. "INVOICE.READ INVOICE.WRITE" (required)`)
+	var redirects stringList
+	fs.Var(&redirects, "redirect-uri", "a redirect URI (web and native; repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	env, err := open(ctx, getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer env.store.Close()
+	in, errs, err := env.oauth.ValidateRegistration(ctx, oauth.Registration{
+		Name: *name, Type: models.ClientType(*typ), RedirectURIs: redirects, Scopes: strings.Fields(*scope),
+	})
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		var msgs []string
+		for field, msg := range errs {
+			msgs = append(msgs, fmt.Sprintf("--%s: %s", map[string]string{"name": "name", "type": "type", "redirect_uris": "redirect-uri", "scopes": "scope"}[field], msg))
+		}
+		sort.Strings(msgs)
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	client, secret, err := env.store.CreateClient(ctx, in)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{
+		"client_id":      client.ID,
+		"name":           client.Name,
+		"type":           client.Type,
+		"scope":          client.Scopes.String(),
+		"token_endpoint": env.cfg.Issuer + "/oauth/token",
+	}
+	if secret != "" {
+		out["client_secret"] = secret
+	}
+	if len(client.RedirectURIs) > 0 {
+		out["redirect_uris"] = client.RedirectURIs
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/web"
+)
+
+// env is what every command opens: configuration, the migrated database, the protocol core.
+type env struct {
+	cfg   web.Config
+	store *models.Store
+	oauth *oauth.Server
+}
+
+// open reads the configuration, connects, migrates, and loads the signing keys.
+func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env, error) {
+	cfg, err := web.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Version = version
+	store, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		fmt.Fprintf(log, "applied migration %s\n", m)
+	}
+	generated, err := cfg.LoadSecret()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if generated {
+		fmt.Fprintf(log, "generated a server secret in %s (set DEVPORTAL_SECRET to share one between instances)\n", cfg.SecretFile)
+	}
+	srv, err := oauth.NewServer(oauth.Config{
+		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
+	}, store, cfg.Secret)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := srv.LoadKeys(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &env{cfg: cfg, store: store, oauth: srv}, nil
+}
+
+// flags builds a FlagSet that reports errors instead of exiting.
+func flags(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return fmt.Sprint(*s) }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

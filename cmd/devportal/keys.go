@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+func keysRotate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if err := flags("keys rotate", stdout).Parse(args); err != nil {
+		return err
+	}
+	env, err := open(ctx, getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer env.store.Close()
+	kid, err := env.oauth.RotateKey(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added signing key %s; it signs new tokens once the servers restart, and older keys keep verifying\n", kid)
+	return nil
+}

@@ -1,0 +1,83 @@
+// Command devportal runs the developer portal and OAuth 2.0 authorization server, and the
+// operator commands beside it (migrate, users, clients, keys).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "devportal:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: devportal [command] [flags]
+
+Commands:
+  serve            run the portal and authorization server (the default)
+  migrate          apply database migrations and exit
+  users create     create a user:   --email E --password P [--admin]
+  clients create   create a client: --name N --type machine --scope "A B" [--redirect-uri U]...
+  keys rotate      add a new token-signing key; older keys keep verifying
+
+Configuration comes from DEVPORTAL_* environment variables; see README.md.
+`
+
+// run dispatches to a subcommand. It takes its environment as arguments so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	sub := func() (string, []string) {
+		if len(args) == 0 {
+			return "", nil
+		}
+		return args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout)
+	case "users":
+		switch s, rest := sub(); s {
+		case "create":
+			return usersCreate(ctx, rest, getenv, stdout)
+		}
+	case "clients":
+		switch s, rest := sub(); s {
+		case "create":
+			return clientsCreate(ctx, rest, getenv, stdout)
+		}
+	case "keys":
+		switch s, rest := sub(); s {
+		case "rotate":
+			return keysRotate(ctx, rest, getenv, stdout)
+		}
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd+" "+firstOr(args, ""))
+}
+
+func firstOr(args []string, def string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return def
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/devportal/devportal/web"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flags("serve", stdout)
+	addr := fs.String("addr", "", "listen address (default DEVPORTAL_ADDR or :8080)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	env, err := open(ctx, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer env.store.Close()
+	if *addr != "" {
+		env.cfg.Addr = *addr
+	}
+	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth})
+	ln, err := net.Listen("tcp", env.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	users, err := env.store.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "devportal %s listening on %s (database: %s)\n", version, ln.Addr(), env.store.Dialect())
+	fmt.Fprintf(stdout, "Open %s/ in your browser.\n", env.cfg.Issuer)
+	if users == 0 {
+		fmt.Fprintf(stdout, "No users yet. Create the first admin, then log in at %s/login with that email and password:\n"+
+			"  go run ./cmd/devportal users create --email admin@example.com --password 'choose-a-long-passphrase' --admin\n", env.cfg.Issuer)
+	} else {
+		fmt.Fprintf(stdout, "Log in at %s/login (create more admins with: devportal users create --email E --password P --admin)\n", env.cfg.Issuer)
+	}
+
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.Shutdown(shutdown)
+	}()
+	e.Listener = ln
+	if err := e.Start(""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

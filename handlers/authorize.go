@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// authorizeParamNames are the request parameters the consent form carries back.
+var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "code_challenge", "code_challenge_method"}
+
+func parseAuthorize(v url.Values) oauth.AuthorizeParams {
+	return oauth.AuthorizeParams{
+		ClientID:            v.Get("client_id"),
+		RedirectURI:         v.Get("redirect_uri"),
+		ResponseType:        v.Get("response_type"),
+		ResponseMode:        v.Get("response_mode"),
+		Scope:               oauth.ParseScope(v.Get("scope")),
+		State:               v.Get("state"),
+		CodeChallenge:       v.Get("code_challenge"),
+		CodeChallengeMethod: v.Get("code_challenge_method"),
+	}
+}
+
+// Authorize is the authorization endpoint (RFC 6749 §4.1.1): it validates the request, sends a
+// signed-out user to log in and back, and shows the consent page.
+func (h *Handlers) Authorize(c echo.Context) error {
+	q := c.QueryParams()
+	req, err := h.oauth.ValidateAuthorize(c.Request().Context(), parseAuthorize(q))
+	if err != nil {
+		return h.authorizeError(c, req, err)
+	}
+	user := CurrentUser(c)
+	if user == nil {
+		return c.Redirect(http.StatusFound, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+	}
+	v := pages.ConsentView{
+		Base:         h.base(c, "Allow "+req.Client.Name+"?", ""),
+		AppName:      req.Client.Name,
+		Initial:      strings.ToUpper(string([]rune(req.Client.Name)[:1])),
+		UserEmail:    user.Email,
+		SwitchURL:    "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI()),
+		RedirectHost: redirectHost(req.RedirectURI),
+	}
+	if req.Client.OwnerID != nil {
+		if owner, err := h.store.UserByID(c.Request().Context(), *req.Client.OwnerID); err == nil {
+			v.Owner = owner.Email
+		}
+	}
+	for _, s := range req.Scopes {
+		v.Scopes = append(v.Scopes, pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive})
+	}
+	for _, name := range authorizeParamNames {
+		if val := q.Get(name); val != "" {
+			v.Params = append(v.Params, pages.Param{Name: name, Value: val})
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, pages.Consent(v))
+}
+
+// Decide takes the user's Allow or Deny from the consent page. The request is validated again
+// from the form: nothing about it is kept on the server between the two steps.
+func (h *Handlers) Decide(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	ctx := c.Request().Context()
+	req, err := h.oauth.ValidateAuthorize(ctx, parseAuthorize(form))
+	if err != nil {
+		return h.authorizeError(c, req, err)
+	}
+	switch form.Get("decision") {
+	case "allow":
+		to, err := h.oauth.Approve(ctx, req, CurrentUser(c).ID)
+		if err != nil {
+			return h.authorizeError(c, req, err)
+		}
+		return seeOther(c, to)
+	case "deny":
+		return seeOther(c, h.oauth.ErrorRedirect(req, oauth.ErrAccessDenied))
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose Allow or Deny.")
+	}
+}
+
+// authorizeError shows errors that must not be redirected (unknown client, bad redirect URI) and
+// redirects the rest to the client with state and iss.
+func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, err error) error {
+	var oe *oauth.Error
+	if !errors.As(err, &oe) {
+		if req == nil {
+			return err
+		}
+		c.Logger().Error(err)
+		return c.Redirect(http.StatusFound, h.oauth.ErrorRedirect(req, oauth.ErrServerError))
+	}
+	if req != nil {
+		return c.Redirect(http.StatusFound, h.oauth.ErrorRedirect(req, oe))
+	}
+	v := pages.ErrorView{Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
+		Heading: "This application's sign-in link is broken", Message: capitalize(oe.Description) + "."}
+	switch {
+	case errors.Is(oe, oauth.ErrUnknownClient):
+		v.Hint = "The application's developer should check that client_id matches an application registered on this portal."
+	case errors.Is(oe, oauth.ErrInvalidRedirectURI):
+		v.Hint = "The application's developer should check that redirect_uri is exactly one of the registered redirect URIs, character for character (scheme, host, port, path and trailing slash)."
+	case errors.Is(oe, oauth.ErrClientDisabled):
+		v.Heading = "This application is not available"
+	}
+	return render(c, http.StatusBadRequest, pages.ErrorPage(v))
+}
+
+func redirectHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	if u.Host == "" {
+		return u.Scheme + ":"
+	}
+	return u.Host
+}

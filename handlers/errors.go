@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// ErrorHandler is the one place a failed request becomes a response: JSON for the protocol and
+// API endpoints, a page for people. Internal errors are logged and never shown.
+func (h *Handlers) ErrorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = m
+		}
+	}
+	if status >= 500 {
+		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
+	}
+	if wantsJSON(c) {
+		code := "invalid_request"
+		if status >= 500 {
+			code = "server_error"
+		}
+		if status == http.StatusNotFound {
+			code = "not_found"
+		}
+		_ = c.JSON(status, oauthErrorJSON{Error: code, Description: msg})
+		return
+	}
+	heading := map[int]string{
+		http.StatusNotFound:         "Page not found",
+		http.StatusForbidden:        "You cannot do that",
+		http.StatusMethodNotAllowed: "That action is not available here",
+		http.StatusBadRequest:       "That request could not be handled",
+	}[status]
+	if heading == "" {
+		heading = http.StatusText(status)
+	}
+	if msg == http.StatusText(status) { // Echo's own errors carry only the status text
+		msg = map[int]string{
+			http.StatusNotFound:         "The address may be mistyped, or the page was removed.",
+			http.StatusMethodNotAllowed: "Use the buttons and links of the portal instead of typing this address.",
+		}[status]
+	}
+	_ = render(c, status, pages.ErrorPage(pages.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: msg}))
+}
+
+func wantsJSON(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/oauth/token") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") ||
+		strings.HasPrefix(p, "/oauth/introspect") || strings.HasPrefix(p, "/oauth/revoke")
+}

@@ -1,0 +1,72 @@
+// Package handlers holds devportal's thin Echo adapters: each parses a request once into a plain
+// struct, calls the store or the protocol core, and renders a page or writes JSON.
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/templates/layout"
+)
+
+// Cookie names. The session cookie holds a random token whose SHA-256 keys the sessions table.
+const (
+	SessionCookie = "devportal_session"
+	FlashCookie   = "devportal_flash"
+)
+
+// Handlers carries what every handler needs.
+type Handlers struct {
+	store         *models.Store
+	oauth         *oauth.Server
+	issuer        string
+	version       string
+	sessionTTL    time.Duration
+	secureCookies bool
+	paths         map[string]string
+}
+
+// Options configures New.
+type Options struct {
+	Issuer        string
+	Version       string
+	SessionTTL    time.Duration
+	SecureCookies bool              // set Secure on cookies: the issuer is https
+	Paths         map[string]string // protocol endpoint paths by name, from the route table
+}
+
+// New builds the handlers.
+func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 7 * 24 * time.Hour
+	}
+	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, paths: o.Paths}
+}
+
+// render writes a templ component as an HTML response.
+func render(c echo.Context, status int, page templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return page.Render(c.Request().Context(), c.Response())
+}
+
+// base is the frame data of every page: who is signed in, the CSRF token, pending flashes.
+func (h *Handlers) base(c echo.Context, title, nav string) layout.Base {
+	b := layout.Base{Title: title, Nav: nav, Version: h.version, CSRF: CSRFToken(c), Flashes: h.takeFlashes(c)}
+	if u := CurrentUser(c); u != nil {
+		b.User = &layout.User{Email: u.Email, IsAdmin: u.IsAdmin}
+	}
+	return b
+}
+
+func (h *Handlers) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteLaxMode}
+}
+
+// seeOther redirects after a form post, so reloading the next page does not resend the form.
+func seeOther(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }

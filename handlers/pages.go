@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// Home is the landing page; signed-in people go to their applications.
+func (h *Handlers) Home(c echo.Context) error {
+	if CurrentUser(c) != nil {
+		return c.Redirect(http.StatusFound, "/apps")
+	}
+	return render(c, http.StatusOK, pages.Home(pages.HomeView{Base: h.base(c, "Developer portal", "")}))
+}
+
+// Account shows the signed-in person's account.
+func (h *Handlers) Account(c echo.Context) error {
+	u := CurrentUser(c)
+	return render(c, http.StatusOK, pages.Account(pages.AccountView{Base: h.base(c, "Account", "account"),
+		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt)}))
+}
+
+// Docs is the integration overview: which flow to use, the endpoints, the scope catalog.
+func (h *Handlers) Docs(c echo.Context) error {
+	opts, err := h.scopeOptions(c.Request().Context(), nil)
+	if err != nil {
+		return err
+	}
+	iss := h.issuer
+	return render(c, http.StatusOK, pages.Docs(pages.DocsView{
+		Base: h.base(c, "Docs", "docs"), Issuer: iss, MetadataURL: iss + h.paths["metadata"], Scopes: opts,
+		Endpoints: []pages.Endpoint{
+			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
+			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},
+			{Name: "JSON Web Key Set", Method: "GET", URL: iss + h.paths["jwks"], Spec: "RFC 7517, RFC 9068"},
+			{Name: "Metadata", Method: "GET", URL: iss + h.paths["metadata"], Spec: "RFC 8414"},
+		},
+	}))
+}
+
+// Metadata serves the RFC 8414 authorization server metadata.
+func (h *Handlers) Metadata(c echo.Context) error {
+	md, err := h.oauth.Metadata(c.Request().Context(), h.paths)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, md)
+}
+
+// JWKS serves the public signing keys.
+func (h *Handlers) JWKS(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, h.oauth.JWKS())
+}
+
+// Healthz says the process is up.
+func (h *Handlers) Healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
+
+// Readyz says whether the database answers, for load balancers.
+func (h *Handlers) Readyz(c echo.Context) error {
+	if err := h.store.Ping(c.Request().Context()); err != nil {
+		c.Logger().Error(err)
+		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}

@@ -1,0 +1,159 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// ClientType says how an application authenticates and which grants it may use.
+type ClientType string
+
+// The three kinds of application.
+const (
+	ClientWeb     ClientType = "web"     // confidential: a server keeps the secret; authorization code
+	ClientNative  ClientType = "native"  // public: no secret; authorization code with PKCE
+	ClientMachine ClientType = "machine" // confidential: client credentials
+)
+
+// Valid reports whether t is a known client type.
+func (t ClientType) Valid() bool {
+	return t == ClientWeb || t == ClientNative || t == ClientMachine
+}
+
+// Confidential reports whether clients of this type hold a secret.
+func (t ClientType) Confidential() bool { return t == ClientWeb || t == ClientMachine }
+
+// Client statuses.
+const (
+	ClientActive    = "active"
+	ClientSuspended = "suspended"
+	ClientRevoked   = "revoked"
+)
+
+// Client is a registered application.
+type Client struct {
+	ID           string `gorm:"primaryKey"`
+	OwnerID      *int64
+	Name         string
+	Type         ClientType
+	RedirectURIs Lines `gorm:"column:redirect_uris"`
+	Scopes       Words
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+
+	Secrets []ClientSecret `gorm:"foreignKey:ClientID"`
+}
+
+// ClientSecret is one credential of a confidential client, stored as its SHA-256.
+type ClientSecret struct {
+	ID         int64
+	ClientID   string
+	Hash       string
+	Hint       string // the last four characters, so people can tell secrets apart
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RetiredAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// Usable reports whether the secret may authenticate at now.
+func (cs *ClientSecret) Usable(now time.Time) bool {
+	return cs.RetiredAt == nil && (cs.ExpiresAt == nil || now.Before(*cs.ExpiresAt))
+}
+
+// NewClient is what a developer (or the CLI) registers.
+type NewClient struct {
+	OwnerID      *int64
+	Name         string
+	Type         ClientType
+	RedirectURIs []string
+	Scopes       []string
+}
+
+// CreateClient stores a client and, for confidential types, a first secret, which is returned in
+// plain text this once and never again.
+func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string, error) {
+	c := &Client{
+		ID:           "dp_" + NewID(12),
+		OwnerID:      in.OwnerID,
+		Name:         strings.TrimSpace(in.Name),
+		Type:         in.Type,
+		RedirectURIs: in.RedirectURIs,
+		Scopes:       in.Scopes,
+		Status:       ClientActive,
+	}
+	var secret string
+	err := s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Omit("Secrets").Create(c).Error; err != nil {
+			return err
+		}
+		if !c.Type.Confidential() {
+			return nil
+		}
+		var err error
+		secret, err = tx.addSecret(ctx, c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, secret, nil
+}
+
+func (s *Store) addSecret(ctx context.Context, clientID string) (string, error) {
+	secret := NewToken("dps_")
+	row := &ClientSecret{ClientID: clientID, Hash: HashToken(secret), Hint: secret[len(secret)-4:]}
+	if err := s.q(ctx).Create(row).Error; err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// RotateSecret issues a new secret for a confidential client and retires all earlier ones, in
+// one transaction, so exactly one secret works afterwards.
+func (s *Store) RotateSecret(ctx context.Context, clientID string) (string, error) {
+	var secret string
+	err := s.InTx(ctx, func(tx *Store) error {
+		now := time.Now().UTC()
+		if err := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL", clientID).
+			Update("retired_at", now).Error; err != nil {
+			return err
+		}
+		var err error
+		secret, err = tx.addSecret(ctx, clientID)
+		return err
+	})
+	return secret, err
+}
+
+// ClientByID loads a client with its unretired secrets; the token endpoint calls it on every
+// request, so it is two primary-key/index lookups and nothing more.
+func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
+	var c Client
+	err := s.q(ctx).Preload("Secrets", "retired_at IS NULL").Take(&c, "id = ?", id).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// ClientsByOwner lists a developer's applications, newest first.
+func (s *Store) ClientsByOwner(ctx context.Context, ownerID int64) ([]Client, error) {
+	var out []Client
+	err := s.q(ctx).Where("owner_id = ?", ownerID).Order("created_at DESC").Find(&out).Error
+	return out, err
+}
+
+// DeleteClient removes a client and, through foreign keys, its secrets, codes, grants and tokens.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	res := s.q(ctx).Where("id = ?", id).Delete(&Client{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

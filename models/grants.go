@@ -1,0 +1,161 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Grant is one authorization of a client: the tokens issued from one authorization code, or one
+// refresh-token family. Revoking it ends all of them.
+type Grant struct {
+	ID        string `gorm:"primaryKey"`
+	ClientID  string
+	UserID    *int64
+	Scope     Words
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// AuthCode is an authorization code, stored as its SHA-256.
+type AuthCode struct {
+	Hash                string `gorm:"primaryKey"`
+	ClientID            string
+	UserID              int64
+	RedirectURI         string // as sent in the authorization request ("" when omitted)
+	Scope               Words
+	CodeChallenge       string
+	CodeChallengeMethod string
+	GrantID             *string
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	UsedAt              *time.Time
+}
+
+// RefreshToken is one refresh token of a grant, stored as its SHA-256. Rotation marks it used
+// and issues a successor in the same grant.
+type RefreshToken struct {
+	Hash      string `gorm:"primaryKey"`
+	GrantID   string
+	Scope     Words
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+
+	Grant Grant `gorm:"foreignKey:GrantID"`
+}
+
+// Consent remembers which scopes a user allowed an application.
+type Consent struct {
+	UserID    int64  `gorm:"primaryKey"`
+	ClientID  string `gorm:"primaryKey"`
+	Scope     Words
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CreateAuthCode stores a freshly issued code.
+func (s *Store) CreateAuthCode(ctx context.Context, code *AuthCode) error {
+	return s.q(ctx).Create(code).Error
+}
+
+// ConsumeAuthCode marks clientID's code with this hash used and returns it. Only one caller can
+// ever consume a code: the UPDATE's condition makes it atomic on both databases. A code used
+// before is returned together with ErrAlreadyUsed, so the caller can revoke what it produced; a
+// code of another client is ErrNotFound and stays unused.
+func (s *Store) ConsumeAuthCode(ctx context.Context, hash, clientID string, now time.Time) (*AuthCode, error) {
+	res := s.q(ctx).Model(&AuthCode{}).Where("hash = ? AND client_id = ? AND used_at IS NULL", hash, clientID).Update("used_at", now)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	var code AuthCode
+	if err := s.q(ctx).Take(&code, "hash = ? AND client_id = ?", hash, clientID).Error; err != nil {
+		return nil, notFound(err)
+	}
+	if res.RowsAffected == 0 {
+		return &code, ErrAlreadyUsed
+	}
+	return &code, nil
+}
+
+// LinkAuthCode records which grant a code produced.
+func (s *Store) LinkAuthCode(ctx context.Context, hash, grantID string) error {
+	return s.q(ctx).Model(&AuthCode{}).Where("hash = ?", hash).Update("grant_id", grantID).Error
+}
+
+// CreateGrant stores a new grant.
+func (s *Store) CreateGrant(ctx context.Context, g *Grant) error {
+	return s.q(ctx).Create(g).Error
+}
+
+// RevokeGrant ends a grant and every token of it; revoking twice is harmless.
+func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
+	return s.q(ctx).Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+}
+
+// CreateRefreshToken stores a refresh token.
+func (s *Store) CreateRefreshToken(ctx context.Context, rt *RefreshToken) error {
+	return s.q(ctx).Omit("Grant").Create(rt).Error
+}
+
+// UseRefreshToken atomically marks clientID's refresh token used and returns it with its grant.
+// A token used before comes back with ErrAlreadyUsed (the caller decides what reuse means); an
+// unknown one, or one of another client, is ErrNotFound. Of two concurrent callers exactly one
+// gets a nil error.
+func (s *Store) UseRefreshToken(ctx context.Context, hash, clientID string, now time.Time) (*RefreshToken, error) {
+	ofClient := s.q(ctx).Model(&Grant{}).Select("id").Where("client_id = ?", clientID)
+	res := s.q(ctx).Model(&RefreshToken{}).Where("hash = ? AND used_at IS NULL AND grant_id IN (?)", hash, ofClient).Update("used_at", now)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	var rt RefreshToken
+	if err := s.q(ctx).Preload("Grant").Take(&rt, "hash = ?", hash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	if rt.Grant.ClientID != clientID {
+		return nil, ErrNotFound
+	}
+	if res.RowsAffected == 0 {
+		return &rt, ErrAlreadyUsed
+	}
+	return &rt, nil
+}
+
+// GrantByID loads one grant.
+func (s *Store) GrantByID(ctx context.Context, id string) (*Grant, error) {
+	var g Grant
+	if err := s.q(ctx).Take(&g, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &g, nil
+}
+
+// SaveConsent records (or widens) the scopes a user allowed a client.
+func (s *Store) SaveConsent(ctx context.Context, userID int64, clientID string, scope []string) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		var c Consent
+		err := tx.q(ctx).Take(&c, "user_id = ? AND client_id = ?", userID, clientID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return tx.q(ctx).Create(&Consent{UserID: userID, ClientID: clientID, Scope: scope}).Error
+		}
+		if err != nil {
+			return err
+		}
+		c.Scope = union(c.Scope, scope)
+		return tx.q(ctx).Save(&c).Error
+	})
+}
+
+func union(a, b []string) []string {
+	seen := make(map[string]bool, len(a)+len(b))
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

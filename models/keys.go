@@ -1,0 +1,29 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKey is a token-signing key pair. The private half is sealed with AES-GCM under a key
+// derived from the server secret before it reaches the database.
+type SigningKey struct {
+	ID         string `gorm:"primaryKey"`
+	Algorithm  string
+	PublicJWK  string `gorm:"column:public_jwk"`
+	PrivateKey []byte
+	CreatedAt  time.Time
+	RetiredAt  *time.Time
+}
+
+// SigningKeys lists keys that were not retired, oldest first.
+func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
+	var out []SigningKey
+	err := s.q(ctx).Where("retired_at IS NULL").Order("created_at").Find(&out).Error
+	return out, err
+}
+
+// CreateSigningKey stores a new key.
+func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
+	return s.q(ctx).Create(k).Error
+}

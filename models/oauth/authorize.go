@@ -1,0 +1,158 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/devportal/devportal/models"
+)
+
+// AuthorizeParams are the parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636
+// §4.3), as the handler parsed them.
+type AuthorizeParams struct {
+	ClientID            string
+	RedirectURI         string
+	ResponseType        string
+	ResponseMode        string
+	Scope               []string
+	State               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+}
+
+// AuthorizeRequest is a validated authorization request. Once one exists, its RedirectURI is
+// trusted and every later error is sent there; before, errors are shown to the user.
+type AuthorizeRequest struct {
+	Client              *models.Client
+	RedirectURI         string // where to send the response
+	RequestedRedirect   string // redirect_uri exactly as sent ("" when omitted)
+	Scopes              []models.Scope
+	State               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+}
+
+// ScopeNames lists the granted scope names.
+func (r *AuthorizeRequest) ScopeNames() []string { return scopeNames(r.Scopes) }
+
+// ValidateAuthorize checks an authorization request, deciding once between showing and
+// redirecting (RFC 6749 §4.1.2.1): when the returned request is nil the error must be shown to
+// the user; otherwise it must be sent to the request's redirect URI.
+func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*AuthorizeRequest, error) {
+	if p.ClientID == "" {
+		return nil, ErrInvalidRequest.Describe("client_id is missing")
+	}
+	client, err := s.store.ClientByID(ctx, p.ClientID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, ErrUnknownClient
+	}
+	if err != nil {
+		return nil, err
+	}
+	if client.Status != models.ClientActive {
+		return nil, ErrClientDisabled.Describe("this application has been %s by an administrator", client.Status)
+	}
+	if client.Type == models.ClientMachine {
+		return nil, ErrUnauthorizedClient.Describe("machine-to-machine applications cannot send users to authorize; use the client_credentials grant")
+	}
+	redirect := p.RedirectURI
+	switch {
+	case redirect == "" && len(client.RedirectURIs) == 1:
+		redirect = client.RedirectURIs[0]
+	case redirect == "":
+		return nil, ErrInvalidRedirectURI.Describe("redirect_uri is required: the application registered more than one")
+	default:
+		if _, ok := MatchRedirectURI(client, redirect); !ok {
+			return nil, ErrInvalidRedirectURI.Describe("redirect_uri %q is not registered for this application", redirect)
+		}
+	}
+	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State}
+
+	switch {
+	case p.ResponseType == "":
+		return req, ErrInvalidRequest.Describe("response_type is missing")
+	case p.ResponseType != "code":
+		return req, ErrUnsupportedResponseType
+	case p.ResponseMode != "" && p.ResponseMode != "query":
+		return req, ErrInvalidRequest.Describe("response_mode must be query")
+	}
+	if p.CodeChallenge != "" {
+		if p.CodeChallengeMethod != MethodS256 {
+			return req, ErrInvalidRequest.Describe("code_challenge_method must be S256")
+		}
+		if len(p.CodeChallenge) != 43 || !validPKCEValue(p.CodeChallenge) {
+			return req, ErrInvalidRequest.Describe("code_challenge must be the 43-character base64url SHA-256 of the code_verifier")
+		}
+		req.CodeChallenge, req.CodeChallengeMethod = p.CodeChallenge, MethodS256
+	} else if p.CodeChallengeMethod != "" {
+		return req, ErrInvalidRequest.Describe("code_challenge_method was sent without code_challenge")
+	} else if client.Type == models.ClientNative {
+		return req, ErrInvalidRequest.Describe("native applications must use PKCE: send code_challenge and code_challenge_method=S256")
+	}
+	scopes, err := s.resolveScopes(ctx, p.Scope, client.Scopes)
+	if err != nil {
+		return req, err
+	}
+	req.Scopes = scopes
+	return req, nil
+}
+
+// Approve issues an authorization code for the signed-in user and returns the URL to redirect
+// the browser to, carrying code, state and iss (RFC 9207).
+func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, userID int64) (string, error) {
+	code := models.NewToken("dpc_")
+	now := s.now()
+	row := &models.AuthCode{
+		Hash:                models.HashToken(code),
+		ClientID:            req.Client.ID,
+		UserID:              userID,
+		RedirectURI:         req.RequestedRedirect,
+		Scope:               req.ScopeNames(),
+		CodeChallenge:       req.CodeChallenge,
+		CodeChallengeMethod: req.CodeChallengeMethod,
+		CreatedAt:           now,
+		ExpiresAt:           now.Add(s.cfg.CodeTTL),
+	}
+	err := s.store.InTx(ctx, func(tx *models.Store) error {
+		if err := tx.CreateAuthCode(ctx, row); err != nil {
+			return err
+		}
+		return tx.SaveConsent(ctx, userID, req.Client.ID, row.Scope)
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.redirectWith(req, url.Values{"code": {code}}), nil
+}
+
+// ErrorRedirect returns the URL that reports err to the client (RFC 6749 §4.1.2.1).
+func (s *Server) ErrorRedirect(req *AuthorizeRequest, err error) string {
+	var oe *Error
+	if !errors.As(err, &oe) {
+		oe = ErrServerError
+	}
+	v := url.Values{"error": {oe.Code}}
+	if oe.Description != "" {
+		v.Set("error_description", oe.Description)
+	}
+	return s.redirectWith(req, v)
+}
+
+// redirectWith adds v, state and iss to the redirect URI, keeping any query it already had.
+func (s *Server) redirectWith(req *AuthorizeRequest, v url.Values) string {
+	u, err := url.Parse(req.RedirectURI)
+	if err != nil { // validated at registration; unreachable unless the row was edited by hand
+		return req.RedirectURI
+	}
+	q := u.Query()
+	for k, vs := range v {
+		q[k] = vs
+	}
+	if req.State != "" {
+		q.Set("state", req.State)
+	}
+	q.Set("iss", s.cfg.Issuer)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,84 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/devportal/devportal/models"
+)
+
+// MaxRedirectURIs bounds how many redirect URIs one application registers.
+const MaxRedirectURIs = 10
+
+// Registration is an application as a developer submits it.
+type Registration struct {
+	Name         string
+	Type         models.ClientType
+	RedirectURIs []string
+	Scopes       []string
+}
+
+// FieldErrors maps a registration field ("name", "type", "redirect_uris", "scopes") to what is
+// wrong with it, in words for the developer.
+type FieldErrors map[string]string
+
+// ValidateRegistration checks an application registration against the rules for its type and the
+// live scope catalog, and returns the client to create. Machine clients have no redirect URIs, so
+// any given are dropped.
+func (s *Server) ValidateRegistration(ctx context.Context, r Registration) (models.NewClient, FieldErrors, error) {
+	errs := FieldErrors{}
+	name := strings.TrimSpace(r.Name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		errs["name"] = "Enter a name for the application."
+	case n > 80:
+		errs["name"] = "Use at most 80 characters."
+	}
+	if !r.Type.Valid() {
+		errs["type"] = "Choose the application type."
+	}
+	var uris []string
+	for _, u := range r.RedirectURIs {
+		if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
+			uris = append(uris, u)
+		}
+	}
+	if r.Type == models.ClientMachine {
+		uris = nil
+	} else if r.Type.Valid() {
+		switch {
+		case len(uris) == 0:
+			errs["redirect_uris"] = "Enter at least one redirect URI."
+		case len(uris) > MaxRedirectURIs:
+			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
+		}
+		for _, u := range uris {
+			if err := ValidateRedirectURI(r.Type, u); err != nil {
+				errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
+				break
+			}
+		}
+	}
+	scopes := ParseScope(strings.Join(r.Scopes, " "))
+	if len(scopes) == 0 {
+		errs["scopes"] = "Choose at least one scope."
+	} else {
+		catalog, err := s.store.ActiveScopes(ctx)
+		if err != nil {
+			return models.NewClient{}, nil, err
+		}
+		for _, sc := range scopes {
+			if !slices.ContainsFunc(catalog, func(c models.Scope) bool { return c.Name == sc }) {
+				errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
+				break
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return models.NewClient{}, errs, nil
+	}
+	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: scopes}, nil, nil
+}

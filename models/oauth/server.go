@@ -1,0 +1,57 @@
+package oauth
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/devportal/devportal/models"
+)
+
+// Config is the deployment's protocol policy.
+type Config struct {
+	Issuer     string        // absolute URL, no trailing slash; the iss of tokens and responses
+	Audience   string        // aud of access tokens: the resource servers that accept them
+	SigningAlg string        // ES256 (default) or RS256
+	AccessTTL  time.Duration // access-token lifetime
+	RefreshTTL time.Duration // refresh-token lifetime
+	CodeTTL    time.Duration // authorization-code lifetime; RFC 6749 §4.1.2 suggests at most 10 minutes, we use 60 s
+}
+
+// Server answers authorization and token requests.
+type Server struct {
+	cfg   Config
+	store *models.Store
+	kek   []byte // seals signing keys at rest
+	keys  keyRing
+	now   func() time.Time
+}
+
+// NewServer builds the protocol core. secret is the deployment's server secret; the key that
+// seals signing keys is derived from it. Call LoadKeys before issuing tokens.
+func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) {
+	if cfg.Issuer == "" {
+		return nil, fmt.Errorf("oauth: issuer is required")
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = cfg.Issuer
+	}
+	if cfg.SigningAlg == "" {
+		cfg.SigningAlg = AlgES256
+	}
+	if cfg.SigningAlg != AlgES256 && cfg.SigningAlg != AlgRS256 {
+		return nil, fmt.Errorf("oauth: unsupported signing algorithm %q (use ES256 or RS256)", cfg.SigningAlg)
+	}
+	if cfg.AccessTTL <= 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.CodeTTL <= 0 || cfg.CodeTTL > time.Minute {
+		cfg.CodeTTL = time.Minute
+	}
+	return &Server{cfg: cfg, store: store, kek: models.DeriveKey(secret, "signing-key-encryption"), now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// Config returns the policy in force, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }

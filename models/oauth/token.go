@@ -1,0 +1,305 @@
+package oauth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/devportal/devportal/models"
+)
+
+// Grant types of the token endpoint.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantClientCredentials = "client_credentials"
+	GrantRefreshToken      = "refresh_token"
+)
+
+// TokenRequest is a token-endpoint request (RFC 6749 §4.1.3, §4.4.2, §6) with the client's
+// credentials, however they were sent.
+type TokenRequest struct {
+	GrantType    string
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	RefreshToken string
+	Scope        []string
+	ClientID     string
+	ClientSecret string
+}
+
+// TokenResponse is a successful token response (RFC 6749 §5.1).
+type TokenResponse struct {
+	AccessToken  string
+	TokenType    string
+	ExpiresIn    int64
+	ExpiresAt    time.Time
+	RefreshToken string
+	Scope        []string
+}
+
+// AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
+type AccessClaims struct {
+	jwt.Claims
+	ClientID string `json:"client_id"`
+	Scope    string `json:"scope"`
+	GrantID  string `json:"gid,omitempty"` // the grant whose revocation ends this token
+}
+
+// Token runs the token endpoint: it authenticates the client once for every grant, then
+// dispatches on grant_type.
+func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, error) {
+	var grant func(context.Context, *models.Client, TokenRequest) (*TokenResponse, error)
+	switch r.GrantType {
+	case "":
+		return nil, ErrInvalidRequest.Describe("grant_type is missing")
+	case GrantAuthorizationCode:
+		grant = s.authorizationCodeGrant
+	case GrantClientCredentials:
+		grant = s.clientCredentialsGrant
+	case GrantRefreshToken:
+		grant = s.refreshTokenGrant
+	default:
+		return nil, ErrUnsupportedGrantType.Describe("grant_type %q is not supported", r.GrantType)
+	}
+	client, err := s.AuthenticateClient(ctx, r.ClientID, r.ClientSecret)
+	if err != nil {
+		return nil, err
+	}
+	if !grantAllowed(client.Type, r.GrantType) {
+		return nil, ErrUnauthorizedClient.Describe("%s applications cannot use the %s grant", client.Type, r.GrantType)
+	}
+	return grant(ctx, client, r)
+}
+
+func grantAllowed(t models.ClientType, grant string) bool {
+	if t == models.ClientMachine {
+		return grant == GrantClientCredentials
+	}
+	return grant == GrantAuthorizationCode || grant == GrantRefreshToken
+}
+
+// AuthenticateClient checks a client's credentials (RFC 6749 §2.3). Confidential clients need a
+// secret matching one of their usable secrets, compared in constant time; public clients must
+// send none.
+func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string) (*models.Client, error) {
+	if clientID == "" {
+		return nil, ErrInvalidClient.Describe("client_id is missing")
+	}
+	client, err := s.store.ClientByID(ctx, clientID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, ErrUnknownClient
+	}
+	if err != nil {
+		return nil, err
+	}
+	if client.Status != models.ClientActive {
+		return nil, ErrClientDisabled.Describe("this client has been %s", client.Status)
+	}
+	if !client.Type.Confidential() {
+		if secret != "" {
+			return nil, ErrBadClientSecret.Describe("native applications have no client secret; send only client_id")
+		}
+		return client, nil
+	}
+	if secret == "" {
+		return nil, ErrBadClientSecret.Describe("client authentication is required: use HTTP Basic or client_secret in the body")
+	}
+	presented := []byte(models.HashToken(secret))
+	now := s.now()
+	ok := 0
+	for i := range client.Secrets {
+		cs := &client.Secrets[i]
+		// Compare against every secret, usable or not, so timing does not tell how many exist.
+		match := subtle.ConstantTimeCompare(presented, []byte(cs.Hash))
+		if cs.Usable(now) {
+			ok |= match
+		}
+	}
+	if ok != 1 {
+		return nil, ErrBadClientSecret
+	}
+	return client, nil
+}
+
+func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Client, r TokenRequest) (*TokenResponse, error) {
+	if r.Code == "" {
+		return nil, ErrInvalidRequest.Describe("code is missing")
+	}
+	now := s.now()
+	var resp *TokenResponse
+	err := s.store.InTx(ctx, func(tx *models.Store) error {
+		code, err := tx.ConsumeAuthCode(ctx, models.HashToken(r.Code), client.ID, now)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return ErrInvalidGrant.Describe("the authorization code is unknown or was issued to another client")
+		case errors.Is(err, models.ErrAlreadyUsed):
+			// RFC 6749 §4.1.2: a replayed code means it leaked; end what it produced.
+			if code.GrantID != nil {
+				if err := tx.RevokeGrant(ctx, *code.GrantID, now); err != nil {
+					return err
+				}
+			}
+			return errReplay
+		case err != nil:
+			return err
+		}
+		if !now.Before(code.ExpiresAt) {
+			return ErrInvalidGrant.Describe("the authorization code has expired")
+		}
+		if err := checkCodeRedirect(client, code.RedirectURI, r.RedirectURI); err != nil {
+			return err
+		}
+		if err := verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, r.CodeVerifier); err != nil {
+			return err
+		}
+		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Scope: code.Scope, CreatedAt: now}
+		if err := tx.CreateGrant(ctx, g); err != nil {
+			return err
+		}
+		if err := tx.LinkAuthCode(ctx, code.Hash, g.ID); err != nil {
+			return err
+		}
+		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, code.Scope)
+		return err
+	})
+	if errors.Is(err, errReplay) {
+		// The revocation above must commit, so the error is raised after the transaction.
+		return nil, ErrCodeReused
+	}
+	return resp, err
+}
+
+// errReplay commits the replay revocation; Token reports ErrCodeReused or ErrRefreshTokenReused.
+var errReplay = errors.New("replay")
+
+// checkCodeRedirect enforces RFC 6749 §4.1.3: if the authorization request carried redirect_uri,
+// the token request must carry the identical value.
+func checkCodeRedirect(client *models.Client, atAuthorize, atToken string) error {
+	switch {
+	case atAuthorize != "" && atToken != atAuthorize:
+		return ErrInvalidGrant.Describe("redirect_uri must be identical to the one sent in the authorization request")
+	case atAuthorize == "" && atToken != "":
+		if _, ok := MatchRedirectURI(client, atToken); !ok {
+			return ErrInvalidGrant.Describe("redirect_uri is not registered for this client")
+		}
+	}
+	return nil
+}
+
+func (s *Server) clientCredentialsGrant(ctx context.Context, client *models.Client, r TokenRequest) (*TokenResponse, error) {
+	scopes, err := s.resolveScopes(ctx, r.Scope, client.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	// No grant row and no refresh token (RFC 6749 §4.4.3): the client can simply ask again, and
+	// the hot path stays free of writes. Suspending the client ends these tokens.
+	return s.issue(ctx, nil, client, nil, client.ID, scopeNames(scopes), nil)
+}
+
+func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r TokenRequest) (*TokenResponse, error) {
+	if r.RefreshToken == "" {
+		return nil, ErrInvalidRequest.Describe("refresh_token is missing")
+	}
+	now := s.now()
+	var resp *TokenResponse
+	err := s.store.InTx(ctx, func(tx *models.Store) error {
+		rt, err := tx.UseRefreshToken(ctx, models.HashToken(r.RefreshToken), client.ID, now)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return ErrInvalidGrant.Describe("the refresh token is unknown or was issued to another client")
+		case err != nil && !errors.Is(err, models.ErrAlreadyUsed):
+			return err
+		case rt.Grant.RevokedAt != nil:
+			return ErrInvalidGrant.Describe("the grant was revoked")
+		case err != nil:
+			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family.
+			if err := tx.RevokeGrant(ctx, rt.GrantID, now); err != nil {
+				return err
+			}
+			return errReplay
+		case !now.Before(rt.ExpiresAt):
+			return ErrInvalidGrant.Describe("the refresh token has expired")
+		}
+		scope := rt.Scope
+		if len(r.Scope) > 0 {
+			for _, sc := range r.Scope {
+				if !slices.Contains(rt.Scope, sc) {
+					return ErrScopeNotAllowed.Describe("scope %q was not part of the original grant", sc)
+				}
+			}
+			scope = r.Scope
+		}
+		// The new refresh token keeps the grant's scope (RFC 6749 §6); only the access token narrows.
+		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), scope, rt.Scope)
+		return err
+	})
+	if errors.Is(err, errReplay) {
+		return nil, ErrRefreshTokenReused
+	}
+	return resp, err
+}
+
+func subjectOf(g *models.Grant) string {
+	if g.UserID == nil {
+		return g.ClientID
+	}
+	return strconv.FormatInt(*g.UserID, 10)
+}
+
+// issue mints an access token for scope and, when refreshScope is set, a refresh token for it,
+// stored in tx under grant g.
+func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Client, g *models.Grant, subject string, scope, refreshScope []string) (*TokenResponse, error) {
+	now := s.now()
+	at, err := s.mintAccess(client, g, subject, scope, now)
+	if err != nil {
+		return nil, err
+	}
+	resp := &TokenResponse{
+		AccessToken: at,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(s.cfg.AccessTTL / time.Second),
+		ExpiresAt:   now.Add(s.cfg.AccessTTL),
+		Scope:       scope,
+	}
+	if refreshScope != nil && g != nil {
+		refresh := models.NewToken("dpr_")
+		row := &models.RefreshToken{Hash: models.HashToken(refresh), GrantID: g.ID, Scope: refreshScope, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)}
+		if err := tx.CreateRefreshToken(ctx, row); err != nil {
+			return nil, err
+		}
+		resp.RefreshToken = refresh
+	}
+	return resp, nil
+}
+
+// mintAccess signs a JWT access token (RFC 9068).
+func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject string, scope []string, now time.Time) (string, error) {
+	s.keys.mu.RLock()
+	signer := s.keys.signer
+	s.keys.mu.RUnlock()
+	if signer == nil {
+		return "", errors.New("oauth: no signing key loaded")
+	}
+	claims := AccessClaims{
+		Claims: jwt.Claims{
+			Issuer:   s.cfg.Issuer,
+			Subject:  subject,
+			Audience: jwt.Audience{s.cfg.Audience},
+			IssuedAt: jwt.NewNumericDate(now),
+			Expiry:   jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
+			ID:       models.NewID(16),
+		},
+		ClientID: client.ID,
+		Scope:    models.Words(scope).String(),
+	}
+	if g != nil {
+		claims.GrantID = g.ID
+	}
+	return jwt.Signed(signer).Claims(claims).Serialize()
+}

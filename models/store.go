@@ -1,0 +1,142 @@
+// Package models holds devportal's persistent state: the GORM structs, the Store that reads and
+// writes them, the embedded schema migrations, and password hashing. It knows nothing of HTTP.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Domain errors returned by Store methods. Callers compare them with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrDuplicate     = errors.New("already exists")
+	ErrAlreadyUsed   = errors.New("already used")
+	ErrBadCredential = errors.New("wrong email or password")
+	ErrDisabled      = errors.New("account disabled")
+)
+
+// Dialect names the SQL database behind a Store.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is devportal's one gateway to the database. Every query the product runs is a method of
+// it, so the SQL stays portable between SQLite and PostgreSQL and in one package.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+}
+
+// Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path (optionally
+// prefixed with sqlite:). A SQLite file's folder is created when missing.
+func Open(dsn string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		SkipDefaultTransaction: true, // single statements are atomic already; a BEGIN per write halves throughput
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         true,
+	}
+	switch d, target := ParseDSN(dsn); d {
+	case Postgres:
+		db, err := gorm.Open(postgres.Open(target), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return &Store{db: db, dialect: Postgres}, nil
+	default:
+		if dir := filepath.Dir(target); dir != "" && dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// WAL lets readers proceed during a write; IMMEDIATE transactions take the write lock up
+		// front, so two concurrent read-then-write transactions queue instead of deadlocking.
+		q := url.Values{}
+		q.Set("_busy_timeout", "10000")
+		q.Set("_journal_mode", "WAL")
+		q.Set("_foreign_keys", "on")
+		q.Set("_txlock", "immediate")
+		q.Set("_synchronous", "NORMAL")
+		db, err := gorm.Open(sqlite.Open("file:"+target+"?"+q.Encode()), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
+		}
+		return &Store{db: db, dialect: SQLite}, nil
+	}
+}
+
+// ParseDSN tells which database a DSN names and returns what the driver should be given.
+func ParseDSN(dsn string) (Dialect, string) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres, dsn
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite://")
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return SQLite, strings.TrimPrefix(dsn, "sqlite:")
+	default:
+		return SQLite, dsn
+	}
+}
+
+// Dialect reports which database the store talks to.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// notFound turns GORM's record-not-found into the domain error.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// duplicate turns a unique-constraint violation into the domain error.
+func duplicate(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrDuplicate
+	}
+	return err
+}

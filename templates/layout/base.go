@@ -1,0 +1,31 @@
+// Package layout holds the page frames every page is drawn in.
+package layout
+
+// Base is what every page needs besides its own content.
+type Base struct {
+	Title   string
+	User    *User // nil when signed out
+	CSRF    string
+	Flashes []Flash
+	Nav     string // which top-bar entry is current: "apps", "docs", "account", "admin"
+	Version string
+}
+
+// User is the signed-in person as the frame shows them.
+type User struct {
+	Email   string
+	IsAdmin bool
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string // "success", "error" or "info"
+	Text string
+}
+
+func current(b Base, nav string) string {
+	if b.Nav == nav {
+		return "page"
+	}
+	return ""
+}

@@ -1,0 +1,161 @@
+// Package pages holds one templ component per page, each taking a typed view model defined here.
+package pages
+
+import "github.com/devportal/devportal/templates/layout"
+
+// Errors maps a form field name to the message shown beside it.
+type Errors map[string]string
+
+// HomeView is the landing page.
+type HomeView struct {
+	layout.Base
+}
+
+// LoginView is the log-in form.
+type LoginView struct {
+	layout.Base
+	Email string
+	Next  string
+	Error string
+}
+
+// SignupView is the sign-up form.
+type SignupView struct {
+	layout.Base
+	Email  string
+	Next   string
+	Errors Errors
+}
+
+// ScopeOption is a catalog scope as a checkbox or a consent line.
+type ScopeOption struct {
+	Name        string
+	Description string
+	Sensitive   bool
+	Checked     bool
+	New         bool
+}
+
+// AppRow is one application in the developer's list.
+type AppRow struct {
+	ID, Name, TypeLabel, Status string
+	CreatedISO, Created         string
+}
+
+// AppsView is the developer's application list.
+type AppsView struct {
+	layout.Base
+	Apps []AppRow
+}
+
+// AppTypeOption is one choice of application type.
+type AppTypeOption struct {
+	Value, Label, Hint string
+}
+
+// AppTypes are the three kinds of application, in the order the form offers them.
+var AppTypes = []AppTypeOption{
+	{"web", "Web application", "A server keeps the secret; users sign in with the authorization code flow."},
+	{"native", "Native or single-page application", "No secret: runs on the user's device or in the browser, uses PKCE."},
+	{"machine", "Machine-to-machine", "Your service calls the API as itself with client credentials."},
+}
+
+// TypeLabel names a client type for people.
+func TypeLabel(t string) string {
+	for _, o := range AppTypes {
+		if o.Value == t {
+			return o.Label
+		}
+	}
+	return t
+}
+
+// AppFormView is the new-application form.
+type AppFormView struct {
+	layout.Base
+	Name         string
+	Type         string
+	RedirectURIs string
+	Scopes       []ScopeOption
+	Errors       Errors
+}
+
+// SecretRow is one client secret, described without its value.
+type SecretRow struct {
+	Hint                string
+	CreatedISO, Created string
+	LastUsed            string
+}
+
+// AppView is the application page.
+type AppView struct {
+	layout.Base
+	ID           string
+	Name         string
+	Type         string
+	Status       string
+	Confidential bool
+	RedirectURIs []string
+	Scopes       []ScopeOption
+	CreatedISO   string
+	Created      string
+	Secrets      []SecretRow
+	NewSecret    string // shown once, right after creation or rotation
+}
+
+// ConfirmView asks before a destructive action.
+type ConfirmView struct {
+	layout.Base
+	Heading string
+	Message string
+	Action  string // where the confirming form posts
+	Button  string
+	Cancel  string // where "Cancel" leads
+}
+
+// Param is a hidden form field.
+type Param struct{ Name, Value string }
+
+// ConsentView is the consent screen.
+type ConsentView struct {
+	layout.Base
+	AppName      string
+	Owner        string
+	Initial      string
+	UserEmail    string
+	SwitchURL    string
+	Scopes       []ScopeOption
+	RedirectHost string
+	Params       []Param // the authorization request, re-validated when the form comes back
+}
+
+// ErrorView explains a failure to a person.
+type ErrorView struct {
+	layout.Base
+	Status  int
+	Heading string
+	Message string
+	Hint    string // what the application's developer should check
+	Code    string // the RFC error code, in small type
+}
+
+// Endpoint is one protocol endpoint on the docs page.
+type Endpoint struct{ Name, Method, URL, Spec string }
+
+// DocsView is the developer documentation page.
+type DocsView struct {
+	layout.Base
+	Issuer      string
+	MetadataURL string
+	Endpoints   []Endpoint
+	Scopes      []ScopeOption
+}
+
+// AccountView is the signed-in person's account page.
+type AccountView struct {
+	layout.Base
+	Email      string
+	IsAdmin    bool
+	CreatedISO string
+	Created    string
+}

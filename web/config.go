@@ -1,0 +1,159 @@
+// Package web assembles devportal's HTTP server: configuration, middleware, the one route table
+// and the error handler.
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+)
+
+// Config is a deployment's settings, read from the environment.
+type Config struct {
+	Addr        string        // DEVPORTAL_ADDR
+	Issuer      string        // DEVPORTAL_ISSUER
+	DatabaseURL string        // DEVPORTAL_DATABASE_URL
+	SecretFile  string        // where a generated secret is kept when DEVPORTAL_SECRET is unset
+	Secret      []byte        // DEVPORTAL_SECRET (base64 or raw, at least 32 bytes)
+	SigningAlg  string        // DEVPORTAL_SIGNING_ALG
+	AccessTTL   time.Duration // DEVPORTAL_ACCESS_TOKEN_TTL
+	RefreshTTL  time.Duration // DEVPORTAL_REFRESH_TOKEN_TTL
+	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
+	Version     string
+}
+
+// Defaults of every setting.
+const (
+	DefaultAddr        = ":8080"
+	DefaultIssuer      = "http://localhost:8080"
+	DefaultDatabaseURL = "./data/devportal.db"
+)
+
+// ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
+// load the secret (LoadSecret does, since that may write a file).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Addr:        or(getenv("DEVPORTAL_ADDR"), DefaultAddr),
+		Issuer:      strings.TrimRight(or(getenv("DEVPORTAL_ISSUER"), DefaultIssuer), "/"),
+		DatabaseURL: or(getenv("DEVPORTAL_DATABASE_URL"), DefaultDatabaseURL),
+		SigningAlg:  or(getenv("DEVPORTAL_SIGNING_ALG"), oauth.AlgES256),
+		AccessTTL:   15 * time.Minute,
+		RefreshTTL:  30 * 24 * time.Hour,
+		SessionTTL:  7 * 24 * time.Hour,
+	}
+	durations := []struct {
+		env string
+		dst *time.Duration
+	}{
+		{"DEVPORTAL_ACCESS_TOKEN_TTL", &cfg.AccessTTL},
+		{"DEVPORTAL_REFRESH_TOKEN_TTL", &cfg.RefreshTTL},
+		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
+	}
+	for _, d := range durations {
+		if v := getenv(d.env); v != "" {
+			parsed, err := time.ParseDuration(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %q is not a duration such as 15m or 720h", d.env, v)
+			}
+			*d.dst = parsed
+		}
+	}
+	if s := getenv("DEVPORTAL_SECRET"); s != "" {
+		cfg.Secret = decodeSecret(s)
+	}
+	if d, path := models.ParseDSN(cfg.DatabaseURL); d == models.SQLite {
+		cfg.SecretFile = filepath.Join(filepath.Dir(path), "secret")
+	} else {
+		cfg.SecretFile = filepath.Join("data", "secret")
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks the settings with one table of rules, so every problem names its variable.
+func (cfg Config) Validate() error {
+	iss, issErr := url.Parse(cfg.Issuer)
+	checks := []struct {
+		ok  bool
+		msg string
+	}{
+		{cfg.Addr != "", "DEVPORTAL_ADDR must not be empty"},
+		{issErr == nil && (iss.Scheme == "https" || iss.Scheme == "http") && iss.Host != "" && iss.RawQuery == "" && iss.Fragment == "",
+			"DEVPORTAL_ISSUER must be an absolute http(s) URL without query or fragment, such as https://auth.example.com"},
+		{cfg.DatabaseURL != "", "DEVPORTAL_DATABASE_URL must not be empty"},
+		{cfg.SigningAlg == oauth.AlgES256 || cfg.SigningAlg == oauth.AlgRS256, "DEVPORTAL_SIGNING_ALG must be ES256 or RS256"},
+		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
+		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
+		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
+		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must hold at least 32 bytes (generate one with: openssl rand -base64 32)"},
+	}
+	var errs []error
+	for _, c := range checks {
+		if !c.ok {
+			errs = append(errs, errors.New(c.msg))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SecureCookies reports whether cookies get the Secure flag: whenever the issuer is https.
+func (cfg Config) SecureCookies() bool { return strings.HasPrefix(cfg.Issuer, "https://") }
+
+// LoadSecret fills cfg.Secret when DEVPORTAL_SECRET is unset: from SecretFile, or by generating
+// 32 random bytes into it with mode 0600. Several instances must share one secret, so they
+// should set DEVPORTAL_SECRET instead.
+func (cfg *Config) LoadSecret() (generated bool, err error) {
+	if cfg.Secret != nil {
+		return false, nil
+	}
+	if b, err := os.ReadFile(cfg.SecretFile); err == nil {
+		cfg.Secret = decodeSecret(strings.TrimSpace(string(b)))
+		if len(cfg.Secret) < 32 {
+			return false, fmt.Errorf("%s holds fewer than 32 bytes of secret", cfg.SecretFile)
+		}
+		return false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.SecretFile), 0o700); err != nil {
+		return false, err
+	}
+	secret := models.NewToken("")
+	f, err := os.OpenFile(cfg.SecretFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("create %s: %w", cfg.SecretFile, err)
+	}
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		f.Close()
+		return false, err
+	}
+	if err := f.Close(); err != nil {
+		return false, err
+	}
+	cfg.Secret = decodeSecret(secret)
+	return true, nil
+}
+
+// decodeSecret accepts base64 (std or url, padded or not) and falls back to the raw bytes.
+func decodeSecret(s string) []byte {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b
+		}
+	}
+	return []byte(s)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/handlers"
+	"github.com/devportal/devportal/models"
+)
+
+// csrfCookie binds the CSRF token of a signed-out browser; signed-in ones bind to the session.
+const csrfCookie = "devportal_csrf"
+
+// securityHeaders sets the headers every response carries. The CSP allows no inline script and
+// no framing at all, so neither the consent page nor any other can be clickjacked.
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("X-Content-Type-Options", "nosniff")
+			// same-origin keeps codes in URLs from leaking to other sites, and unlike no-referrer it
+			// lets Chromium send a real Origin on form posts.
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			if https {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			return next(c)
+		}
+	}
+}
+
+// loadSession puts the signed-in user, if any, on the request.
+func loadSession(store *models.Store) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if ck, err := c.Cookie(handlers.SessionCookie); err == nil && ck.Value != "" {
+				u, err := store.SessionUser(c.Request().Context(), ck.Value)
+				switch {
+				case err == nil:
+					handlers.SetCurrentUser(c, u)
+				case err != models.ErrNotFound:
+					return err
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
+// csrf protects every state-changing form. The token is an HMAC, under a key derived from the
+// server secret, of the session cookie (signed in) or of a random cookie (signed out, so the
+// login and sign-up forms are covered too). Nothing is stored, so any instance can check it. A
+// cross-site Origin or Sec-Fetch-Site is refused before the token is even looked at.
+func csrf(key []byte, issuer string, secure bool) echo.MiddlewareFunc {
+	self, _ := url.Parse(issuer)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			binding := ""
+			if handlers.CurrentUser(c) != nil {
+				if ck, err := c.Cookie(handlers.SessionCookie); err == nil {
+					binding = "s|" + ck.Value
+				}
+			}
+			if binding == "" {
+				ck, err := c.Cookie(csrfCookie)
+				if err != nil || len(ck.Value) < 32 {
+					ck = &http.Cookie{Name: csrfCookie, Value: models.NewToken(""), Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+					c.SetCookie(ck)
+				}
+				binding = "a|" + ck.Value
+			}
+			token := csrfToken(key, binding)
+			handlers.SetCSRFToken(c, token)
+
+			r := c.Request()
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+				return next(c)
+			}
+			if r.Header.Get("Sec-Fetch-Site") == "cross-site" || !sameOrigin(r, self) {
+				return echo.NewHTTPError(http.StatusForbidden, "This form was sent from another site, so it was refused. Go back, reload the page and try again.")
+			}
+			if subtle.ConstantTimeCompare([]byte(c.FormValue("csrf_token")), []byte(token)) != 1 {
+				return echo.NewHTTPError(http.StatusForbidden, "This form has expired. Go back, reload the page and try again.")
+			}
+			return next(c)
+		}
+	}
+}
+
+func csrfToken(key []byte, binding string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(binding))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sameOrigin accepts a request without Origin (older browsers, same-origin navigations) or one
+// whose Origin is the issuer's or the request's own host.
+func sameOrigin(r *http.Request, self *url.URL) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	o, err := url.Parse(origin)
+	if err != nil || o.Host == "" {
+		return false
+	}
+	return (self != nil && o.Scheme == self.Scheme && o.Host == self.Host) || o.Host == r.Host
+}
+
+// requireUser sends signed-out visitors to log in and back.
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if handlers.CurrentUser(c) == nil {
+			if c.Request().Method != http.MethodGet {
+				return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Log in and try again.")
+			}
+			return c.Redirect(http.StatusFound, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}

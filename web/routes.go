@@ -1,0 +1,54 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/handlers"
+	"github.com/devportal/devportal/static"
+)
+
+// Paths of the protocol endpoints, by name. Metadata and the docs page are built from this map,
+// so what the server advertises is what it routes.
+var Paths = map[string]string{
+	"authorization": "/oauth/authorize",
+	"token":         "/oauth/token",
+	"jwks":          "/.well-known/jwks.json",
+	"metadata":      "/.well-known/oauth-authorization-server",
+	"docs":          "/docs",
+}
+
+// routes is the one table of every URL devportal serves.
+func routes(e *echo.Echo, h *handlers.Handlers, pages, protocol *echo.Group) {
+	e.GET("/healthz", h.Healthz)
+	e.GET("/readyz", h.Readyz)
+	e.StaticFS("/static", static.FS)
+
+	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
+	protocol.POST(Paths["token"], h.Token)
+	protocol.GET(Paths["metadata"], h.Metadata)
+	protocol.GET(Paths["jwks"], h.JWKS)
+
+	// Pages for people: session, CSRF.
+	pages.GET("/", h.Home)
+	pages.GET("/docs", h.Docs)
+	pages.GET("/login", h.LoginPage)
+	pages.POST("/login", h.Login)
+	pages.GET("/signup", h.SignupPage)
+	pages.POST("/signup", h.Signup)
+	pages.POST("/logout", h.Logout)
+	pages.GET(Paths["authorization"], h.Authorize)
+	pages.GET("/auth", h.Authorize)
+	pages.POST(Paths["authorization"], h.Decide, requireUser)
+
+	pages.GET("/account", h.Account, requireUser)
+	apps := pages.Group("/apps", requireUser)
+	apps.GET("", h.Apps)
+	apps.POST("", h.CreateApp)
+	apps.GET("/new", h.NewApp)
+	apps.GET("/:id", h.App)
+	apps.GET("/:id/rotate", h.ConfirmRotate)
+	apps.POST("/:id/rotate", h.RotateSecret)
+	apps.GET("/:id/delete", h.ConfirmDelete)
+	apps.POST("/:id/delete", h.DeleteApp)
+
+}

@@ -1,0 +1,40 @@
+package web
+
+import (
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/devportal/devportal/handlers"
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+)
+
+// Deps are the long-lived services the server is built on.
+type Deps struct {
+	Store *models.Store
+	OAuth *oauth.Server
+}
+
+// New builds the HTTP server for cfg.
+func New(cfg Config, deps Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.IdleTimeout = 120 * time.Second
+
+	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
+		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
+	})
+	e.HTTPErrorHandler = h.ErrorHandler
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(securityHeaders(cfg.SecureCookies()))
+
+	protocol := e.Group("")
+	pages := e.Group("", loadSession(deps.Store), csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()))
+	routes(e, h, pages, protocol)
+	return e
+}
