@@ -3,7 +3,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -22,7 +21,7 @@ type Config struct {
 	Issuer      string        // DEVPORTAL_ISSUER
 	DatabaseURL string        // DEVPORTAL_DATABASE_URL
 	SecretFile  string        // where a generated secret is kept when DEVPORTAL_SECRET is unset
-	Secret      []byte        // DEVPORTAL_SECRET (base64 or raw, at least 32 bytes)
+	Secret      []byte        // DEVPORTAL_SECRET: at least 32 characters, used as given
 	SigningAlg  string        // DEVPORTAL_SIGNING_ALG
 	AccessTTL   time.Duration // DEVPORTAL_ACCESS_TOKEN_TTL
 	RefreshTTL  time.Duration // DEVPORTAL_REFRESH_TOKEN_TTL
@@ -67,7 +66,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
-		cfg.Secret = decodeSecret(s)
+		cfg.Secret = []byte(s)
 	}
 	if d, path := models.ParseDSN(cfg.DatabaseURL); d == models.SQLite {
 		cfg.SecretFile = filepath.Join(filepath.Dir(path), "secret")
@@ -92,7 +91,7 @@ func (cfg Config) Validate() error {
 		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
 		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
-		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must hold at least 32 bytes (generate one with: openssl rand -base64 32)"},
+		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
 	var errs []error
 	for _, c := range checks {
@@ -114,7 +113,7 @@ func (cfg *Config) LoadSecret() (generated bool, err error) {
 		return false, nil
 	}
 	if b, err := os.ReadFile(cfg.SecretFile); err == nil {
-		cfg.Secret = decodeSecret(strings.TrimSpace(string(b)))
+		cfg.Secret = []byte(strings.TrimSpace(string(b)))
 		if len(cfg.Secret) < 32 {
 			return false, fmt.Errorf("%s holds fewer than 32 bytes of secret", cfg.SecretFile)
 		}
@@ -137,18 +136,8 @@ func (cfg *Config) LoadSecret() (generated bool, err error) {
 	if err := f.Close(); err != nil {
 		return false, err
 	}
-	cfg.Secret = decodeSecret(secret)
+	cfg.Secret = []byte(secret)
 	return true, nil
-}
-
-// decodeSecret accepts base64 (std or url, padded or not) and falls back to the raw bytes.
-func decodeSecret(s string) []byte {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b
-		}
-	}
-	return []byte(s)
 }
 
 func or(s, def string) string {

@@ -1,0 +1,88 @@
+// Package storetest opens real, migrated databases for tests: SQLite in a temporary folder
+// always, and PostgreSQL too when DEVPORTAL_TEST_POSTGRES_URL names a server. Each PostgreSQL
+// test gets a schema of its own, so tests never see each other's rows.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/devportal/devportal/models"
+)
+
+// PostgresEnv names the variable holding a PostgreSQL URL for tests.
+const PostgresEnv = "DEVPORTAL_TEST_POSTGRES_URL"
+
+// SQLite returns a migrated store on a SQLite file in t.TempDir() (not :memory:, whose pool
+// would hand each connection its own empty database).
+func SQLite(t testing.TB) *models.Store {
+	t.Helper()
+	return mustOpen(t, filepath.Join(t.TempDir(), "devportal.db"))
+}
+
+// Postgres returns a migrated store in a fresh schema of the server named by
+// DEVPORTAL_TEST_POSTGRES_URL, or skips the test when it is unset.
+func Postgres(t testing.TB) *models.Store {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("%s is not set; PostgreSQL tests skipped", PostgresEnv)
+	}
+	schema := "t_" + models.NewID(8)
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", PostgresEnv, err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	sqlDB, _ := admin.DB()
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		sqlDB.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return mustOpen(t, u.String())
+}
+
+// Each runs fn once per available backend, as subtests named after it.
+func Each(t *testing.T, fn func(t *testing.T, s *models.Store)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+func mustOpen(t testing.TB, dsn string) *models.Store {
+	t.Helper()
+	s, err := models.Open(dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", redact(dsn), err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return strings.Replace(dsn, u.User.String()+"@", "…@", 1)
+	}
+	return fmt.Sprint(dsn)
+}

@@ -1,0 +1,156 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/models/storetest"
+	"github.com/devportal/devportal/web"
+)
+
+// testEnv is a real devportal server on a loopback port, over a real SQLite database.
+type testEnv struct {
+	URL   string
+	Store *models.Store
+	OAuth *oauth.Server
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, storetest.SQLite(t))
+}
+
+func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := web.ConfigFromEnv(func(k string) string {
+		return map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Version = "test"
+	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, store, cfg.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.LoadKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv}))
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return &testEnv{URL: base, Store: store, OAuth: srv}
+}
+
+func (e *testEnv) mustUser(t *testing.T, email string, admin bool) *models.User {
+	t.Helper()
+	u, err := e.Store.CreateUser(context.Background(), email, testPassword, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// mustClient registers an application owned by owner (nil: created from the CLI).
+func (e *testEnv) mustClient(t *testing.T, owner *models.User, typ models.ClientType, redirects []string, scopes ...string) (*models.Client, string) {
+	t.Helper()
+	in := models.NewClient{Name: "Test " + string(typ) + " app", Type: typ, RedirectURIs: redirects, Scopes: scopes}
+	if owner != nil {
+		in.OwnerID = &owner.ID
+	}
+	c, secret, err := e.Store.CreateClient(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, secret
+}
+
+const testPassword = "correct horse battery staple"
+
+// browser is an HTTP client that keeps cookies and does not follow redirects, so tests see
+// every hop, and that fills in the CSRF token of the last page it loaded.
+type browser struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// get loads a page and remembers its CSRF token.
+func (b *browser) get(path string) (*http.Response, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.abs(path))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.read(resp)
+}
+
+// post submits a form as a browser would, with the CSRF token of the last page and a
+// same-origin Origin header.
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	if form.Get("csrf_token") == "" && b.csrf != "" {
+		form.Set("csrf_token", b.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.abs(path), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.read(resp)
+}
+
+func (b *browser) read(resp *http.Response) (*http.Response, string) {
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp, string(body)
+}
+
+func (b *browser) abs(path string) string {
+	if strings.HasPrefix(path, "http") {
+		return path
+	}
+	return b.base + path
+}
+
+// mustLogin signs the browser in.
+func (b *browser) mustLogin(email string) {
+	b.t.Helper()
+	if resp, _ := b.get("/login"); resp.StatusCode == http.StatusFound {
+		b.get(resp.Header.Get("Location")) // already signed in: take the token from where /login sends us
+	}
+	resp, body := b.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("login: status %d\n%s", resp.StatusCode, body)
+	}
+}
