@@ -314,9 +314,9 @@ func TestAuthorizeEndpoint(t *testing.T) {
 
 	t.Run("errors shown, never redirected", func(t *testing.T) {
 		for name, mutate := range map[string]func(url.Values){
-			"unknown client":          func(v url.Values) { v.Set("client_id", "dp_nope") },
-			"unregistered redirect":   func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") },
-			"redirect trailing slash": func(v url.Values) { v.Set("redirect_uri", "https://client.example/other/") },
+			"unknown client":                   func(v url.Values) { v.Set("client_id", "dp_nope") },
+			"unregistered redirect":            func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") },
+			"redirect trailing slash":          func(v url.Values) { v.Set("redirect_uri", "https://client.example/other/") },
 			"missing redirect, two registered": func(v url.Values) { v.Del("redirect_uri") },
 		} {
 			p := valid()
@@ -336,7 +336,10 @@ func TestAuthorizeEndpoint(t *testing.T) {
 			"scope not registered": {func(v url.Values) { v.Set("scope", "EWALLET.WRITE") }, "invalid_scope"},
 			"unknown scope":        {func(v url.Values) { v.Set("scope", "NOPE") }, "invalid_scope"},
 			"token response type":  {func(v url.Values) { v.Set("response_type", "token") }, "unsupported_response_type"},
-			"plain PKCE":           {func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)); v.Set("code_challenge_method", "plain") }, "invalid_request"},
+			"plain PKCE": {func(v url.Values) {
+				v.Set("code_challenge", strings.Repeat("a", 43))
+				v.Set("code_challenge_method", "plain")
+			}, "invalid_request"},
 		} {
 			p := valid()
 			tc.mutate(p)
