@@ -65,6 +65,10 @@ func Open(dsn string) (*Store, error) {
 				return nil, fmt.Errorf("create database folder: %w", err)
 			}
 		}
+		// The file holds password hashes and sealed keys: readable by the owner only.
+		if f, err := os.OpenFile(target, os.O_CREATE|os.O_RDWR, 0o600); err == nil {
+			f.Close()
+		}
 		// WAL lets readers proceed during a write; IMMEDIATE transactions take the write lock up
 		// front, so two concurrent read-then-write transactions queue instead of deadlocking.
 		q := url.Values{}
