@@ -35,6 +35,8 @@ func (h *Handlers) Docs(c echo.Context) error {
 		Endpoints: []pages.Endpoint{
 			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
 			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},
+			{Name: "Introspection", Method: "POST", URL: iss + h.paths["introspection"], Spec: "RFC 7662"},
+			{Name: "Revocation", Method: "POST", URL: iss + h.paths["revocation"], Spec: "RFC 7009"},
 			{Name: "JSON Web Key Set", Method: "GET", URL: iss + h.paths["jwks"], Spec: "RFC 7517, RFC 9068"},
 			{Name: "Metadata", Method: "GET", URL: iss + h.paths["metadata"], Spec: "RFC 8414"},
 		},

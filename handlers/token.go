@@ -44,21 +44,11 @@ func (h *Handlers) Token(c echo.Context) error {
 	return writeOAuthError(c, err)
 }
 
-// parseTokenRequest reads a form-encoded token request once, with the client's credentials from
-// HTTP Basic (client_secret_basic) or the body (client_secret_post), never both.
+// parseTokenRequest reads a form-encoded token request once.
 func parseTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body must be application/x-www-form-urlencoded")
-	}
-	if err := r.ParseForm(); err != nil {
-		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body could not be parsed")
-	}
-	form := r.PostForm
-	for k, vs := range form {
-		if len(vs) > 1 { // RFC 6749 §3.2: parameters MUST NOT be included more than once
-			return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("parameter %s is repeated", k)
-		}
+	form, err := parseProtocolForm(r)
+	if err != nil {
+		return oauth.TokenRequest{}, err
 	}
 	req := oauth.TokenRequest{
 		GrantType:    form.Get("grant_type"),
@@ -67,23 +57,44 @@ func parseTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
 		CodeVerifier: form.Get("code_verifier"),
 		RefreshToken: form.Get("refresh_token"),
 		Scope:        oauth.ParseScope(form.Get("scope")),
-		ClientID:     form.Get("client_id"),
-		ClientSecret: form.Get("client_secret"),
 	}
-	id, secret, basic, err := basicCredentials(r.Header.Get("Authorization"))
-	if err != nil {
-		return req, err
+	req.ClientID, req.ClientSecret, err = clientCredentials(r, form)
+	return req, err
+}
+
+// parseProtocolForm reads the form-encoded body of a token, introspection or revocation request.
+func parseProtocolForm(r *http.Request) (url.Values, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return nil, oauth.ErrInvalidRequest.Describe("the body must be application/x-www-form-urlencoded")
 	}
-	if basic {
-		if req.ClientSecret != "" {
-			return req, oauth.ErrInvalidRequest.Describe("use one client authentication method, not both HTTP Basic and client_secret")
+	if err := r.ParseForm(); err != nil {
+		return nil, oauth.ErrInvalidRequest.Describe("the body could not be parsed")
+	}
+	for k, vs := range r.PostForm {
+		if len(vs) > 1 { // RFC 6749 §3.2: parameters MUST NOT be included more than once
+			return nil, oauth.ErrInvalidRequest.Describe("parameter %s is repeated", k)
 		}
-		if req.ClientID != "" && req.ClientID != id {
-			return req, oauth.ErrInvalidRequest.Describe("client_id in the body differs from the one in HTTP Basic")
-		}
-		req.ClientID, req.ClientSecret = id, secret
 	}
-	return req, nil
+	return r.PostForm, nil
+}
+
+// clientCredentials returns the client's id and secret from HTTP Basic (client_secret_basic) or
+// the body (client_secret_post, or client_id alone for public clients), refusing both at once
+// (RFC 6749 §2.3).
+func clientCredentials(r *http.Request, form url.Values) (id, secret string, err error) {
+	id, secret = form.Get("client_id"), form.Get("client_secret")
+	bid, bsecret, basic, err := basicCredentials(r.Header.Get("Authorization"))
+	if err != nil || !basic {
+		return id, secret, err
+	}
+	if secret != "" {
+		return "", "", oauth.ErrInvalidRequest.Describe("use one client authentication method, not both HTTP Basic and client_secret")
+	}
+	if id != "" && id != bid {
+		return "", "", oauth.ErrInvalidRequest.Describe("client_id in the body differs from the one in HTTP Basic")
+	}
+	return bid, bsecret, nil
 }
 
 // basicCredentials decodes client_secret_basic: RFC 6749 §2.3.1 form-encodes id and secret

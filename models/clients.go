@@ -40,8 +40,13 @@ type Client struct {
 	RedirectURIs Lines `gorm:"column:redirect_uris"`
 	Scopes       Words
 	Status       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// CanIntrospect marks a resource server: it may introspect tokens issued to other clients.
+	CanIntrospect bool
+	// AccessTTLSeconds and RefreshTTLSeconds override the deployment's token lifetimes.
+	AccessTTLSeconds  *int
+	RefreshTTLSeconds *int
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 
 	Secrets []ClientSecret `gorm:"foreignKey:ClientID"`
 }
@@ -65,11 +70,14 @@ func (cs *ClientSecret) Usable(now time.Time) bool {
 
 // NewClient is what a developer (or the CLI) registers.
 type NewClient struct {
-	OwnerID      *int64
-	Name         string
-	Type         ClientType
-	RedirectURIs []string
-	Scopes       []string
+	OwnerID           *int64
+	Name              string
+	Type              ClientType
+	RedirectURIs      []string
+	Scopes            []string
+	CanIntrospect     bool
+	AccessTTLSeconds  *int
+	RefreshTTLSeconds *int
 }
 
 // CreateClient stores a client and, for confidential types, a first secret, which is returned in
@@ -83,6 +91,10 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 		RedirectURIs: in.RedirectURIs,
 		Scopes:       in.Scopes,
 		Status:       ClientActive,
+
+		CanIntrospect:     in.CanIntrospect,
+		AccessTTLSeconds:  in.AccessTTLSeconds,
+		RefreshTTLSeconds: in.RefreshTTLSeconds,
 	}
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {

@@ -70,16 +70,28 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	db := s.q(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
-		dialectTypes[s.dialect].Replace("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
+	// lock serialises migrating instances on PostgreSQL (CREATE TABLE IF NOT EXISTS alone races
+	// there); SQLite's IMMEDIATE transactions already do.
+	lock := func(tx *gorm.DB) error {
+		if s.dialect != Postgres {
+			return nil
+		}
+		return tx.Exec(`SELECT pg_advisory_xact_lock(7243001)`).Error
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := lock(tx); err != nil {
+			return err
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
+			dialectTypes[s.dialect].Replace("{{TIME}}") + ` NOT NULL)`).Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range migs {
 		err := db.Transaction(func(tx *gorm.DB) error {
-			if s.dialect == Postgres {
-				if err := tx.Exec(`SELECT pg_advisory_xact_lock(7243001)`).Error; err != nil {
-					return err
-				}
+			if err := lock(tx); err != nil {
+				return err
 			}
 			var n int64
 			if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {

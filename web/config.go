@@ -26,6 +26,8 @@ type Config struct {
 	AccessTTL   time.Duration // DEVPORTAL_ACCESS_TOKEN_TTL
 	RefreshTTL  time.Duration // DEVPORTAL_REFRESH_TOKEN_TTL
 	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
+	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
+	RefreshGrace time.Duration
 	Version     string
 }
 
@@ -55,6 +57,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_ACCESS_TOKEN_TTL", &cfg.AccessTTL},
 		{"DEVPORTAL_REFRESH_TOKEN_TTL", &cfg.RefreshTTL},
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
+		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -91,6 +94,7 @@ func (cfg Config) Validate() error {
 		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
 		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
+		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
 	var errs []error

@@ -12,6 +12,8 @@ import (
 var Paths = map[string]string{
 	"authorization": "/oauth/authorize",
 	"token":         "/oauth/token",
+	"introspection": "/oauth/introspect",
+	"revocation":    "/oauth/revoke",
 	"jwks":          "/.well-known/jwks.json",
 	"metadata":      "/.well-known/oauth-authorization-server",
 	"docs":          "/docs",
@@ -25,6 +27,8 @@ func routes(e *echo.Echo, h *handlers.Handlers, pages, protocol *echo.Group) {
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
 	protocol.POST(Paths["token"], h.Token)
+	protocol.POST(Paths["introspection"], h.Introspect)
+	protocol.POST(Paths["revocation"], h.Revoke)
 	protocol.GET(Paths["metadata"], h.Metadata)
 	protocol.GET(Paths["jwks"], h.JWKS)
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
@@ -20,6 +21,9 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	scope := fs.String("scope", "", `space-separated scopes, e.g. "INVOICE.READ INVOICE.WRITE" (required)`)
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI (web and native; repeatable)")
+	accessTTL := fs.Duration("access-ttl", 0, "access-token lifetime for this client (default: the deployment's)")
+	refreshTTL := fs.Duration("refresh-ttl", 0, "refresh-token lifetime for this client (default: the deployment's)")
+	introspect := fs.Bool("introspect", false, "make the client a resource server that may introspect any token")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +46,8 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		sort.Strings(msgs)
 		return errors.New(strings.Join(msgs, "; "))
 	}
+	in.CanIntrospect = *introspect
+	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)
 	client, secret, err := env.store.CreateClient(ctx, in)
 	if err != nil {
 		return err
@@ -62,4 +68,12 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+func seconds(d time.Duration) *int {
+	if d <= 0 {
+		return nil
+	}
+	n := int(d / time.Second)
+	return &n
 }

@@ -47,6 +47,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	}
 	srv, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
+		RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation,
 	}, store, cfg.Secret)
 	if err != nil {
 		store.Close()

@@ -44,6 +44,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "Log in at %s/login (create more admins with: devportal users create --email E --password P --admin)\n", env.cfg.Issuer)
 	}
 
+	go env.oauth.RefreshKeys(ctx, time.Minute, func(err error) { e.Logger.Errorf("reload signing keys: %v", err) })
+	go purge(ctx, env, e.Logger.Errorf)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -55,4 +57,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	return nil
+}
+
+// purge deletes dead sessions, codes, refresh tokens and revocation records every hour, a day
+// after they expired (codes and refresh tokens are kept that long so a replay is still recognised).
+func purge(ctx context.Context, env *env, logf func(string, ...any)) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := env.store.Purge(ctx, time.Now().UTC().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			logf("purge: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

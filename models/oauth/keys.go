@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -121,6 +122,7 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 		}
 	}
 	ring := keyRing{byKid: map[string]crypto.PublicKey{}}
+	signing := s.signingKey(rows)
 	for i := range rows {
 		k := &rows[i]
 		priv, err := openKey(k, s.kek)
@@ -129,10 +131,9 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 		}
 		ring.public.Keys = append(ring.public.Keys, jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig"})
 		ring.byKid[k.ID] = priv.Public()
-		if k.Algorithm != s.cfg.SigningAlg {
+		if k != signing {
 			continue
 		}
-		// Rows come oldest first, so the last matching key is the newest and signs.
 		signer, err := jose.NewSigner(
 			jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
 			(&jose.SignerOptions{}).WithType("at+jwt"))
@@ -147,6 +148,53 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 	return nil
 }
 
+// signingKey picks the newest key of the configured algorithm that has been published for at
+// least KeyActivation, or the oldest one when none has (the very first key signs at once).
+func (s *Server) signingKey(rows []models.SigningKey) *models.SigningKey {
+	var pick, oldest *models.SigningKey
+	cutoff := s.now().Add(-s.cfg.KeyActivation)
+	for i := range rows { // oldest first
+		k := &rows[i]
+		if k.Algorithm != s.cfg.SigningAlg {
+			continue
+		}
+		if oldest == nil {
+			oldest = k
+		}
+		if !k.CreatedAt.After(cutoff) {
+			pick = k
+		}
+	}
+	if pick == nil {
+		return oldest
+	}
+	return pick
+}
+
+// RefreshKeys reloads the keys every interval until ctx ends, so a key added by `devportal keys
+// rotate` (or another instance) is published everywhere and, once active, signs.
+func (s *Server) RefreshKeys(ctx context.Context, every time.Duration, onErr func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.LoadKeys(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
+}
+
+// SigningKeyID is the kid new tokens are signed with.
+func (s *Server) SigningKeyID() string {
+	s.keys.mu.RLock()
+	defer s.keys.mu.RUnlock()
+	return s.keys.kid
+}
+
 func hasAlg(rows []models.SigningKey, alg string) bool {
 	for _, k := range rows {
 		if k.Algorithm == alg {
@@ -156,8 +204,9 @@ func hasAlg(rows []models.SigningKey, alg string) bool {
 	return false
 }
 
-// RotateKey adds a new signing key of the configured algorithm; earlier keys stay published, so
-// tokens they signed keep verifying until they expire. It returns the new key id.
+// RotateKey adds a new signing key of the configured algorithm. It is published at once and
+// signs after KeyActivation; earlier keys stay published, so tokens they signed keep verifying.
+// It returns the new key id.
 func (s *Server) RotateKey(ctx context.Context) (string, error) {
 	k, err := generateKey(s.cfg.SigningAlg, s.kek)
 	if err != nil {

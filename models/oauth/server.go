@@ -15,13 +15,23 @@ type Config struct {
 	AccessTTL  time.Duration // access-token lifetime
 	RefreshTTL time.Duration // refresh-token lifetime
 	CodeTTL    time.Duration // authorization-code lifetime; RFC 6749 §4.1.2 suggests at most 10 minutes, we use 60 s
+	// RefreshGrace lets a client that lost a refresh response retry with the same refresh token
+	// for this long and get the same new refresh token; 0 (the default) treats any reuse as theft.
+	RefreshGrace time.Duration
+	// KeyActivation is how long a new signing key is only published before it signs, so every
+	// instance and every resource server's JWKS cache knows it before tokens carry it.
+	KeyActivation time.Duration
 }
+
+// DefaultKeyActivation covers one key reload on every instance plus the JWKS cache lifetime.
+const DefaultKeyActivation = 10 * time.Minute
 
 // Server answers authorization and token requests.
 type Server struct {
 	cfg   Config
 	store *models.Store
 	kek   []byte // seals signing keys at rest
+	rot   []byte // derives a refresh token's successor
 	keys  keyRing
 	now   func() time.Time
 }
@@ -50,8 +60,28 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 	if cfg.CodeTTL <= 0 || cfg.CodeTTL > time.Minute {
 		cfg.CodeTTL = time.Minute
 	}
-	return &Server{cfg: cfg, store: store, kek: models.DeriveKey(secret, "signing-key-encryption"), now: func() time.Time { return time.Now().UTC() }}, nil
+	if cfg.KeyActivation < 0 {
+		cfg.KeyActivation = 0
+	}
+	return &Server{
+		cfg: cfg, store: store,
+		kek: models.DeriveKey(secret, "signing-key-encryption"),
+		rot: models.DeriveKey(secret, "refresh-rotation"),
+		now: func() time.Time { return time.Now().UTC() },
+	}, nil
 }
 
 // Config returns the policy in force, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
+
+// lifetimes are the access- and refresh-token lifetimes for client: its own, else the deployment's.
+func (s *Server) lifetimes(c *models.Client) (access, refresh time.Duration) {
+	access, refresh = s.cfg.AccessTTL, s.cfg.RefreshTTL
+	if c.AccessTTLSeconds != nil && *c.AccessTTLSeconds > 0 {
+		access = time.Duration(*c.AccessTTLSeconds) * time.Second
+	}
+	if c.RefreshTTLSeconds != nil && *c.RefreshTTLSeconds > 0 {
+		refresh = time.Duration(*c.RefreshTTLSeconds) * time.Second
+	}
+	return access, refresh
+}

@@ -2,6 +2,9 @@ package oauth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"crypto/subtle"
 	"errors"
 	"slices"
@@ -165,7 +168,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 		if err := tx.LinkAuthCode(ctx, code.Hash, g.ID); err != nil {
 			return err
 		}
-		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, code.Scope)
+		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, &refreshSpec{scope: code.Scope})
 		return err
 	})
 	if errors.Is(err, errReplay) {
@@ -207,6 +210,7 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		return nil, ErrInvalidRequest.Describe("refresh_token is missing")
 	}
 	now := s.now()
+	successor := s.successor(r.RefreshToken)
 	var resp *TokenResponse
 	err := s.store.InTx(ctx, func(tx *models.Store) error {
 		rt, err := tx.UseRefreshToken(ctx, models.HashToken(r.RefreshToken), client.ID, now)
@@ -218,6 +222,14 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		case rt.Grant.RevokedAt != nil:
 			return ErrInvalidGrant.Describe("the grant was revoked")
 		case err != nil:
+			if s.withinGrace(ctx, tx, rt, successor, now) {
+				// The client lost our answer: give it the same successor again.
+				resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), nil)
+				if err == nil {
+					resp.RefreshToken = successor
+				}
+				return err
+			}
 			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family.
 			if err := tx.RevokeGrant(ctx, rt.GrantID, now); err != nil {
 				return err
@@ -226,23 +238,45 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		case !now.Before(rt.ExpiresAt):
 			return ErrInvalidGrant.Describe("the refresh token has expired")
 		}
-		scope := rt.Scope
-		if len(r.Scope) > 0 {
-			for _, sc := range r.Scope {
-				if !slices.Contains(rt.Scope, sc) {
-					return ErrScopeNotAllowed.Describe("scope %q was not part of the original grant", sc)
-				}
+		for _, sc := range r.Scope {
+			if !slices.Contains(rt.Scope, sc) {
+				return ErrScopeNotAllowed.Describe("scope %q was not part of the original grant", sc)
 			}
-			scope = r.Scope
 		}
 		// The new refresh token keeps the grant's scope (RFC 6749 §6); only the access token narrows.
-		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), scope, rt.Scope)
+		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope})
 		return err
 	})
 	if errors.Is(err, errReplay) {
 		return nil, ErrRefreshTokenReused
 	}
 	return resp, err
+}
+
+func narrowOr(requested, granted []string) []string {
+	if len(requested) > 0 {
+		return requested
+	}
+	return granted
+}
+
+// successor derives the refresh token that replaces token. Deriving it (an HMAC under a key
+// from the server secret) instead of storing it lets a retry within the grace window receive
+// the very same token while only hashes are stored.
+func (s *Server) successor(token string) string {
+	m := hmac.New(sha256.New, s.rot)
+	m.Write([]byte(token))
+	return "dpr_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// withinGrace reports whether a reused refresh token is a lost-response retry: inside the grace
+// window, and its successor not yet used.
+func (s *Server) withinGrace(ctx context.Context, tx *models.Store, used *models.RefreshToken, successor string, now time.Time) bool {
+	if s.cfg.RefreshGrace <= 0 || used.UsedAt == nil || now.Sub(*used.UsedAt) > s.cfg.RefreshGrace {
+		return false
+	}
+	next, err := tx.RefreshTokenByHash(ctx, models.HashToken(successor))
+	return err == nil && next.UsedAt == nil && next.GrantID == used.GrantID
 }
 
 func subjectOf(g *models.Grant) string {
@@ -252,34 +286,45 @@ func subjectOf(g *models.Grant) string {
 	return strconv.FormatInt(*g.UserID, 10)
 }
 
-// issue mints an access token for scope and, when refreshScope is set, a refresh token for it,
-// stored in tx under grant g.
-func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Client, g *models.Grant, subject string, scope, refreshScope []string) (*TokenResponse, error) {
+// refreshSpec describes the refresh token to issue with an access token; it lives for the
+// client's refresh lifetime from now.
+type refreshSpec struct {
+	token string   // "" for a new random token
+	scope []string // the grant's scope
+}
+
+// issue mints an access token for scope and, when refresh is set, stores a refresh token in tx
+// under grant g.
+func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Client, g *models.Grant, subject string, scope []string, refresh *refreshSpec) (*TokenResponse, error) {
 	now := s.now()
-	at, err := s.mintAccess(client, g, subject, scope, now)
+	accessTTL, refreshTTL := s.lifetimes(client)
+	at, err := s.mintAccess(client, g, subject, scope, now, accessTTL)
 	if err != nil {
 		return nil, err
 	}
 	resp := &TokenResponse{
 		AccessToken: at,
 		TokenType:   "Bearer",
-		ExpiresIn:   int64(s.cfg.AccessTTL / time.Second),
-		ExpiresAt:   now.Add(s.cfg.AccessTTL),
+		ExpiresIn:   int64(accessTTL / time.Second),
+		ExpiresAt:   now.Add(accessTTL),
 		Scope:       scope,
 	}
-	if refreshScope != nil && g != nil {
-		refresh := models.NewToken("dpr_")
-		row := &models.RefreshToken{Hash: models.HashToken(refresh), GrantID: g.ID, Scope: refreshScope, CreatedAt: now, ExpiresAt: now.Add(s.cfg.RefreshTTL)}
+	if refresh != nil && g != nil {
+		token := refresh.token
+		if token == "" {
+			token = models.NewToken("dpr_")
+		}
+		row := &models.RefreshToken{Hash: models.HashToken(token), GrantID: g.ID, Scope: refresh.scope, CreatedAt: now, ExpiresAt: now.Add(refreshTTL)}
 		if err := tx.CreateRefreshToken(ctx, row); err != nil {
 			return nil, err
 		}
-		resp.RefreshToken = refresh
+		resp.RefreshToken = token
 	}
 	return resp, nil
 }
 
 // mintAccess signs a JWT access token (RFC 9068).
-func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject string, scope []string, now time.Time) (string, error) {
+func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject string, scope []string, now time.Time, ttl time.Duration) (string, error) {
 	s.keys.mu.RLock()
 	signer := s.keys.signer
 	s.keys.mu.RUnlock()
@@ -292,7 +337,7 @@ func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject stri
 			Subject:  subject,
 			Audience: jwt.Audience{s.cfg.Audience},
 			IssuedAt: jwt.NewNumericDate(now),
-			Expiry:   jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
+			Expiry:   jwt.NewNumericDate(now.Add(ttl)),
 			ID:       models.NewID(16),
 		},
 		ClientID: client.ID,
