@@ -169,3 +169,15 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// SetClientStatus suspends, reinstates or revokes a client.
+func (s *Store) SetClientStatus(ctx context.Context, id, status string) error {
+	res := s.q(ctx).Model(&Client{}).Where("id = ?", id).Update("status", status)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

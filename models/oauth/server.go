@@ -21,6 +21,8 @@ type Config struct {
 	// KeyActivation is how long a new signing key is only published before it signs, so every
 	// instance and every resource server's JWKS cache knows it before tokens carry it.
 	KeyActivation time.Duration
+	// Now is the clock; nil means the system clock. Tests set it to step through lifetimes.
+	Now func() time.Time
 }
 
 // DefaultKeyActivation covers one key reload on every instance plus the JWKS cache lifetime.
@@ -63,12 +65,16 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 	if cfg.KeyActivation < 0 {
 		cfg.KeyActivation = 0
 	}
-	return &Server{
+	srv := &Server{
 		cfg: cfg, store: store,
 		kek: models.DeriveKey(secret, "signing-key-encryption"),
 		rot: models.DeriveKey(secret, "refresh-rotation"),
 		now: func() time.Time { return time.Now().UTC() },
-	}, nil
+	}
+	if cfg.Now != nil {
+		srv.now = func() time.Time { return cfg.Now().UTC() }
+	}
+	return srv, nil
 }
 
 // Config returns the policy in force, defaults filled in.

@@ -136,6 +136,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 	}
 	now := s.now()
 	var resp *TokenResponse
+	replayed := false
 	err := s.store.InTx(ctx, func(tx *models.Store) error {
 		code, err := tx.ConsumeAuthCode(ctx, models.HashToken(r.Code), client.ID, now)
 		switch {
@@ -143,12 +144,11 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 			return ErrInvalidGrant.Describe("the authorization code is unknown or was issued to another client")
 		case errors.Is(err, models.ErrAlreadyUsed):
 			// RFC 6749 §4.1.2: a replayed code means it leaked; end what it produced.
+			replayed = true // commit the revocation, then report the replay
 			if code.GrantID != nil {
-				if err := tx.RevokeGrant(ctx, *code.GrantID, now); err != nil {
-					return err
-				}
+				return tx.RevokeGrant(ctx, *code.GrantID, now)
 			}
-			return errReplay
+			return nil
 		case err != nil:
 			return err
 		}
@@ -171,15 +171,11 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, &refreshSpec{scope: code.Scope})
 		return err
 	})
-	if errors.Is(err, errReplay) {
-		// The revocation above must commit, so the error is raised after the transaction.
+	if err == nil && replayed {
 		return nil, ErrCodeReused
 	}
 	return resp, err
 }
-
-// errReplay commits the replay revocation; Token reports ErrCodeReused or ErrRefreshTokenReused.
-var errReplay = errors.New("replay")
 
 // checkCodeRedirect enforces RFC 6749 §4.1.3: if the authorization request carried redirect_uri,
 // the token request must carry the identical value.
@@ -212,6 +208,7 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 	now := s.now()
 	successor := s.successor(r.RefreshToken)
 	var resp *TokenResponse
+	replayed := false
 	err := s.store.InTx(ctx, func(tx *models.Store) error {
 		rt, err := tx.UseRefreshToken(ctx, models.HashToken(r.RefreshToken), client.ID, now)
 		switch {
@@ -230,11 +227,10 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 				}
 				return err
 			}
-			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family.
-			if err := tx.RevokeGrant(ctx, rt.GrantID, now); err != nil {
-				return err
-			}
-			return errReplay
+			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family, commit
+			// that, and report the replay after.
+			replayed = true
+			return tx.RevokeGrant(ctx, rt.GrantID, now)
 		case !now.Before(rt.ExpiresAt):
 			return ErrInvalidGrant.Describe("the refresh token has expired")
 		}
@@ -247,7 +243,7 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope})
 		return err
 	})
-	if errors.Is(err, errReplay) {
+	if err == nil && replayed {
 		return nil, ErrRefreshTokenReused
 	}
 	return resp, err
