@@ -28,7 +28,7 @@ type Config struct {
 	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
 	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
 	RefreshGrace time.Duration
-	Version     string
+	Version      string
 }
 
 // Defaults of every setting.
