@@ -13,10 +13,12 @@ import (
 )
 
 // authorizeParamNames are the request parameters the consent form carries back.
-var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "code_challenge", "code_challenge_method"}
+var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state", "code_challenge", "code_challenge_method"}
 
+// parseAuthorize reads both dialects: RFC scope, or the compatibility dialect's scopes (names or
+// a JSON array), and its legacy grant_type=code spelling of response_type=code.
 func parseAuthorize(v url.Values) oauth.AuthorizeParams {
-	return oauth.AuthorizeParams{
+	p := oauth.AuthorizeParams{
 		ClientID:            v.Get("client_id"),
 		RedirectURI:         v.Get("redirect_uri"),
 		ResponseType:        v.Get("response_type"),
@@ -26,6 +28,13 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		CodeChallenge:       v.Get("code_challenge"),
 		CodeChallengeMethod: v.Get("code_challenge_method"),
 	}
+	if len(p.Scope) == 0 && v.Get("scopes") != "" {
+		p.Scope, p.Malformed = oauth.ParseScopesParam(v.Get("scopes"))
+	}
+	if p.ResponseType == "" && v.Get("grant_type") == "code" {
+		p.ResponseType = "code"
+	}
+	return p
 }
 
 // Authorize is the authorization endpoint (RFC 6749 §4.1.1): it validates the request, sends a
@@ -94,6 +103,10 @@ func (h *Handlers) Decide(c echo.Context) error {
 // authorizeError shows errors that must not be redirected (unknown client, bad redirect URI) and
 // redirects the rest to the client with state and iss.
 func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, err error) error {
+	if acceptsJSON(c) {
+		// A program, not a person: answer in the compatibility dialect instead of a page or a redirect.
+		return h.writeCompatError(c, err)
+	}
 	var oe *oauth.Error
 	if !errors.As(err, &oe) {
 		if req == nil {
@@ -127,4 +140,10 @@ func redirectHost(uri string) string {
 		return u.Scheme + ":"
 	}
 	return u.Host
+}
+
+// acceptsJSON tells a program asking for JSON from a browser, which always accepts text/html.
+func acceptsJSON(c echo.Context) bool {
+	accept := c.Request().Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }

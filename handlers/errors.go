@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -14,6 +16,10 @@ import (
 // API endpoints, a page for people. Internal errors are logged and never shown.
 func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		_ = h.WriteAPIError(c, err)
 		return
 	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
@@ -60,4 +66,46 @@ func wantsJSON(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return strings.HasPrefix(p, "/oauth/token") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") ||
 		strings.HasPrefix(p, "/oauth/introspect") || strings.HasPrefix(p, "/oauth/revoke")
+}
+
+// apiCodes names the compatibility dialect's error_code for plain HTTP failures of the API.
+var apiCodes = map[int]string{
+	http.StatusBadRequest:            "API_VALIDATION_ERROR",
+	http.StatusUnsupportedMediaType:  "API_VALIDATION_ERROR",
+	http.StatusRequestEntityTooLarge: "API_VALIDATION_ERROR",
+	http.StatusForbidden:             "REQUEST_FORBIDDEN_ERROR",
+	http.StatusNotFound:              "DATA_NOT_FOUND",
+	http.StatusMethodNotAllowed:      "METHOD_NOT_ALLOWED",
+}
+
+// WriteAPIError answers a protected-API failure in the compatibility dialect. Protocol errors
+// (invalid_token, insufficient_scope) go through the one dialect table and get their RFC 6750
+// WWW-Authenticate challenge.
+func (h *Handlers) WriteAPIError(c echo.Context, err error) error {
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		challenge := fmt.Sprintf(`Bearer realm="devportal", error=%q, error_description=%q`, oe.Code, oe.Description)
+		if errors.Is(oe, oauth.ErrInsufficientScope) {
+			if scope, ok := c.Get(requiredScopeKey).(string); ok {
+				challenge += fmt.Sprintf(`, scope=%q`, scope)
+			}
+		}
+		c.Response().Header().Set("WWW-Authenticate", challenge)
+		return h.writeCompatError(c, oe)
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side."
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = capitalize(m)
+		}
+	} else {
+		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
+	}
+	code, ok := apiCodes[status]
+	if !ok {
+		code = "SERVER_ERROR"
+	}
+	return c.JSON(status, compatErrorJSON{ErrorCode: code, Message: msg})
 }

@@ -44,7 +44,7 @@ func (h *Handlers) protocolClient(c echo.Context) (*models.Client, url.Values, e
 	if err != nil {
 		return nil, nil, err
 	}
-	id, secret, err := clientCredentials(r, form)
+	id, secret, err := clientCredentials(r, form.Get("client_id"), form.Get("client_secret"))
 	if err != nil {
 		return nil, nil, err
 	}

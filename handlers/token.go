@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/base64"
-	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -22,26 +21,21 @@ type tokenJSON struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
-// oauthErrorJSON is the RFC 6749 §5.2 error body.
-type oauthErrorJSON struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
-}
-
 // Token is the RFC 6749 token endpoint.
 func (h *Handlers) Token(c echo.Context) error {
 	req, err := parseTokenRequest(c.Request())
-	if err == nil {
-		var resp *oauth.TokenResponse
-		if resp, err = h.oauth.Token(c.Request().Context(), req); err == nil {
-			noStore(c)
-			return c.JSON(http.StatusOK, tokenJSON{
-				AccessToken: resp.AccessToken, TokenType: resp.TokenType, ExpiresIn: resp.ExpiresIn,
-				RefreshToken: resp.RefreshToken, Scope: strings.Join(resp.Scope, " "),
-			})
-		}
+	if err != nil {
+		return writeOAuthError(c, err)
 	}
-	return writeOAuthError(c, err)
+	resp, err := h.oauth.Token(c.Request().Context(), req)
+	if err != nil {
+		return writeOAuthError(c, err)
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, tokenJSON{
+		AccessToken: resp.AccessToken, TokenType: resp.TokenType, ExpiresIn: resp.ExpiresIn,
+		RefreshToken: resp.RefreshToken, Scope: strings.Join(resp.Scope, " "),
+	})
 }
 
 // parseTokenRequest reads a form-encoded token request once.
@@ -58,7 +52,7 @@ func parseTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
 		RefreshToken: form.Get("refresh_token"),
 		Scope:        oauth.ParseScope(form.Get("scope")),
 	}
-	req.ClientID, req.ClientSecret, err = clientCredentials(r, form)
+	req.ClientID, req.ClientSecret, err = clientCredentials(r, form.Get("client_id"), form.Get("client_secret"))
 	return req, err
 }
 
@@ -80,10 +74,9 @@ func parseProtocolForm(r *http.Request) (url.Values, error) {
 }
 
 // clientCredentials returns the client's id and secret from HTTP Basic (client_secret_basic) or
-// the body (client_secret_post, or client_id alone for public clients), refusing both at once
-// (RFC 6749 §2.3).
-func clientCredentials(r *http.Request, form url.Values) (id, secret string, err error) {
-	id, secret = form.Get("client_id"), form.Get("client_secret")
+// from the body's id and secret (client_secret_post, or client_id alone for public clients),
+// refusing both at once (RFC 6749 §2.3).
+func clientCredentials(r *http.Request, id, secret string) (string, string, error) {
 	bid, bsecret, basic, err := basicCredentials(r.Header.Get("Authorization"))
 	if err != nil || !basic {
 		return id, secret, err
@@ -119,33 +112,6 @@ func basicCredentials(header string) (id, secret string, ok bool, err error) {
 		return "", "", true, oauth.ErrInvalidClient.Describe("the Basic credentials are not form-encoded correctly")
 	}
 	return id, secret, true, nil
-}
-
-// rfcStatus is the one place an OAuth error code becomes an HTTP status (RFC 6749 §5.2).
-var rfcStatus = map[string]int{
-	"invalid_client": http.StatusUnauthorized,
-	"server_error":   http.StatusInternalServerError,
-}
-
-// writeOAuthError answers with an RFC 6749 §5.2 error. Failures that are not OAuth errors are
-// logged and reported as server_error without detail.
-func writeOAuthError(c echo.Context, err error) error {
-	var oe *oauth.Error
-	if !errors.As(err, &oe) {
-		c.Logger().Error(err)
-		oe = oauth.ErrServerError
-	}
-	status, ok := rfcStatus[oe.Code]
-	if !ok {
-		status = http.StatusBadRequest
-	}
-	if status == http.StatusUnauthorized {
-		// RFC 6749 §5.2 requires the challenge when the client used Basic; sending it always
-		// also tells body-authenticating clients which scheme exists.
-		c.Response().Header().Set("WWW-Authenticate", `Basic realm="devportal", charset="UTF-8"`)
-	}
-	noStore(c)
-	return c.JSON(status, oauthErrorJSON{Error: oe.Code, Description: oe.Description})
 }
 
 func noStore(c echo.Context) {

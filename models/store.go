@@ -77,7 +77,9 @@ func Open(dsn string) (*Store, error) {
 		q.Set("_foreign_keys", "on")
 		q.Set("_txlock", "immediate")
 		q.Set("_synchronous", "NORMAL")
-		db, err := gorm.Open(sqlite.Open("file:"+target+"?"+q.Encode()), cfg)
+		// The path goes into a file: URI, where ?, # and % would otherwise end or alter it.
+		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(target)
+		db, err := gorm.Open(sqlite.Open("file:"+escaped+"?"+q.Encode()), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}

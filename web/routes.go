@@ -20,7 +20,7 @@ var Paths = map[string]string{
 }
 
 // routes is the one table of every URL devportal serves.
-func routes(e *echo.Echo, h *handlers.Handlers, pages, protocol *echo.Group) {
+func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo.Group) {
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 	e.StaticFS("/static", static.FS)
@@ -31,6 +31,12 @@ func routes(e *echo.Echo, h *handlers.Handlers, pages, protocol *echo.Group) {
 	protocol.POST(Paths["revocation"], h.Revoke)
 	protocol.GET(Paths["metadata"], h.Metadata)
 	protocol.GET(Paths["jwks"], h.JWKS)
+	protocol.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
+
+	// The sample protected API, for bearer tokens.
+	api := e.Group("/api/v1")
+	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError))
+	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError))
 
 	// Pages for people: session, CSRF.
 	pages.GET("/", h.Home)

@@ -35,6 +35,6 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	protocol := e.Group("")
 	pages := e.Group("", loadSession(deps.Store), csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()))
-	routes(e, h, pages, protocol)
+	routes(e, deps, h, pages, protocol)
 	return e
 }

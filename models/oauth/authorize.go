@@ -19,6 +19,9 @@ type AuthorizeParams struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
+	// Malformed, when set, is a parameter the handler could not parse; it is reported (to the
+	// client, once the redirect URI is trusted) as invalid_request.
+	Malformed error
 }
 
 // AuthorizeRequest is a validated authorization request. Once one exists, its RedirectURI is
@@ -70,6 +73,8 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State}
 
 	switch {
+	case p.Malformed != nil:
+		return req, p.Malformed
 	case p.ResponseType == "":
 		return req, ErrInvalidRequest.Describe("response_type is missing")
 	case p.ResponseType != "code":

@@ -57,6 +57,8 @@ var (
 
 // Finer causes, each still its RFC code.
 var (
+	// ErrMissingClient: the request names no client at all.
+	ErrMissingClient = protoErr("invalid_client", "missing_client", "client_id is missing")
 	// ErrUnknownClient: no client has that id.
 	ErrUnknownClient = protoErr("invalid_client", "unknown_client", "no client is registered with that client_id")
 	// ErrBadClientSecret: the client exists but the secret is missing or wrong.

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -18,6 +19,20 @@ func ParseScope(s string) []string {
 		}
 	}
 	return out
+}
+
+// ParseScopesParam reads the compatibility dialect's scopes parameter: space-separated names, or
+// a JSON array of names such as ["INVOICE.READ","INVOICE.WRITE"].
+func ParseScopesParam(s string) ([]string, error) {
+	t := strings.TrimSpace(s)
+	if !strings.HasPrefix(t, "[") {
+		return ParseScope(s), nil
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(t), &names); err != nil {
+		return nil, ErrInvalidRequest.Describe(`scopes must be space-separated names or a JSON array of names, such as ["INVOICE.READ"]`)
+	}
+	return ParseScope(strings.Join(names, " ")), nil
 }
 
 // resolveScopes checks requested scopes against the catalog and against allowed (the client's

@@ -92,7 +92,7 @@ func grantAllowed(t models.ClientType, grant string) bool {
 // send none.
 func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string) (*models.Client, error) {
 	if clientID == "" {
-		return nil, ErrInvalidClient.Describe("client_id is missing")
+		return nil, ErrMissingClient
 	}
 	client, err := s.store.ClientByID(ctx, clientID)
 	if errors.Is(err, models.ErrNotFound) {
@@ -106,7 +106,7 @@ func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string
 	}
 	if !client.Type.Confidential() {
 		if secret != "" {
-			return nil, ErrBadClientSecret.Describe("native applications have no client secret; send only client_id")
+			return nil, ErrInvalidClient.Describe("native applications have no client secret; send only client_id")
 		}
 		return client, nil
 	}

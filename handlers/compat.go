@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models/oauth"
+)
+
+// compatTokenJSON is the compatibility dialect's token response: RFC 6749's fields plus
+// expires_at.
+type compatTokenJSON struct {
+	TokenType    string `json:"token_type"`
+	AccessToken  string `json:"access_token"`
+	Scope        string `json:"scope"`
+	ExpiresAt    string `json:"expires_at"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+// compatTokenBody is the JSON body POST /oauth/tokens takes. scope may be a string or an array.
+type compatTokenBody struct {
+	GrantType    string          `json:"grant_type"`
+	Code         string          `json:"code"`
+	RedirectURI  string          `json:"redirect_uri"`
+	CodeVerifier string          `json:"code_verifier"`
+	ClientID     string          `json:"client_id"`
+	ClientSecret string          `json:"client_secret"`
+	RefreshToken string          `json:"refresh_token"`
+	Scope        json.RawMessage `json:"scope"`
+}
+
+// CompatToken is the compatibility dialect's token endpoint: the same core as Token, reached
+// with a JSON (or form) body, answering with expires_at and error_code errors.
+func (h *Handlers) CompatToken(c echo.Context) error {
+	req, err := parseCompatTokenRequest(c.Request())
+	if err != nil {
+		return h.writeCompatError(c, err)
+	}
+	resp, err := h.oauth.Token(c.Request().Context(), req)
+	if err != nil {
+		return h.writeCompatError(c, err)
+	}
+	noStore(c)
+	return c.JSON(http.StatusOK, compatTokenJSON{
+		TokenType: resp.TokenType, AccessToken: resp.AccessToken, Scope: strings.Join(resp.Scope, " "),
+		ExpiresAt: resp.ExpiresAt.UTC().Format(time.RFC3339), ExpiresIn: resp.ExpiresIn, RefreshToken: resp.RefreshToken,
+	})
+}
+
+func parseCompatTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" {
+		return parseTokenRequest(r)
+	}
+	if mt != "application/json" {
+		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body must be JSON (application/json) or a form")
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body could not be read")
+	}
+	var b compatTokenBody
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body is not a JSON object with string fields: %v", err)
+	}
+	scope, err := compatScope(b.Scope)
+	if err != nil {
+		return oauth.TokenRequest{}, err
+	}
+	req := oauth.TokenRequest{
+		GrantType: b.GrantType, Code: b.Code, RedirectURI: b.RedirectURI, CodeVerifier: b.CodeVerifier,
+		RefreshToken: b.RefreshToken, Scope: scope,
+	}
+	req.ClientID, req.ClientSecret, err = clientCredentials(r, b.ClientID, b.ClientSecret)
+	return req, err
+}
+
+// compatScope accepts scope as a space-separated string or an array of names.
+func compatScope(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return oauth.ParseScope(s), nil
+	}
+	return oauth.ParseScopesParam(string(raw))
+}
