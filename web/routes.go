@@ -41,6 +41,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo
 	// Pages for people: session, CSRF.
 	pages.GET("/", h.Home)
 	pages.GET("/docs", h.Docs)
+	// Documentation pages rendered from docs/ (integration guide, API reference).
+	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage)
 	pages.POST("/login", h.Login)
 	pages.GET("/signup", h.SignupPage)
