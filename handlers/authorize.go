@@ -4,16 +4,18 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
 // authorizeParamNames are the request parameters the consent form carries back.
-var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state", "code_challenge", "code_challenge_method"}
+var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state", "code_challenge", "code_challenge_method", "prompt"}
 
 // parseAuthorize reads both dialects: RFC scope, or the compatibility dialect's scopes (names or
 // a JSON array), and its legacy grant_type=code spelling of response_type=code.
@@ -27,6 +29,7 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		State:               v.Get("state"),
 		CodeChallenge:       v.Get("code_challenge"),
 		CodeChallengeMethod: v.Get("code_challenge_method"),
+		Prompt:              v.Get("prompt"),
 	}
 	if len(p.Scope) == 0 && v.Get("scopes") != "" {
 		p.Scope, p.Malformed = oauth.ParseScopesParam(v.Get("scopes"))
@@ -49,6 +52,19 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	if user == nil {
 		return c.Redirect(http.StatusFound, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
+	ctx := c.Request().Context()
+	needed, fresh, err := h.oauth.ConsentNeeded(ctx, req, user.ID)
+	if err != nil {
+		return h.authorizeError(c, req, err)
+	}
+	if !needed {
+		// Everything asked for was allowed before: no page, straight back to the application.
+		to, err := h.oauth.Approve(ctx, req, user.ID)
+		if err != nil {
+			return h.authorizeError(c, req, err)
+		}
+		return c.Redirect(http.StatusFound, to)
+	}
 	v := pages.ConsentView{
 		Base:         h.base(c, "Allow "+req.Client.Name+"?", ""),
 		AppName:      req.Client.Name,
@@ -58,12 +74,15 @@ func (h *Handlers) Authorize(c echo.Context) error {
 		RedirectHost: redirectHost(req.RedirectURI),
 	}
 	if req.Client.OwnerID != nil {
-		if owner, err := h.store.UserByID(c.Request().Context(), *req.Client.OwnerID); err == nil {
+		if owner, err := h.store.UserByID(ctx, *req.Client.OwnerID); err == nil {
 			v.Owner = owner.Email
 		}
 	}
+	v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = req.Client.LogoURL, req.Client.HomepageURL, req.Client.PrivacyURL, req.Client.TermsURL
 	for _, s := range req.Scopes {
-		v.Scopes = append(v.Scopes, pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive})
+		// "new" only means something to a user who allowed this application something before.
+		isNew := len(fresh) < len(req.Scopes) && slices.Contains(fresh, s.Name)
+		v.Scopes = append(v.Scopes, pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, New: isNew})
 	}
 	for _, name := range authorizeParamNames {
 		if val := q.Get(name); val != "" {
@@ -92,9 +111,10 @@ func (h *Handlers) Decide(c echo.Context) error {
 		if err != nil {
 			return h.authorizeError(c, req, err)
 		}
+		h.audit(c, models.AuditConsentGranted, req.Client.ID, strings.Join(req.ScopeNames(), " "))
 		return seeOther(c, to)
 	case "deny":
-		return seeOther(c, h.oauth.ErrorRedirect(req, oauth.ErrAccessDenied))
+		return seeOther(c, h.oauth.Deny(req))
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose Allow or Deny.")
 	}

@@ -38,6 +38,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	f.bind(c)
 	u, err := h.store.Authenticate(c.Request().Context(), f.Email, f.Password)
 	if errors.Is(err, models.ErrBadCredential) || errors.Is(err, models.ErrDisabled) {
+		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: models.NormalizeEmail(f.Email), Target: models.NormalizeEmail(f.Email), IP: c.RealIP(), Detail: err.Error()})
 		msg := "That email and password do not match an account."
 		if errors.Is(err, models.ErrDisabled) {
 			msg = "This account has been disabled. Contact an administrator."
@@ -50,6 +51,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	if err := h.startSession(c, u); err != nil {
 		return err
 	}
+	h.audit(c, models.AuditLogin, u.Email, "")
 	return seeOther(c, orDefault(f.Next, "/apps"))
 }
 
@@ -91,6 +93,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	if err := h.startSession(c, u); err != nil {
 		return err
 	}
+	h.audit(c, models.AuditSignup, u.Email, "")
 	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
 	return seeOther(c, orDefault(f.Next, "/apps"))
 }

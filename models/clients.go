@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -45,8 +46,13 @@ type Client struct {
 	// AccessTTLSeconds and RefreshTTLSeconds override the deployment's token lifetimes.
 	AccessTTLSeconds  *int
 	RefreshTTLSeconds *int
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Links shown on the consent page.
+	LogoURL     string
+	HomepageURL string
+	PrivacyURL  string
+	TermsURL    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	Secrets []ClientSecret `gorm:"foreignKey:ClientID"`
 }
@@ -75,6 +81,7 @@ type NewClient struct {
 	Type              ClientType
 	RedirectURIs      []string
 	Scopes            []string
+	PendingScopes     []string // sensitive scopes requested, for an admin to approve
 	CanIntrospect     bool
 	AccessTTLSeconds  *int
 	RefreshTTLSeconds *int
@@ -99,6 +106,9 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Omit("Secrets").Create(c).Error; err != nil {
+			return err
+		}
+		if err := tx.RequestScopes(ctx, c.ID, in.PendingScopes); err != nil {
 			return err
 		}
 		if !c.Type.Confidential() {
@@ -180,4 +190,122 @@ func (s *Store) SetClientStatus(ctx context.Context, id, status string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ClientWithOwner is a client with its owner's email, for the admin console.
+type ClientWithOwner struct {
+	Client
+	OwnerEmail string
+}
+
+// ListClients lists clients whose name or id contains query and, when status is set, have that
+// status, newest first.
+func (s *Store) ListClients(ctx context.Context, query, status string, limit int) ([]ClientWithOwner, error) {
+	q := s.q(ctx).Table("clients").Select("clients.*, COALESCE(users.email, '') AS owner_email").
+		Joins("LEFT JOIN users ON users.id = clients.owner_id")
+	if query = strings.TrimSpace(query); query != "" {
+		like := "%" + escapeLike(strings.ToLower(query)) + "%"
+		q = q.Where(`(LOWER(clients.name) LIKE ? ESCAPE '\' OR LOWER(clients.id) LIKE ? ESCAPE '\' OR LOWER(users.email) LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	if status != "" {
+		q = q.Where("clients.status = ?", status)
+	}
+	var out []ClientWithOwner
+	err := q.Order("clients.created_at DESC").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// RevokeClient ends a client for good: its status becomes revoked, every grant of it is revoked
+// and its secrets retired, in one transaction.
+func (s *Store) RevokeClient(ctx context.Context, id string) error {
+	now := time.Now().UTC()
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.SetClientStatus(ctx, id, ClientRevoked); err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Model(&Grant{}).Where("client_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL", id).Update("retired_at", now).Error
+	})
+}
+
+// ClientProfile is what a developer edits on the application page.
+type ClientProfile struct {
+	Name, LogoURL, HomepageURL, PrivacyURL, TermsURL string
+	RedirectURIs                                     []string
+	Scopes                                           []string // approved scopes the client keeps
+	AccessTTLSeconds, RefreshTTLSeconds              *int
+}
+
+// UpdateClient saves a developer's edit of an application.
+func (s *Store) UpdateClient(ctx context.Context, id string, p ClientProfile) error {
+	res := s.q(ctx).Model(&Client{}).Where("id = ?", id).Updates(map[string]any{
+		"name": p.Name, "logo_url": p.LogoURL, "homepage_url": p.HomepageURL, "privacy_url": p.PrivacyURL, "terms_url": p.TermsURL,
+		"redirect_uris": Lines(p.RedirectURIs), "scopes": Words(p.Scopes),
+		"access_ttl_seconds": p.AccessTTLSeconds, "refresh_ttl_seconds": p.RefreshTTLSeconds, "updated_at": time.Now().UTC(),
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// MaxActiveSecrets is how many secrets a client may have working at once: enough to rotate
+// without downtime, few enough to keep track of.
+const MaxActiveSecrets = 2
+
+// ErrTooManySecrets refuses a third active secret.
+var ErrTooManySecrets = errors.New("a client may have at most two active secrets: retire one first")
+
+// AddSecret creates a new secret, shown once. The secrets already working keep working until
+// oldUntil (nil: until retired by hand); a zero oldUntil retires them now.
+func (s *Store) AddSecret(ctx context.Context, clientID string, oldUntil *time.Time) (string, error) {
+	var secret string
+	err := s.InTx(ctx, func(tx *Store) error {
+		now := time.Now().UTC()
+		usable := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", clientID, now)
+		switch {
+		case oldUntil != nil && oldUntil.IsZero():
+			if err := usable.Update("retired_at", now).Error; err != nil {
+				return err
+			}
+		case oldUntil != nil:
+			if err := usable.Where("(expires_at IS NULL OR expires_at > ?)", *oldUntil).Update("expires_at", *oldUntil).Error; err != nil {
+				return err
+			}
+		}
+		var n int64
+		if err := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", clientID, now).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= MaxActiveSecrets {
+			return ErrTooManySecrets
+		}
+		var err error
+		secret, err = tx.addSecret(ctx, clientID)
+		return err
+	})
+	return secret, err
+}
+
+// RetireSecret stops one secret of a client from working.
+func (s *Store) RetireSecret(ctx context.Context, clientID string, secretID int64) error {
+	res := s.q(ctx).Model(&ClientSecret{}).Where("id = ? AND client_id = ? AND retired_at IS NULL", secretID, clientID).Update("retired_at", time.Now().UTC())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// TouchSecret records that a secret authenticated at now. Callers call it at most hourly per
+// secret, so the token endpoint does not write on every request.
+func (s *Store) TouchSecret(ctx context.Context, secretID int64, now time.Time) error {
+	return s.q(ctx).Model(&ClientSecret{}).Where("id = ?", secretID).Update("last_used_at", now).Error
 }

@@ -31,3 +31,132 @@ func (s *Store) ScopesByName(ctx context.Context, names []string) ([]Scope, erro
 	err := s.q(ctx).Where("name IN ?", names).Order("name").Find(&out).Error
 	return out, err
 }
+
+// AllScopes lists the whole catalog, retired scopes included, by name.
+func (s *Store) AllScopes(ctx context.Context) ([]Scope, error) {
+	var out []Scope
+	err := s.q(ctx).Order("name").Find(&out).Error
+	return out, err
+}
+
+// CreateScope adds a scope to the catalog; a taken name is ErrDuplicate.
+func (s *Store) CreateScope(ctx context.Context, name, description string, sensitive bool) error {
+	err := s.q(ctx).Create(&Scope{Name: name, Description: description, Sensitive: sensitive, CreatedAt: time.Now().UTC()}).Error
+	return duplicate(err)
+}
+
+// UpdateScope changes a scope's description and sensitivity.
+func (s *Store) UpdateScope(ctx context.Context, name, description string, sensitive bool) error {
+	res := s.q(ctx).Model(&Scope{}).Where("name = ?", name).Updates(map[string]any{"description": description, "sensitive": sensitive})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// RetireScope stops new requests for a scope; grants that carry it keep working until revoked.
+func (s *Store) RetireScope(ctx context.Context, name string) error {
+	res := s.q(ctx).Model(&Scope{}).Where("name = ? AND retired_at IS NULL", name).Update("retired_at", time.Now().UTC())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Scope request statuses.
+const (
+	RequestPending  = "pending"
+	RequestApproved = "approved"
+	RequestRejected = "rejected"
+)
+
+// ScopeRequest is an application's request for a sensitive scope, which an admin decides.
+type ScopeRequest struct {
+	ClientID    string `gorm:"primaryKey"`
+	Scope       string `gorm:"primaryKey"`
+	Status      string
+	RequestedAt time.Time
+	DecidedBy   *int64
+	DecidedAt   *time.Time
+}
+
+// PendingScopeRequest is a request with what an admin needs to decide it.
+type PendingScopeRequest struct {
+	ScopeRequest
+	ClientName string
+	OwnerEmail string
+}
+
+// RequestScopes records pending requests for sensitive scopes (idempotent per client and scope).
+func (s *Store) RequestScopes(ctx context.Context, clientID string, scopes []string) error {
+	now := time.Now().UTC()
+	for _, sc := range scopes {
+		var n int64
+		if err := s.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ?", clientID, sc).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			if err := s.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ? AND status = ?", clientID, sc, RequestRejected).
+				Updates(map[string]any{"status": RequestPending, "requested_at": now, "decided_by": nil, "decided_at": nil}).Error; err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.q(ctx).Create(&ScopeRequest{ClientID: clientID, Scope: sc, Status: RequestPending, RequestedAt: now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScopeRequestsFor lists a client's scope requests.
+func (s *Store) ScopeRequestsFor(ctx context.Context, clientID string) ([]ScopeRequest, error) {
+	var out []ScopeRequest
+	err := s.q(ctx).Where("client_id = ?", clientID).Order("scope").Find(&out).Error
+	return out, err
+}
+
+// PendingScopeRequests lists the requests waiting for an admin, oldest first.
+func (s *Store) PendingScopeRequests(ctx context.Context) ([]PendingScopeRequest, error) {
+	var out []PendingScopeRequest
+	err := s.q(ctx).Table("scope_requests").
+		Select("scope_requests.*, clients.name AS client_name, COALESCE(users.email, '') AS owner_email").
+		Joins("JOIN clients ON clients.id = scope_requests.client_id").
+		Joins("LEFT JOIN users ON users.id = clients.owner_id").
+		Where("scope_requests.status = ?", RequestPending).Order("scope_requests.requested_at").Scan(&out).Error
+	return out, err
+}
+
+// DecideScopeRequest approves (adding the scope to the client) or rejects a pending request.
+func (s *Store) DecideScopeRequest(ctx context.Context, clientID, scope string, approve bool, adminID int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		status := RequestRejected
+		if approve {
+			status = RequestApproved
+		}
+		now := time.Now().UTC()
+		res := tx.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ? AND status = ?", clientID, scope, RequestPending).
+			Updates(map[string]any{"status": status, "decided_by": adminID, "decided_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if !approve {
+			return nil
+		}
+		var c Client
+		if err := tx.q(ctx).Take(&c, "id = ?", clientID).Error; err != nil {
+			return notFound(err)
+		}
+		c.Scopes = union(c.Scopes, []string{scope})
+		return tx.q(ctx).Model(&Client{}).Where("id = ?", clientID).Update("scopes", c.Scopes).Error
+	})
+}

@@ -144,8 +144,10 @@ func TestBrowserSignupRegisterConsentToken(t *testing.T) {
 		t.Errorf("token response = %+v; want an access token, token_type Bearer, a refresh token and scope %s", tok, scope)
 	}
 
-	// 6. Deny: the end user is still signed in, so a second authorization goes straight to consent.
+	// 6. Deny: the end user is still signed in and allowed this scope before, so prompt=consent
+	// asks again; they decline.
 	_, denyURL := authorizationURL(env.URL, clientID, app.callback, scope, "deny456")
+	denyURL += "&prompt=consent"
 	mustDo(t, ctx, "open a second authorization", chromedp.Navigate(denyURL), chromedp.WaitVisible(button("Deny")))
 	mustDo(t, ctx, "deny", chromedp.Click(button("Deny")), chromedp.WaitVisible(callbackPage))
 	q = app.mustReceive(t, ctx)

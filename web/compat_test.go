@@ -108,7 +108,9 @@ func TestCompatAuthorize(t *testing.T) {
 	}
 
 	t.Run("deny redirects with access_denied and state", func(t *testing.T) {
-		back := authorizeInBrowser(t, f.user, "/auth?"+f.authQuery("INVOICE.READ").Encode(), "deny")
+		q := f.authQuery("INVOICE.READ")
+		q.Set("prompt", "consent") // allowed before: ask again
+		back := authorizeInBrowser(t, f.user, "/auth?"+q.Encode(), "deny")
 		if back.Query().Get("error") != "access_denied" || back.Query().Get("state") != "xyz" {
 			t.Fatalf("%s", back)
 		}

@@ -20,9 +20,10 @@ import (
 
 // testEnv is a real devportal server on a loopback port, over a real SQLite database.
 type testEnv struct {
-	URL   string
-	Store *models.Store
-	OAuth *oauth.Server
+	URL    string
+	Store  *models.Store
+	OAuth  *oauth.Server
+	Events *models.EventBuffer // flush it before reading activity
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -44,7 +45,8 @@ func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
 		t.Fatal(err)
 	}
 	cfg.Version = "test"
-	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, store, cfg.Secret)
+	events := models.NewEventBuffer(store, 1000)
+	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events}, store, cfg.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &testEnv{URL: base, Store: store, OAuth: srv}
+	return &testEnv{URL: base, Store: store, OAuth: srv, Events: events}
 }
 
 func (e *testEnv) mustUser(t *testing.T, email string, admin bool) *models.User {

@@ -23,7 +23,7 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("X-Content-Type-Options", "nosniff")
 			// same-origin keeps codes in URLs from leaking to other sites, and unlike no-referrer it
@@ -114,6 +114,16 @@ func sameOrigin(r *http.Request, self *url.URL) bool {
 		return false
 	}
 	return (self != nil && o.Scheme == self.Scheme && o.Host == self.Host) || o.Host == r.Host
+}
+
+// requireAdmin refuses everyone but a signed-in admin (signed-out visitors are sent to log in).
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return requireUser(func(c echo.Context) error {
+		if !handlers.CurrentUser(c).IsAdmin {
+			return echo.NewHTTPError(http.StatusForbidden, "This page is for administrators.")
+		}
+		return next(c)
+	})
 }
 
 // requireUser sends signed-out visitors to log in and back.

@@ -19,6 +19,14 @@ import (
 func authorizeInBrowser(t *testing.T, b *browser, authURL, decision string) *url.URL {
 	t.Helper()
 	resp, body := b.get(authURL)
+	if resp.StatusCode == http.StatusFound && decision == "allow" && !strings.HasPrefix(resp.Header.Get("Location"), "/") {
+		// Consent remembered from an earlier approval: straight back to the client.
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ">Allow</button>") {
 		t.Fatalf("consent page: status %d\n%s", resp.StatusCode, body)
 	}

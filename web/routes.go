@@ -62,5 +62,15 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo
 	apps.POST("/:id/rotate", h.RotateSecret)
 	apps.GET("/:id/delete", h.ConfirmDelete)
 	apps.POST("/:id/delete", h.DeleteApp)
+	// Developer console: application profile, secrets, activity.
+	// (end of developer console)
+
+	// End-user console: authorized applications and account settings (under /account).
+	// (end of end-user console)
+
+	// Admin console: every route here requires an admin session.
+	admin := pages.Group("/admin", requireAdmin)
+	_ = admin
+	// (end of admin console)
 
 }

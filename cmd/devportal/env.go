@@ -13,9 +13,10 @@ import (
 
 // env is what every command opens: configuration, the migrated database, the protocol core.
 type env struct {
-	cfg   web.Config
-	store *models.Store
-	oauth *oauth.Server
+	cfg    web.Config
+	store  *models.Store
+	oauth  *oauth.Server
+	events *models.EventBuffer
 }
 
 // open reads the configuration, connects, migrates, and loads the signing keys.
@@ -45,9 +46,10 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	if generated {
 		fmt.Fprintf(log, "generated a server secret in %s (set DEVPORTAL_SECRET to share one between instances)\n", cfg.SecretFile)
 	}
+	events := models.NewEventBuffer(store, 10000)
 	srv, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation,
+		RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
 	}, store, cfg.Secret)
 	if err != nil {
 		store.Close()
@@ -57,7 +59,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 		store.Close()
 		return nil, err
 	}
-	return &env{cfg: cfg, store: store, oauth: srv}, nil
+	return &env{cfg: cfg, store: store, oauth: srv, events: events}, nil
 }
 
 // flags builds a FlagSet that reports errors instead of exiting.

@@ -46,6 +46,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	go env.oauth.RefreshKeys(ctx, time.Minute, func(err error) { e.Logger.Errorf("reload signing keys: %v", err) })
 	go purge(ctx, env, e.Logger.Errorf)
+	events := make(chan struct{})
+	go func() {
+		defer close(events)
+		env.events.Run(ctx, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
+	}()
+	defer func() { <-events }() // the last batch is written before the database closes
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 
 	"github.com/devportal/devportal/models"
 )
@@ -19,6 +20,7 @@ type AuthorizeParams struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
+	Prompt              string // "consent" shows the consent page even when the scopes were allowed before
 	// Malformed, when set, is a parameter the handler could not parse; it is reported (to the
 	// client, once the redirect URI is trusted) as invalid_request.
 	Malformed error
@@ -34,6 +36,7 @@ type AuthorizeRequest struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
+	Prompt              string
 }
 
 // ScopeNames lists the granted scope names.
@@ -67,40 +70,79 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 		return nil, ErrInvalidRedirectURI.Describe("redirect_uri is required: the application registered more than one")
 	default:
 		if _, ok := MatchRedirectURI(client, redirect); !ok {
-			return nil, ErrInvalidRedirectURI.Describe("redirect_uri %q is not registered for this application", redirect)
+			err := ErrInvalidRedirectURI.Describe("%s", explainRedirect(redirect, client.RedirectURIs))
+			s.record(client.ID, "", "", err)
+			return nil, err
 		}
 	}
-	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State}
+	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State, Prompt: p.Prompt}
+	if err := s.checkAuthorize(ctx, req, p); err != nil {
+		s.record(client.ID, "", "", err)
+		return req, err
+	}
+	return req, nil
+}
+
+// checkAuthorize validates the parameters judged after the redirect URI is trusted.
+func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p AuthorizeParams) error {
+	client := req.Client
 
 	switch {
 	case p.Malformed != nil:
-		return req, p.Malformed
+		return p.Malformed
 	case p.ResponseType == "":
-		return req, ErrInvalidRequest.Describe("response_type is missing")
+		return ErrInvalidRequest.Describe("response_type is missing")
 	case p.ResponseType != "code":
-		return req, ErrUnsupportedResponseType
+		return ErrUnsupportedResponseType
 	case p.ResponseMode != "" && p.ResponseMode != "query":
-		return req, ErrInvalidRequest.Describe("response_mode must be query")
+		return ErrInvalidRequest.Describe("response_mode must be query")
 	}
 	if p.CodeChallenge != "" {
 		if p.CodeChallengeMethod != MethodS256 {
-			return req, ErrInvalidRequest.Describe("code_challenge_method must be S256")
+			return ErrInvalidRequest.Describe("code_challenge_method must be S256")
 		}
 		if len(p.CodeChallenge) != 43 || !validPKCEValue(p.CodeChallenge) {
-			return req, ErrInvalidRequest.Describe("code_challenge must be the 43-character base64url SHA-256 of the code_verifier")
+			return ErrInvalidRequest.Describe("code_challenge must be the 43-character base64url SHA-256 of the code_verifier")
 		}
 		req.CodeChallenge, req.CodeChallengeMethod = p.CodeChallenge, MethodS256
 	} else if p.CodeChallengeMethod != "" {
-		return req, ErrInvalidRequest.Describe("code_challenge_method was sent without code_challenge")
+		return ErrInvalidRequest.Describe("code_challenge_method was sent without code_challenge")
 	} else if client.Type == models.ClientNative {
-		return req, ErrInvalidRequest.Describe("native applications must use PKCE: send code_challenge and code_challenge_method=S256")
+		return ErrInvalidRequest.Describe("native applications must use PKCE: send code_challenge and code_challenge_method=S256")
 	}
 	scopes, err := s.resolveScopes(ctx, p.Scope, client.Scopes)
 	if err != nil {
-		return req, err
+		return err
 	}
 	req.Scopes = scopes
-	return req, nil
+	return nil
+}
+
+// ConsentNeeded tells whether the user must see the consent page, and which requested scopes
+// they have not allowed this application before. A user who already allowed every requested
+// scope goes straight back to the application, unless prompt=consent asks to show it anyway.
+func (s *Server) ConsentNeeded(ctx context.Context, req *AuthorizeRequest, userID int64) (bool, []string, error) {
+	var granted []string
+	c, err := s.store.ConsentFor(ctx, userID, req.Client.ID)
+	switch {
+	case err == nil:
+		granted = c.Scope
+	case !errors.Is(err, models.ErrNotFound):
+		return false, nil, err
+	}
+	var fresh []string
+	for _, name := range req.ScopeNames() {
+		if !slices.Contains(granted, name) {
+			fresh = append(fresh, name)
+		}
+	}
+	return len(fresh) > 0 || req.Prompt == "consent", fresh, nil
+}
+
+// Deny returns the URL that tells the client the user said no.
+func (s *Server) Deny(req *AuthorizeRequest) string {
+	s.record(req.Client.ID, models.EventDenied, "", nil)
+	return s.ErrorRedirect(req, ErrAccessDenied)
 }
 
 // Approve issues an authorization code for the signed-in user and returns the URL to redirect
@@ -128,6 +170,7 @@ func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, userID int6
 	if err != nil {
 		return "", err
 	}
+	s.record(req.Client.ID, models.EventAuthorization, "", nil)
 	return s.redirectWith(req, url.Values{"code": {code}}), nil
 }
 

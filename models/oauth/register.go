@@ -62,23 +62,35 @@ func (s *Server) ValidateRegistration(ctx context.Context, r Registration) (mode
 			}
 		}
 	}
-	scopes := ParseScope(strings.Join(r.Scopes, " "))
+	approved, pending, err := s.splitSensitive(ctx, ParseScope(strings.Join(r.Scopes, " ")), errs)
+	if err != nil || len(errs) > 0 {
+		return models.NewClient{}, errs, err
+	}
+	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: approved, PendingScopes: pending}, nil, nil
+}
+
+// splitSensitive checks scopes against the active catalog and separates the sensitive ones,
+// which an admin must approve before the application may request them.
+func (s *Server) splitSensitive(ctx context.Context, scopes []string, errs FieldErrors) (approved, pending []string, err error) {
 	if len(scopes) == 0 {
 		errs["scopes"] = "Choose at least one scope."
-	} else {
-		catalog, err := s.store.ActiveScopes(ctx)
-		if err != nil {
-			return models.NewClient{}, nil, err
-		}
-		for _, sc := range scopes {
-			if !slices.ContainsFunc(catalog, func(c models.Scope) bool { return c.Name == sc }) {
-				errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
-				break
-			}
+		return nil, nil, nil
+	}
+	catalog, err := s.store.ActiveScopes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, sc := range scopes {
+		i := slices.IndexFunc(catalog, func(c models.Scope) bool { return c.Name == sc })
+		switch {
+		case i < 0:
+			errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
+			return nil, nil, nil
+		case catalog[i].Sensitive:
+			pending = append(pending, sc)
+		default:
+			approved = append(approved, sc)
 		}
 	}
-	if len(errs) > 0 {
-		return models.NewClient{}, errs, nil
-	}
-	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: scopes}, nil, nil
+	return approved, pending, nil
 }

@@ -23,6 +23,8 @@ type Config struct {
 	KeyActivation time.Duration
 	// Now is the clock; nil means the system clock. Tests set it to step through lifetimes.
 	Now func() time.Time
+	// Events receives each application's activity for its timeline; nil records nothing.
+	Events EventSink
 }
 
 // DefaultKeyActivation covers one key reload on every instance plus the JWKS cache lifetime.

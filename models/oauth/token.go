@@ -72,12 +72,23 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 	}
 	client, err := s.AuthenticateClient(ctx, r.ClientID, r.ClientSecret)
 	if err != nil {
+		if errors.Is(err, ErrBadClientSecret) || errors.Is(err, ErrClientDisabled) {
+			s.record(r.ClientID, "", r.GrantType, err) // the client exists: its developer should know
+		}
 		return nil, err
 	}
 	if !grantAllowed(client.Type, r.GrantType) {
-		return nil, ErrUnauthorizedClient.Describe("%s applications cannot use the %s grant", client.Type, r.GrantType)
+		err := ErrUnauthorizedClient.Describe("%s applications cannot use the %s grant", client.Type, r.GrantType)
+		s.record(client.ID, "", r.GrantType, err)
+		return nil, err
 	}
-	return grant(ctx, client, r)
+	resp, err := grant(ctx, client, r)
+	kind := models.EventToken
+	if r.GrantType == GrantRefreshToken {
+		kind = models.EventRefresh
+	}
+	s.record(client.ID, kind, r.GrantType, err)
+	return resp, err
 }
 
 func grantAllowed(t models.ClientType, grant string) bool {
@@ -115,17 +126,22 @@ func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string
 	}
 	presented := []byte(models.HashToken(secret))
 	now := s.now()
-	ok := 0
+	var matched *models.ClientSecret
 	for i := range client.Secrets {
 		cs := &client.Secrets[i]
-		// Compare against every secret, usable or not, so timing does not tell how many exist.
-		match := subtle.ConstantTimeCompare(presented, []byte(cs.Hash))
-		if cs.Usable(now) {
-			ok |= match
+		// Compare against every secret, so timing does not tell which one matched.
+		if subtle.ConstantTimeCompare(presented, []byte(cs.Hash)) == 1 && cs.Usable(now) {
+			matched = cs
 		}
 	}
-	if ok != 1 {
+	if matched == nil {
 		return nil, ErrBadClientSecret
+	}
+	// Last use is kept to the hour, so the token endpoint writes at most once an hour per secret.
+	if matched.LastUsedAt == nil || now.Sub(*matched.LastUsedAt) > time.Hour {
+		if err := s.store.TouchSecret(ctx, matched.ID, now); err != nil {
+			return nil, err
+		}
 	}
 	return client, nil
 }
@@ -182,7 +198,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 func checkCodeRedirect(client *models.Client, atAuthorize, atToken string) error {
 	switch {
 	case atAuthorize != "" && atToken != atAuthorize:
-		return ErrInvalidGrant.Describe("redirect_uri must be identical to the one sent in the authorization request")
+		return ErrInvalidGrant.Describe("redirect_uri must be identical to the one sent in the authorization request: %s", explainRedirect(atToken, []string{atAuthorize}))
 	case atAuthorize == "" && atToken != "":
 		if _, ok := MatchRedirectURI(client, atToken); !ok {
 			return ErrInvalidGrant.Describe("redirect_uri is not registered for this client")

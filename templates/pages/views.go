@@ -127,6 +127,10 @@ type ConsentView struct {
 	Scopes       []ScopeOption
 	RedirectHost string
 	Params       []Param // the authorization request, re-validated when the form comes back
+	LogoURL      string
+	HomepageURL  string
+	PrivacyURL   string
+	TermsURL     string
 }
 
 // ErrorView explains a failure to a person.

@@ -1,0 +1,119 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+)
+
+// ErrLastAdmin refuses to leave the installation without an enabled admin.
+var ErrLastAdmin = errors.New("this is the last enabled administrator")
+
+// ChangePassword replaces a user's password after checking the current one; it ends every other
+// session of the user, since whoever knew the old password may hold one.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, keepSession string) error {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBadCredential
+	}
+	if err := ValidatePassword(next); err != nil {
+		return err
+	}
+	hash, err := argon2id.CreateHash(next, passwordParams)
+	if err != nil {
+		return err
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&User{}).Where("id = ?", userID).Update("password_hash", hash).Error; err != nil {
+			return err
+		}
+		return tx.q(ctx).Where("user_id = ? AND id <> ?", userID, HashToken(keepSession)).Delete(&Session{}).Error
+	})
+}
+
+// DeleteUserSessions signs a user out everywhere.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	return s.q(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
+}
+
+// ListUsers lists users whose email contains query, newest first.
+func (s *Store) ListUsers(ctx context.Context, query string, limit int) ([]User, error) {
+	q := s.q(ctx).Model(&User{})
+	if query = strings.TrimSpace(strings.ToLower(query)); query != "" {
+		q = q.Where(`email LIKE ? ESCAPE '\'`, "%"+escapeLike(query)+"%")
+	}
+	var out []User
+	err := q.Order("id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// SetUserDisabled disables (or enables) a user. Disabling ends their sessions at once, and the
+// token check refuses every token of their grants from then on.
+func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		var value any
+		if disabled {
+			if err := tx.guardLastAdmin(ctx, id); err != nil {
+				return err
+			}
+			value = time.Now().UTC()
+			if err := tx.DeleteUserSessions(ctx, id); err != nil {
+				return err
+			}
+		}
+		return tx.updateUser(ctx, id, "disabled_at", value)
+	})
+}
+
+// SetUserAdmin grants or removes the admin role.
+func (s *Store) SetUserAdmin(ctx context.Context, id int64, admin bool) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if !admin {
+			if err := tx.guardLastAdmin(ctx, id); err != nil {
+				return err
+			}
+		}
+		return tx.updateUser(ctx, id, "is_admin", admin)
+	})
+}
+
+func (s *Store) updateUser(ctx context.Context, id int64, column string, value any) error {
+	res := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any{column: value, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// guardLastAdmin refuses when id is the only enabled admin.
+func (s *Store) guardLastAdmin(ctx context.Context, id int64) error {
+	var others int64
+	if err := s.q(ctx).Model(&User{}).Where("is_admin = ? AND disabled_at IS NULL AND id <> ?", true, id).Count(&others).Error; err != nil {
+		return err
+	}
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if u.IsAdmin && u.DisabledAt == nil && others == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

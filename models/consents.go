@@ -1,0 +1,74 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// AuthorizedApp is one application a user approved, as their account page lists it.
+type AuthorizedApp struct {
+	ClientID   string
+	ClientName string
+	Scope      Words
+	GrantedAt  time.Time  // when the user first allowed it
+	LastUsedAt *time.Time // the latest token issued for the user, if any is remembered
+}
+
+// AuthorizedApps lists what a user approved, with last use derived from the newest code
+// exchange or refresh, so recording it costs the token endpoint no extra write.
+func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedApp, error) {
+	var rows []struct {
+		ClientID   string
+		ClientName string
+		Scope      Words
+		CreatedAt  time.Time
+	}
+	err := s.q(ctx).Table("consents").
+		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at").
+		Joins("JOIN clients ON clients.id = consents.client_id").
+		Where("consents.user_id = ?", userID).Order("consents.created_at DESC").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AuthorizedApp, len(rows))
+	for i, r := range rows {
+		out[i] = AuthorizedApp{ClientID: r.ClientID, ClientName: r.ClientName, Scope: r.Scope, GrantedAt: r.CreatedAt}
+		var last []time.Time
+		err := s.q(ctx).Table("refresh_tokens").Select("refresh_tokens.created_at").
+			Joins("JOIN grants ON grants.id = refresh_tokens.grant_id").
+			Where("grants.user_id = ? AND grants.client_id = ?", userID, r.ClientID).
+			Order("refresh_tokens.created_at DESC").Limit(1).Pluck("refresh_tokens.created_at", &last).Error
+		if err != nil {
+			return nil, err
+		}
+		if len(last) == 1 {
+			out[i].LastUsedAt = &last[0]
+		}
+	}
+	return out, nil
+}
+
+// ConsentFor returns the scopes a user already allowed a client, or ErrNotFound.
+func (s *Store) ConsentFor(ctx context.Context, userID int64, clientID string) (*Consent, error) {
+	var c Consent
+	if err := s.q(ctx).Take(&c, "user_id = ? AND client_id = ?", userID, clientID).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// RevokeConsent forgets a user's approval of a client and revokes every grant between them, in
+// one transaction: from that moment their access and refresh tokens are refused everywhere.
+func (s *Store) RevokeConsent(ctx context.Context, userID int64, clientID string) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Where("user_id = ? AND client_id = ?", userID, clientID).Delete(&Consent{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return tx.q(ctx).Model(&Grant{}).Where("user_id = ? AND client_id = ? AND revoked_at IS NULL", userID, clientID).
+			Update("revoked_at", time.Now().UTC()).Error
+	})
+}
