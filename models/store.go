@@ -51,6 +51,7 @@ func Open(dsn string) (*Store, error) {
 		SkipDefaultTransaction: true, // single statements are atomic already; a BEGIN per write halves throughput
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
+		PrepareStmt:            true, // every hot query is a fixed shape: parse it once per connection
 	}
 	switch d, target := ParseDSN(dsn); d {
 	case Postgres:

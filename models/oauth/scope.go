@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/devportal/devportal/models"
 )
@@ -49,20 +51,59 @@ func (s *Server) resolveScopes(ctx context.Context, requested, allowed []string)
 			return nil, ErrUnknownScope.Describe("scope %q is not a valid scope token", name)
 		}
 	}
-	found, err := s.store.ScopesByName(ctx, requested)
+	catalog, err := s.catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
+	found := make([]models.Scope, 0, len(requested))
 	for _, name := range requested {
-		i := slices.IndexFunc(found, func(sc models.Scope) bool { return sc.Name == name })
-		if i < 0 || found[i].RetiredAt != nil {
+		sc, ok := catalog[name]
+		if !ok {
 			return nil, ErrUnknownScope.Describe("scope %q does not exist", name)
 		}
 		if !slices.Contains(allowed, name) {
 			return nil, ErrScopeNotAllowed.Describe("scope %q is not allowed for this client", name)
 		}
+		found = append(found, sc)
 	}
+	slices.SortFunc(found, func(a, b models.Scope) int { return strings.Compare(a.Name, b.Name) })
 	return found, nil
+}
+
+// catalogTTL bounds how stale an instance's copy of the scope catalog may be: an admin's new or
+// retired scope takes effect everywhere within it, and the token endpoint saves a query.
+const catalogTTL = 5 * time.Second
+
+type catalogCache struct {
+	mu       sync.Mutex
+	scopes   map[string]models.Scope
+	loadedAt time.Time
+}
+
+// catalog returns the active scopes by name, reloading them when older than catalogTTL.
+func (s *Server) catalog(ctx context.Context) (map[string]models.Scope, error) {
+	s.scopes.mu.Lock()
+	defer s.scopes.mu.Unlock()
+	if s.scopes.scopes != nil && time.Since(s.scopes.loadedAt) < catalogTTL {
+		return s.scopes.scopes, nil
+	}
+	active, err := s.store.ActiveScopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]models.Scope, len(active))
+	for _, sc := range active {
+		m[sc.Name] = sc
+	}
+	s.scopes.scopes, s.scopes.loadedAt = m, time.Now()
+	return m, nil
+}
+
+// ForgetCatalog drops the cached catalog, so this instance sees an admin's change at once.
+func (s *Server) ForgetCatalog() {
+	s.scopes.mu.Lock()
+	s.scopes.scopes = nil
+	s.scopes.mu.Unlock()
 }
 
 // validScopeToken follows RFC 6749 §3.3: printable ASCII except space, quote and backslash.

@@ -32,12 +32,13 @@ const DefaultKeyActivation = 10 * time.Minute
 
 // Server answers authorization and token requests.
 type Server struct {
-	cfg   Config
-	store *models.Store
-	kek   []byte // seals signing keys at rest
-	rot   []byte // derives a refresh token's successor
-	keys  keyRing
-	now   func() time.Time
+	cfg    Config
+	store  *models.Store
+	kek    []byte // seals signing keys at rest
+	rot    []byte // derives a refresh token's successor
+	keys   keyRing
+	scopes catalogCache
+	now    func() time.Time
 }
 
 // NewServer builds the protocol core. secret is the deployment's server secret; the key that

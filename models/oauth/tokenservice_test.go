@@ -39,7 +39,7 @@ type tsEnv struct {
 	redirect string
 }
 
-func newTSEnv(t *testing.T, cfg oauth.Config) *tsEnv {
+func newTSEnv(t testing.TB, cfg oauth.Config) *tsEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &tsEnv{store: storetest.SQLite(t), clock: &clock{t: time.Now().UTC()}, redirect: "https://app.example/cb"}
