@@ -57,8 +57,8 @@ func (s *Store) ListUsers(ctx context.Context, query string, limit int) ([]User,
 	return out, err
 }
 
-// SetUserDisabled disables (or enables) a user. Disabling ends their sessions at once, and the
-// token check refuses every token of their grants from then on.
+// SetUserDisabled disables (or enables) a user. Disabling ends their sessions and revokes their
+// grants at once, so every token of theirs is refused from then on.
 func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		var value any
@@ -66,8 +66,14 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 			if err := tx.guardLastAdmin(ctx, id); err != nil {
 				return err
 			}
-			value = time.Now().UTC()
+			now := time.Now().UTC()
+			value = now
 			if err := tx.DeleteUserSessions(ctx, id); err != nil {
+				return err
+			}
+			// Their grants end too, so no refresh can mint new tokens that offline verifiers
+			// would accept; enabling the user again does not bring them back.
+			if err := tx.q(ctx).Model(&Grant{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
 				return err
 			}
 		}

@@ -201,10 +201,10 @@ func TestCompatTokenEndpoint(t *testing.T) {
 			}
 		})
 	}
-	// The code exchanged with the wrong redirect is still unused: that exchange was refused whole.
-	resp, _ = call(t, "POST", tokens, "application/json", jsonBody(map[string]any{"grant_type": "authorization_code", "code": fresh, "redirect_uri": f.redirect, "client_id": f.web.ID, "client_secret": f.secret}), nil)
-	if resp.StatusCode != 200 {
-		t.Errorf("a refused exchange consumed the code: %d", resp.StatusCode)
+	// A code presented wrongly is spent: no second try, even with the right redirect_uri.
+	resp, got := call(t, "POST", tokens, "application/json", jsonBody(map[string]any{"grant_type": "authorization_code", "code": fresh, "redirect_uri": f.redirect, "client_id": f.web.ID, "client_secret": f.secret}), nil)
+	if resp.StatusCode != 400 || got["error_code"] != "INVALID_GRANT" {
+		t.Errorf("a code survived a refused exchange: %d %v", resp.StatusCode, got)
 	}
 }
 

@@ -46,6 +46,12 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		sort.Strings(msgs)
 		return errors.New(strings.Join(msgs, "; "))
 	}
+	if *accessTTL != 0 && (*accessTTL < time.Minute || *accessTTL > 24*time.Hour) {
+		return errors.New("--access-ttl must be between 1m and 24h")
+	}
+	if *refreshTTL != 0 && (*refreshTTL < time.Hour || *refreshTTL > 365*24*time.Hour) {
+		return errors.New("--refresh-ttl must be between 1h and 8760h")
+	}
 	in.CanIntrospect = *introspect
 	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)
 	client, secret, err := env.store.CreateClient(ctx, in)

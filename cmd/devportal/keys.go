@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/devportal/devportal/models/oauth"
 )
 
 func keysRotate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -19,6 +21,6 @@ func keysRotate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "added signing key %s; it signs new tokens once the servers restart, and older keys keep verifying\n", kid)
+	fmt.Fprintf(stdout, "added signing key %s: running servers publish it in the JWKS within a minute and sign with it %s after now; older keys keep verifying\n", kid, oauth.DefaultKeyActivation)
 	return nil
 }

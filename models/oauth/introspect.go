@@ -69,7 +69,8 @@ func (s *Server) Introspect(ctx context.Context, caller *models.Client, token st
 		return inactive, err
 	}
 	return &Introspection{
-		Active: true, Scope: rt.Scope.String(), ClientID: rt.Grant.ClientID, TokenType: "refresh_token",
+		// token_type names an access token type (RFC 7662 §2.2, RFC 6749 §7.1); a refresh token has none.
+		Active: true, Scope: rt.Scope.String(), ClientID: rt.Grant.ClientID,
 		Sub: subjectOf(&rt.Grant), Iss: s.cfg.Issuer, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(),
 	}, nil
 }

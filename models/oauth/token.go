@@ -153,6 +153,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 	}
 	now := s.now()
 	var resp *TokenResponse
+	var failed error
 	replayed := false
 	err := s.store.InTx(ctx, func(tx *models.Store) error {
 		code, err := tx.ConsumeAuthCode(ctx, models.HashToken(r.Code), client.ID, now)
@@ -169,14 +170,17 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 		case err != nil:
 			return err
 		}
+		// A code that fails a check stays used: whoever presents it wrongly, perhaps with a
+		// guessed verifier, gets no second try.
 		if !now.Before(code.ExpiresAt) {
-			return ErrInvalidGrant.Describe("the authorization code has expired")
+			failed = ErrInvalidGrant.Describe("the authorization code has expired")
+			return nil
 		}
-		if err := checkCodeRedirect(client, code.RedirectURI, r.RedirectURI); err != nil {
-			return err
+		if failed = checkCodeRedirect(client, code.RedirectURI, r.RedirectURI); failed != nil {
+			return nil
 		}
-		if err := verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, r.CodeVerifier); err != nil {
-			return err
+		if failed = verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, r.CodeVerifier); failed != nil {
+			return nil
 		}
 		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Scope: code.Scope, CreatedAt: now}
 		if err := tx.CreateGrant(ctx, g); err != nil {
@@ -188,10 +192,15 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, &refreshSpec{scope: code.Scope})
 		return err
 	})
-	if err == nil && replayed {
+	switch {
+	case err != nil:
+		return nil, err
+	case replayed:
 		return nil, ErrCodeReused
+	case failed != nil:
+		return nil, failed
 	}
-	return resp, err
+	return resp, nil
 }
 
 // checkCodeRedirect enforces RFC 6749 §4.1.3: if the authorization request carried redirect_uri,
@@ -237,6 +246,9 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 			return ErrInvalidGrant.Describe("the grant was revoked")
 		case err != nil:
 			if s.withinGrace(ctx, tx, rt, successor, now) {
+				if err := narrowsGrant(r.Scope, rt.Scope); err != nil {
+					return err
+				}
 				// The client lost our answer: give it the same successor again.
 				resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), nil)
 				if err == nil {
@@ -251,10 +263,8 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		case !now.Before(rt.ExpiresAt):
 			return ErrInvalidGrant.Describe("the refresh token has expired")
 		}
-		for _, sc := range r.Scope {
-			if !slices.Contains(rt.Scope, sc) {
-				return ErrScopeNotAllowed.Describe("scope %q was not part of the original grant", sc)
-			}
+		if err := narrowsGrant(r.Scope, rt.Scope); err != nil {
+			return err
 		}
 		// The new refresh token keeps the grant's scope (RFC 6749 §6); only the access token narrows.
 		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope})
@@ -264,6 +274,16 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		return nil, ErrRefreshTokenReused
 	}
 	return resp, err
+}
+
+// narrowsGrant allows a refresh to ask for less than the grant, never more (RFC 6749 §6).
+func narrowsGrant(requested, granted []string) error {
+	for _, sc := range requested {
+		if !slices.Contains(granted, sc) {
+			return ErrScopeNotAllowed.Describe("scope %q was not part of the original grant", sc)
+		}
+	}
+	return nil
 }
 
 func narrowOr(requested, granted []string) []string {

@@ -121,10 +121,10 @@ func TestIntrospectRFC7662(t *testing.T) {
 		typ    string
 	}{
 		{"§2.2 own access token", e.web, tokens.AccessToken, true, "Bearer"},
-		{"§2.2 own refresh token", e.web, tokens.RefreshToken, true, "refresh_token"},
+		{"§2.2 own refresh token (no token_type: RFC 6749 §7.1 types are for access tokens)", e.web, tokens.RefreshToken, true, ""},
 		{"§2.1 another client's token, caller not a resource server", e.machine, tokens.AccessToken, false, ""},
 		{"§2.1 another client's token, caller is a resource server", e.rs, tokens.AccessToken, true, "Bearer"},
-		{"§2.1 resource server, refresh token", e.rs, tokens.RefreshToken, true, "refresh_token"},
+		{"§2.1 resource server, refresh token", e.rs, tokens.RefreshToken, true, ""},
 		{"§2.2 a rotated (used) refresh token", e.web, rotated.RefreshToken, false, ""},
 		{"§2.2 unknown opaque token", e.web, "dpr_nothing", false, ""},
 		{"§2.2 garbage", e.web, "a.b.c", false, ""},
@@ -291,6 +291,49 @@ func TestRefreshGraceWindow(t *testing.T) {
 				t.Fatalf("the retried pair does not work: %v", err)
 			}
 		})
+	}
+}
+
+// RFC 6749 §6: a retry inside the grace window may narrow the scope but never widen it.
+func TestRefreshGraceCannotWidenScope(t *testing.T) {
+	e := newTSEnv(t, oauth.Config{RefreshGrace: 30 * time.Second})
+	first := e.mustCodeTokens(t)
+	if _, err := e.refresh(first.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.srv.Token(context.Background(), oauth.TokenRequest{GrantType: oauth.GrantRefreshToken, RefreshToken: first.RefreshToken,
+		ClientID: e.web.ID, ClientSecret: e.webSec, Scope: []string{"INVOICE.READ", "INVOICE.WRITE"}})
+	if !errors.Is(err, oauth.ErrScopeNotAllowed) {
+		t.Fatalf("widening retry: %v, want invalid_scope", err)
+	}
+}
+
+// A code presented with a wrong verifier is spent: the attacker gets no second guess and the
+// rightful client must start over (RFC 6749 §4.1.2: a code is used once).
+func TestFailedExchangeSpendsTheCode(t *testing.T) {
+	ctx := context.Background()
+	e := newTSEnv(t, oauth.Config{})
+	verifier := strings.Repeat("v", 43)
+	req, err := e.srv.ValidateAuthorize(ctx, oauth.AuthorizeParams{ClientID: e.web.ID, RedirectURI: e.redirect, ResponseType: "code",
+		CodeChallenge: oauth.S256Challenge(verifier), CodeChallengeMethod: oauth.MethodS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := e.srv.Approve(ctx, req, e.user.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(to)
+	exchange := func(v string) error {
+		_, err := e.srv.Token(ctx, oauth.TokenRequest{GrantType: oauth.GrantAuthorizationCode, Code: u.Query().Get("code"), RedirectURI: e.redirect,
+			CodeVerifier: v, ClientID: e.web.ID, ClientSecret: e.webSec})
+		return err
+	}
+	if err := exchange(strings.Repeat("w", 43)); !errors.Is(err, oauth.ErrPKCE) {
+		t.Fatalf("wrong verifier: %v", err)
+	}
+	if err := exchange(verifier); !errors.Is(err, oauth.ErrInvalidGrant) {
+		t.Fatalf("the code survived a failed exchange: %v", err)
 	}
 }
 

@@ -1,0 +1,236 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/devportal/devportal/models"
+)
+
+// Bounds of the token lifetimes a developer may choose for an application. Outside them a token
+// is either useless (a few seconds) or a standing credential (days for an access token).
+const (
+	MinAccessTTL  = time.Minute
+	MaxAccessTTL  = 24 * time.Hour
+	MinRefreshTTL = time.Hour
+	MaxRefreshTTL = 8760 * time.Hour
+)
+
+// maxLinkLength bounds the profile links, which are shown on every consent page.
+const maxLinkLength = 2000
+
+// Profile is an edit of an application as a developer submits it: every field as typed.
+type Profile struct {
+	Name         string
+	LogoURL      string
+	HomepageURL  string
+	PrivacyURL   string
+	TermsURL     string
+	RedirectURIs []string
+	Scopes       []string // the scopes the developer wants, approved or not
+	AccessTTL    string   // a Go duration such as "15m"; empty is the deployment default
+	RefreshTTL   string   // a Go duration such as "720h"; empty is the deployment default
+}
+
+// ValidateProfile checks an edit of client c with the registration rules for its type. It returns
+// the profile to save and the sensitive scopes to request from an administrator: a sensitive
+// scope the application does not hold yet is not granted by the edit, only requested. Field
+// names in the errors are "name", "logo_url", "homepage_url", "privacy_url", "terms_url",
+// "redirect_uris", "scopes", "access_ttl" and "refresh_ttl".
+func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profile) (models.ClientProfile, []string, FieldErrors, error) {
+	errs := FieldErrors{}
+	out := models.ClientProfile{Name: strings.TrimSpace(p.Name)}
+	switch n := utf8.RuneCountInString(out.Name); {
+	case n == 0:
+		errs["name"] = "Enter a name for the application."
+	case n > 80:
+		errs["name"] = "Use at most 80 characters."
+	}
+
+	for _, f := range []struct {
+		field, raw string
+		dst        *string
+	}{
+		{"logo_url", p.LogoURL, &out.LogoURL},
+		{"homepage_url", p.HomepageURL, &out.HomepageURL},
+		{"privacy_url", p.PrivacyURL, &out.PrivacyURL},
+		{"terms_url", p.TermsURL, &out.TermsURL},
+	} {
+		v := strings.TrimSpace(f.raw)
+		if err := ValidateLink(v); err != nil {
+			errs[f.field] = capitalizeFirst(err.Error()) + "."
+			continue
+		}
+		*f.dst = v
+	}
+
+	if c.Type != models.ClientMachine {
+		var uris []string
+		for _, u := range p.RedirectURIs {
+			if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
+				uris = append(uris, u)
+			}
+		}
+		switch {
+		case len(uris) == 0:
+			errs["redirect_uris"] = "Enter at least one redirect URI."
+		case len(uris) > MaxRedirectURIs:
+			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
+		}
+		for _, u := range uris {
+			if err := ValidateRedirectURI(c.Type, u); err != nil {
+				errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
+				break
+			}
+		}
+		out.RedirectURIs = uris
+	}
+
+	var err error
+	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, MinAccessTTL, MaxAccessTTL); err != nil {
+		errs["access_ttl"] = err.Error()
+	}
+	if c.Type != models.ClientMachine { // client credentials issue no refresh tokens
+		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, MinRefreshTTL, MaxRefreshTTL); err != nil {
+			errs["refresh_ttl"] = err.Error()
+		}
+	}
+
+	scopes, pending, err := s.editScopes(ctx, c, ParseScope(strings.Join(p.Scopes, " ")), errs)
+	if err != nil {
+		return models.ClientProfile{}, nil, nil, err
+	}
+	if len(errs) > 0 {
+		return models.ClientProfile{}, nil, errs, nil
+	}
+	out.Scopes = scopes
+	return out, pending, nil, nil
+}
+
+// editScopes splits the wanted scopes into those the application may use at once and the
+// sensitive ones an administrator must approve first. A scope the application already holds
+// stays, even if it was retired or became sensitive since; so does one an administrator approved
+// for it before. Anything else must be in the active catalog.
+func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []string, errs FieldErrors) (approved, pending []string, err error) {
+	if len(wanted) == 0 {
+		errs["scopes"] = "Choose at least one scope."
+		return nil, nil, nil
+	}
+	catalog, err := s.store.ActiveScopes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	requests, err := s.store.ScopeRequestsFor(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	wasApproved := func(sc string) bool {
+		return slices.ContainsFunc(requests, func(r models.ScopeRequest) bool { return r.Scope == sc && r.Status == models.RequestApproved })
+	}
+	for _, sc := range wanted {
+		if slices.Contains(c.Scopes, sc) {
+			approved = append(approved, sc)
+			continue
+		}
+		i := slices.IndexFunc(catalog, func(cs models.Scope) bool { return cs.Name == sc })
+		switch {
+		case i < 0:
+			errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
+			return nil, nil, nil
+		case catalog[i].Sensitive && !wasApproved(sc):
+			pending = append(pending, sc)
+		default:
+			approved = append(approved, sc)
+		}
+	}
+	return approved, pending, nil
+}
+
+// ValidateLink checks a link shown to users on the consent page (logo, homepage, privacy
+// policy, terms): empty, or an absolute https URL (http only on a loopback host, for
+// development) without user name or password.
+func ValidateLink(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if len(raw) > maxLinkLength {
+		return fmt.Errorf("use at most %d characters", maxLinkLength)
+	}
+	if strings.ContainsAny(raw, " \t\r\n") {
+		return errors.New("must be a URL without spaces")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return errors.New("must be an absolute URL, such as https://app.example.com/privacy")
+	}
+	if u.User != nil {
+		return errors.New("must not contain a user name or password")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return errors.New("must use https (http is allowed only for 127.0.0.1, [::1] or localhost)")
+		}
+	default:
+		return errors.New("must be an https URL")
+	}
+	return nil
+}
+
+// parseLifetime reads a lifetime such as "15m" or "720h"; empty means the deployment default (nil).
+func parseLifetime(raw string, lo, hi time.Duration) (*int, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		return nil, fmt.Errorf("Write a duration such as %s or %s, or leave it empty for the default.", FormatLifetime(lo), FormatLifetime(hi))
+	}
+	if d < lo || d > hi {
+		return nil, fmt.Errorf("Choose between %s and %s.", FormatLifetime(lo), FormatLifetime(hi))
+	}
+	if d%time.Second != 0 {
+		return nil, errors.New("Use whole seconds.")
+	}
+	n := int(d / time.Second)
+	return &n, nil
+}
+
+// FormatLifetime writes a lifetime the way the form reads it back: in hours, minutes or seconds,
+// whichever is whole.
+func FormatLifetime(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	default:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+}
+
+// FormatLifetimeSeconds is FormatLifetime for a stored override; nil is "" (the default).
+func FormatLifetimeSeconds(seconds *int) string {
+	if seconds == nil {
+		return ""
+	}
+	return FormatLifetime(time.Duration(*seconds) * time.Second)
+}
+
+func capitalizeFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
