@@ -99,7 +99,7 @@ func TestNewApplicationForm(t *testing.T) {
 	}))
 	assertAccessible(t, doc)
 	for _, label := range []string{"Name", "Redirect URIs"} {
-		if doc.Find(`label:contains("` + label + `")`).Length() == 0 {
+		if doc.Find(`label:contains("`+label+`")`).Length() == 0 {
 			t.Errorf("no label %q", label)
 		}
 	}
