@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,10 +23,21 @@ func (h *Handlers) Apps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// One query for the whole page: the pending requests are an admin's short queue.
+	pending := map[string]bool{}
+	if len(clients) > 0 {
+		reqs, err := h.store.PendingScopeRequests(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		for _, r := range reqs {
+			pending[r.ClientID] = true
+		}
+	}
 	v := pages.AppsView{Base: h.base(c, "Applications", "apps")}
 	for _, cl := range clients {
 		v.Apps = append(v.Apps, pages.AppRow{ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Status: cl.Status,
-			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt)})
+			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt), Pending: pending[cl.ID]})
 	}
 	return render(c, http.StatusOK, pages.Apps(v))
 }
@@ -71,6 +84,7 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.audit(c, models.AuditAppCreated, client.ID, client.Name)
 	h.flashNow(c, "success", "Application created.")
 	return h.showApp(c, http.StatusCreated, client.ID, secret)
 }
@@ -80,7 +94,27 @@ func (h *Handlers) App(c echo.Context) error {
 	return h.showApp(c, http.StatusOK, c.Param("id"), "")
 }
 
-// ConfirmRotate asks before replacing the secret.
+// keepOptions are how long the current secrets may keep working after a rotation, in the order
+// the rotate page offers them. A nil duration keeps them until retired by hand; zero retires them
+// at once.
+var keepOptions = []keepOption{
+	{"now", "Retire it now", durationPtr(0)},
+	{"1h", "1 hour", durationPtr(time.Hour)},
+	{"1d", "1 day", durationPtr(24 * time.Hour)},
+	{"7d", "7 days", durationPtr(7 * 24 * time.Hour)},
+	{"forever", "Until I retire it", nil},
+}
+
+const defaultKeep = "1d"
+
+type keepOption struct {
+	value, label string
+	keep         *time.Duration
+}
+
+func durationPtr(d time.Duration) *time.Duration { return &d }
+
+// ConfirmRotate asks before making a new secret, and how long the current one keeps working.
 func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	client, err := h.ownedClient(c)
 	if err != nil {
@@ -89,14 +123,15 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	if !client.Type.Confidential() {
 		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
-		Base: h.base(c, "Rotate secret", "apps"), Heading: "Rotate the secret of " + client.Name + "?",
-		Message: "A new secret is created and shown once. The current secret stops working immediately, so update your server right away.",
-		Action:  "/apps/" + client.ID + "/rotate", Button: "Rotate secret", Cancel: "/apps/" + client.ID,
-	}))
+	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
+		AtLimit: usableSecrets(client, time.Now()) >= models.MaxActiveSecrets}
+	for _, o := range keepOptions {
+		v.Options = append(v.Options, pages.KeepOption{Value: o.value, Label: o.label, Selected: o.value == defaultKeep})
+	}
+	return render(c, http.StatusOK, pages.AppRotate(v))
 }
 
-// RotateSecret replaces the application's secret and shows the new one, once.
+// RotateSecret makes a new secret, shown once, and limits how long the current ones keep working.
 func (h *Handlers) RotateSecret(c echo.Context) error {
 	client, err := h.ownedClient(c)
 	if err != nil {
@@ -105,13 +140,181 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	if !client.Type.Confidential() {
 		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
 	}
-	secret, err := h.store.RotateSecret(c.Request().Context(), client.ID)
+	choice := c.FormValue("keep")
+	i := slices.IndexFunc(keepOptions, func(o keepOption) bool { return o.value == choice })
+	if i < 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose how long the current secret keeps working.")
+	}
+	var oldUntil *time.Time
+	var outcome string
+	switch keep := keepOptions[i].keep; {
+	case keep == nil:
+		outcome = "The previous secret keeps working until you retire it."
+	case *keep == 0:
+		oldUntil = &time.Time{}
+		outcome = "The previous secret no longer works."
+	default:
+		until := time.Now().UTC().Add(*keep)
+		oldUntil = &until
+		outcome = "The previous secret keeps working until " + humanTime(until) + "."
+	}
+	secret, err := h.store.AddSecret(c.Request().Context(), client.ID, oldUntil)
+	if errors.Is(err, models.ErrTooManySecrets) {
+		h.flash(c, "error", capitalize(err.Error())+".")
+		return seeOther(c, "/apps/"+client.ID)
+	}
 	if err != nil {
 		return err
 	}
-	h.flashNow(c, "success", "Secret rotated. The previous secret no longer works.")
+	h.audit(c, models.AuditSecretCreated, client.ID, "…"+secret[len(secret)-4:]+"; previous secrets: "+keepOptions[i].label)
+	if oldUntil != nil && oldUntil.IsZero() {
+		h.audit(c, models.AuditSecretRetired, client.ID, "every previous secret, at rotation")
+	}
+	h.flashNow(c, "success", "Secret rotated. "+outcome)
 	return h.showApp(c, http.StatusOK, client.ID, secret)
 }
+
+// ConfirmRetireSecret asks before a secret stops working, and warns when it is the last one.
+func (h *Handlers) ConfirmRetireSecret(c echo.Context) error {
+	client, secret, err := h.ownedSecret(c)
+	if err != nil {
+		return err
+	}
+	msg := "Anything still using the secret ending in …" + secret.Hint + " can no longer authenticate as " + client.Name + "."
+	if now := time.Now(); secret.Usable(now) && usableSecrets(client, now) == 1 {
+		msg = "This is the only working secret of " + client.Name + ": once it is retired, the application stops authenticating until you rotate in a new secret."
+	}
+	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+		Base: h.base(c, "Retire secret", "apps"), Heading: "Retire the secret ending in …" + secret.Hint + "?", Message: msg + " This cannot be undone.",
+		Action: fmt.Sprintf("/apps/%s/secrets/%d/retire", client.ID, secret.ID), Button: "Retire secret", Cancel: "/apps/" + client.ID,
+	}))
+}
+
+// RetireSecret stops one secret from working.
+func (h *Handlers) RetireSecret(c echo.Context) error {
+	client, secret, err := h.ownedSecret(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.RetireSecret(c.Request().Context(), client.ID, secret.ID); errors.Is(err, models.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "That secret is already retired.")
+	} else if err != nil {
+		return err
+	}
+	h.audit(c, models.AuditSecretRetired, client.ID, "…"+secret.Hint)
+	h.flash(c, "success", "The secret ending in …"+secret.Hint+" was retired.")
+	return seeOther(c, "/apps/"+client.ID)
+}
+
+// ownedSecret loads an unretired secret of one of the signed-in developer's applications.
+func (h *Handlers) ownedSecret(c echo.Context) (*models.Client, *models.ClientSecret, error) {
+	client, err := h.ownedClient(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := strconv.ParseInt(c.Param("secret"), 10, 64)
+	if err == nil {
+		for i := range client.Secrets {
+			if client.Secrets[i].ID == id {
+				return client, &client.Secrets[i], nil
+			}
+		}
+	}
+	return nil, nil, echo.NewHTTPError(http.StatusNotFound, "This application has no working secret with that id.")
+}
+
+func usableSecrets(client *models.Client, now time.Time) int {
+	n := 0
+	for i := range client.Secrets {
+		if client.Secrets[i].Usable(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// UpdateApp saves the settings form of the application page. A sensitive scope the application
+// does not hold yet becomes a request for an administrator rather than a grant.
+func (h *Handlers) UpdateApp(c echo.Context) error {
+	client, err := h.ownedClient(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	ctx := c.Request().Context()
+	p := oauth.Profile{
+		Name: form.Get("name"), LogoURL: form.Get("logo_url"), HomepageURL: form.Get("homepage_url"),
+		PrivacyURL: form.Get("privacy_url"), TermsURL: form.Get("terms_url"),
+		RedirectURIs: strings.Split(strings.ReplaceAll(form.Get("redirect_uris"), "\r\n", "\n"), "\n"),
+		Scopes:       form["scopes"], AccessTTL: form.Get("access_ttl"), RefreshTTL: form.Get("refresh_ttl"),
+	}
+	profile, pending, errs, err := h.oauth.ValidateProfile(ctx, client, p)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		v, err := h.appView(c, client, "", append([]string{}, form["scopes"]...))
+		if err != nil {
+			return err
+		}
+		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
+		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, pages.Errors(errs)
+		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
+		return render(c, http.StatusUnprocessableEntity, pages.App(v))
+	}
+	err = h.store.InTx(ctx, func(tx *models.Store) error {
+		if err := tx.UpdateClient(ctx, client.ID, profile); err != nil {
+			return err
+		}
+		return tx.RequestScopes(ctx, client.ID, pending)
+	})
+	if err != nil {
+		return err
+	}
+	h.audit(c, models.AuditAppUpdated, client.ID, profileChanges(client, profile, pending))
+	msg := "Settings saved."
+	switch len(pending) {
+	case 0:
+	case 1:
+		msg += " " + pending[0] + " is added once an administrator approves it."
+	default:
+		msg += " " + strings.Join(pending, ", ") + " are added once an administrator approves them."
+	}
+	h.flash(c, "success", msg)
+	return seeOther(c, "/apps/"+client.ID)
+}
+
+// profileChanges says which settings an edit changed, for the audit log.
+func profileChanges(old *models.Client, p models.ClientProfile, pending []string) string {
+	var changed []string
+	note := func(name string, differs bool) {
+		if differs {
+			changed = append(changed, name)
+		}
+	}
+	note("name", old.Name != p.Name)
+	note("logo_url", old.LogoURL != p.LogoURL)
+	note("homepage_url", old.HomepageURL != p.HomepageURL)
+	note("privacy_url", old.PrivacyURL != p.PrivacyURL)
+	note("terms_url", old.TermsURL != p.TermsURL)
+	note("redirect_uris", !slices.Equal(old.RedirectURIs, p.RedirectURIs))
+	note("scopes", !slices.Equal(old.Scopes, p.Scopes))
+	note("access_ttl", !equalInt(old.AccessTTLSeconds, p.AccessTTLSeconds))
+	note("refresh_ttl", !equalInt(old.RefreshTTLSeconds, p.RefreshTTLSeconds))
+	out := "changed: " + strings.Join(changed, " ")
+	if len(changed) == 0 {
+		out = "no changes"
+	}
+	if len(pending) > 0 {
+		out += "; requested: " + strings.Join(pending, " ")
+	}
+	return out
+}
+
+func equalInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // ConfirmDelete asks before deleting an application.
 func (h *Handlers) ConfirmDelete(c echo.Context) error {
@@ -135,6 +338,7 @@ func (h *Handlers) DeleteApp(c echo.Context) error {
 	if err := h.store.DeleteClient(c.Request().Context(), client.ID); err != nil {
 		return err
 	}
+	h.audit(c, models.AuditAppDeleted, client.ID, client.Name)
 	h.flash(c, "success", client.Name+" was deleted.")
 	return seeOther(c, "/apps")
 }
@@ -156,33 +360,92 @@ func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) err
 	if err != nil {
 		return err
 	}
-	opts, err := h.scopeOptions(c.Request().Context(), client.Scopes)
+	v, err := h.appView(c, client, newSecret, nil)
 	if err != nil {
 		return err
-	}
-	var granted []pages.ScopeOption
-	for _, o := range opts {
-		if o.Checked {
-			granted = append(granted, o)
-		}
-	}
-	v := pages.AppView{
-		Base: h.base(c, client.Name, "apps"), ID: client.ID, Name: client.Name, Type: string(client.Type), Status: client.Status,
-		Confidential: client.Type.Confidential(), RedirectURIs: client.RedirectURIs, Scopes: granted,
-		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
-	}
-	for _, s := range client.Secrets {
-		row := pages.SecretRow{Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), LastUsed: "never"}
-		if s.LastUsedAt != nil {
-			row.LastUsed = humanTime(*s.LastUsedAt)
-		}
-		v.Secrets = append(v.Secrets, row)
 	}
 	if newSecret != "" {
 		// The secret is in this response body only; no cache may keep it.
 		c.Response().Header().Set("Cache-Control", "no-store")
 	}
 	return render(c, status, pages.App(v))
+}
+
+// appView is the application page for client as stored. checked, when not nil, are the scopes
+// ticked in a submitted form instead of the stored ones.
+func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret string, checked []string) (pages.AppView, error) {
+	ctx := c.Request().Context()
+	requests, err := h.store.ScopeRequestsFor(ctx, client.ID)
+	if err != nil {
+		return pages.AppView{}, err
+	}
+	scopes, err := h.profileScopes(ctx, client, requests, checked)
+	if err != nil {
+		return pages.AppView{}, err
+	}
+	cfg := h.oauth.Config()
+	v := pages.AppView{
+		Base: h.base(c, client.Name, "apps"), ID: client.ID, Name: client.Name, Heading: client.Name, Type: string(client.Type), Status: client.Status,
+		Confidential: client.Type.Confidential(), RedirectURIs: client.RedirectURIs, Scopes: scopes,
+		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
+		LogoURL: client.LogoURL, HomepageURL: client.HomepageURL, PrivacyURL: client.PrivacyURL, TermsURL: client.TermsURL,
+		RedirectURIsText: strings.Join(client.RedirectURIs, "\n"),
+		AccessTTL:        oauth.FormatLifetimeSeconds(client.AccessTTLSeconds), RefreshTTL: oauth.FormatLifetimeSeconds(client.RefreshTTLSeconds),
+		DefaultAccessTTL: oauth.FormatLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.FormatLifetime(cfg.RefreshTTL),
+	}
+	for _, r := range requests {
+		v.Pending = v.Pending || r.Status == models.RequestPending
+	}
+	now := time.Now()
+	for _, s := range client.Secrets {
+		row := pages.SecretRow{ID: s.ID, Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), Expired: !s.Usable(now)}
+		if s.LastUsedAt != nil {
+			row.LastUsedISO, row.LastUsed = isoTime(*s.LastUsedAt), humanTime(*s.LastUsedAt)
+		}
+		if s.ExpiresAt != nil {
+			row.ExpiresISO, row.Expires = isoTime(*s.ExpiresAt), humanTime(*s.ExpiresAt)
+		}
+		v.Secrets = append(v.Secrets, row)
+	}
+	return v, nil
+}
+
+// profileScopes lists the scope checkboxes of the settings form: the active catalog, plus any
+// retired scope the application still holds. A scope is ticked when the application holds it or
+// asked for it (or, after a rejected edit, when the form ticked it), and carries the state of
+// its request, if an administrator has not approved one.
+func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, requests []models.ScopeRequest, checked []string) ([]pages.ScopeOption, error) {
+	active, err := h.store.ActiveScopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, name := range client.Scopes {
+		if !slices.ContainsFunc(active, func(s models.Scope) bool { return s.Name == name }) {
+			missing = append(missing, name)
+		}
+	}
+	retired, err := h.store.ScopesByName(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	state := map[string]string{}
+	for _, r := range requests {
+		if r.Status != models.RequestApproved && !slices.Contains(client.Scopes, r.Scope) {
+			state[r.Scope] = r.Status
+		}
+	}
+	out := make([]pages.ScopeOption, 0, len(active)+len(retired))
+	for _, s := range append(active, retired...) {
+		o := pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name]}
+		if checked != nil {
+			o.Checked = slices.Contains(checked, s.Name)
+		} else {
+			o.Checked = slices.Contains(client.Scopes, s.Name) || o.Request == models.RequestPending
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // scopeOptions lists the active catalog as checkboxes, checking those named.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,10 +92,25 @@ func (h *Handlers) writeCompatError(c echo.Context, err error) error {
 	if msg == "" {
 		msg = oe.Code
 	}
-	body := compatErrorJSON{ErrorCode: row.compatCode, Message: capitalize(msg) + "."}
+	body := compatErrorJSON{ErrorCode: row.compatCode, Message: sentence(msg)}
 	if row.compatStatus < 500 {
 		body.Links = &compatLink{Href: h.issuer + "/docs/integration-guide#errors", Rel: "docs"}
 	}
+	if row.compatStatus == http.StatusUnauthorized && c.Response().Header().Get("WWW-Authenticate") == "" {
+		c.Response().Header().Set("WWW-Authenticate", `Basic realm="devportal", charset="UTF-8"`)
+	}
 	noStore(c)
 	return c.JSON(row.compatStatus, body)
+}
+
+// sentence makes a message a sentence, leaving a leading parameter name (client_id) as written.
+func sentence(msg string) string {
+	first, _, _ := strings.Cut(msg, " ")
+	if !strings.Contains(first, "_") {
+		msg = capitalize(msg)
+	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }

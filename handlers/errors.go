@@ -18,8 +18,8 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		_ = h.WriteAPIError(c, err)
+	if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || p == "/oauth/tokens" {
+		_ = h.WriteAPIError(c, err) // the compatibility dialect's error shape
 		return
 	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
@@ -34,12 +34,9 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
 	}
 	if wantsJSON(c) {
-		code := "invalid_request"
+		code := "invalid_request" // RFC 6749 has no code for a wrong path or method
 		if status >= 500 {
 			code = "server_error"
-		}
-		if status == http.StatusNotFound {
-			code = "not_found"
 		}
 		_ = c.JSON(status, oauthErrorJSON{Error: code, Description: msg})
 		return
@@ -107,5 +104,9 @@ func (h *Handlers) WriteAPIError(c echo.Context, err error) error {
 	if !ok {
 		code = "SERVER_ERROR"
 	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	noStore(c)
 	return c.JSON(status, compatErrorJSON{ErrorCode: code, Message: msg})
 }

@@ -18,9 +18,7 @@ func (h *Handlers) Home(c echo.Context) error {
 
 // Account shows the signed-in person's account.
 func (h *Handlers) Account(c echo.Context) error {
-	u := CurrentUser(c)
-	return render(c, http.StatusOK, pages.Account(pages.AccountView{Base: h.base(c, "Account", "account"),
-		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt)}))
+	return render(c, http.StatusOK, pages.Account(h.accountView(c, nil)))
 }
 
 // Docs is the integration overview: which flow to use, the endpoints, the scope catalog.

@@ -42,6 +42,10 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo
 	pages.GET("/", h.Home)
 	pages.GET("/docs", h.Docs)
 	// Documentation pages rendered from docs/ (integration guide, API reference).
+	pages.GET("/docs/integration-guide", h.GuidePage)
+	pages.GET("/docs/api", h.APIReference)
+	pages.GET("/docs/oauth", h.OAuthReference)
+	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument)
 	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage)
 	pages.POST("/login", h.Login)
@@ -63,14 +67,44 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo
 	apps.GET("/:id/delete", h.ConfirmDelete)
 	apps.POST("/:id/delete", h.DeleteApp)
 	// Developer console: application profile, secrets, activity.
+	apps.POST("/:id", h.UpdateApp)
+	apps.GET("/:id/activity", h.AppActivity)
+	apps.GET("/:id/secrets/:secret/retire", h.ConfirmRetireSecret)
+	apps.POST("/:id/secrets/:secret/retire", h.RetireSecret)
 	// (end of developer console)
 
 	// End-user console: authorized applications and account settings (under /account).
+	account := pages.Group("/account", requireUser)
+	account.POST("/password", h.ChangePassword)
+	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere)
+	account.POST("/sign-out-everywhere", h.SignOutEverywhere)
+	account.GET("/apps", h.AuthorizedApps)
+	account.GET("/apps/:client/revoke", h.ConfirmRevokeApp)
+	account.POST("/apps/:client/revoke", h.RevokeApp)
 	// (end of end-user console)
 
 	// Admin console: every route here requires an admin session.
 	admin := pages.Group("/admin", requireAdmin)
-	_ = admin
+	admin.GET("", h.AdminHome)
+	admin.GET("/clients", h.AdminClients)
+	admin.POST("/clients/:id/suspend", h.SuspendClient)
+	admin.POST("/clients/:id/reinstate", h.ReinstateClient)
+	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient)
+	admin.POST("/clients/:id/revoke", h.RevokeClient)
+	admin.GET("/scopes", h.AdminScopes)
+	admin.POST("/scopes", h.CreateScope)
+	admin.GET("/scopes/:name", h.EditScope)
+	admin.POST("/scopes/:name", h.UpdateScope)
+	admin.GET("/scopes/:name/retire", h.ConfirmRetireScope)
+	admin.POST("/scopes/:name/retire", h.RetireScope)
+	admin.POST("/scope-requests/:client/:scope/approve", h.ApproveScopeRequest)
+	admin.POST("/scope-requests/:client/:scope/reject", h.RejectScopeRequest)
+	admin.GET("/users", h.AdminUsers)
+	admin.POST("/users/:id/disable", h.DisableUser)
+	admin.POST("/users/:id/enable", h.EnableUser)
+	admin.POST("/users/:id/grant-admin", h.GrantAdmin)
+	admin.POST("/users/:id/remove-admin", h.RemoveAdmin)
+	admin.GET("/audit", h.AdminAudit)
 	// (end of admin console)
 
 }

@@ -265,7 +265,7 @@ func TestApplications(t *testing.T) {
 
 	t.Run("rotate replaces the secret", func(t *testing.T) {
 		owner.get("/apps/" + id + "/rotate")
-		_, body := owner.post("/apps/"+id+"/rotate", url.Values{})
+		_, body := owner.post("/apps/"+id+"/rotate", url.Values{"keep": {"now"}}) // "Retire it now"
 		fresh := codeText(body, "client-secret")
 		if fresh == "" || fresh == secret {
 			t.Fatalf("rotated secret %q", fresh)

@@ -56,7 +56,11 @@ func Explain(oe *Error) string {
 	if oe.Description == "" {
 		return oe.Code
 	}
-	return strings.ToUpper(oe.Description[:1]) + oe.Description[1:] + "."
+	d := oe.Description
+	if first, _, _ := strings.Cut(d, " "); !strings.Contains(first, "_") { // keep redirect_uri as written
+		d = strings.ToUpper(d[:1]) + d[1:]
+	}
+	return d + "."
 }
 
 // explainRedirect says how a redirect_uri differs from the nearest registered one, since the

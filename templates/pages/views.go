@@ -34,12 +34,15 @@ type ScopeOption struct {
 	Sensitive   bool
 	Checked     bool
 	New         bool
+	Retired     bool   // no longer in the catalog; an application that holds it keeps it
+	Request     string // an administrator's pending or rejected decision on it, for this application
 }
 
 // AppRow is one application in the developer's list.
 type AppRow struct {
 	ID, Name, TypeLabel, Status string
 	CreatedISO, Created         string
+	Pending                     bool // it has scope requests waiting for an administrator
 }
 
 // AppsView is the developer's application list.
@@ -82,9 +85,12 @@ type AppFormView struct {
 
 // SecretRow is one client secret, described without its value.
 type SecretRow struct {
-	Hint                string
-	CreatedISO, Created string
-	LastUsed            string
+	ID                    int64
+	Hint                  string
+	CreatedISO, Created   string
+	LastUsedISO, LastUsed string // LastUsedISO is empty when it was never used
+	ExpiresISO, Expires   string // empty when it works until retired
+	Expired               bool
 }
 
 // AppView is the application page.
@@ -101,6 +107,15 @@ type AppView struct {
 	Created      string
 	Secrets      []SecretRow
 	NewSecret    string // shown once, right after creation or rotation
+	Pending      bool   // scope requests wait for an administrator
+	Heading      string // the stored name; Name is the form's, which may be a rejected edit
+
+	// The settings form, as stored or as just submitted.
+	LogoURL, HomepageURL, PrivacyURL, TermsURL string
+	RedirectURIsText                           string // one per line
+	AccessTTL, RefreshTTL                      string // "15m", "720h"; empty is the default
+	DefaultAccessTTL, DefaultRefreshTTL        string
+	Errors                                     Errors
 }
 
 // ConfirmView asks before a destructive action.
@@ -162,4 +177,59 @@ type AccountView struct {
 	IsAdmin    bool
 	CreatedISO string
 	Created    string
+	Errors     Errors // of the change-password form
+}
+
+// KeepOption is one choice of how long the current secrets keep working after a rotation.
+type KeepOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// RotateView asks before a new secret is made, and what becomes of the current ones.
+type RotateView struct {
+	layout.Base
+	ID, Name  string
+	Options   []KeepOption
+	AtLimit   bool // two secrets work already: only "now" can succeed
+	MaxActive int
+}
+
+// AppTab is the application header shared by its pages: who it is and which tab is open.
+type AppTab struct {
+	ID, Name, Type, Status string
+	CreatedISO, Created    string
+	Pending                bool
+	Current                string // "overview" or "activity"
+}
+
+// EventRow is one entry of an application's activity timeline.
+type EventRow struct {
+	Kind, KindLabel     string
+	GrantType           string
+	CreatedISO, Created string
+	ErrorCode, Detail   string // failures only
+}
+
+// ActivityView is an application's activity: the 30-day chart and the latest events.
+type ActivityView struct {
+	layout.Base
+	App    AppTab
+	Days   []ChartDay // oldest first
+	Chart  Chart
+	Events []EventRow
+}
+
+// AuthorizedAppRow is one application a user approved.
+type AuthorizedAppRow struct {
+	ClientID, Name        string
+	Scopes                []ScopeOption
+	GrantedISO, Granted   string
+	LastUsedISO, LastUsed string // LastUsedISO is empty when never used
+}
+
+// AuthorizedAppsView lists the applications a user approved.
+type AuthorizedAppsView struct {
+	layout.Base
+	Apps []AuthorizedAppRow
 }

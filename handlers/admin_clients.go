@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// adminListLimit is how many rows an admin list shows before asking for a narrower search.
+const adminListLimit = 200
+
+// AdminHome sends /admin to the first page of the console.
+func (h *Handlers) AdminHome(c echo.Context) error {
+	return c.Redirect(http.StatusFound, "/admin/clients")
+}
+
+// clientFilter is the clients page's query string.
+type clientFilter struct {
+	Query  string
+	Status string
+}
+
+func parseClientFilter(c echo.Context) clientFilter {
+	f := clientFilter{Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status")}
+	if !slices.Contains([]string{models.ClientActive, models.ClientSuspended, models.ClientRevoked}, f.Status) {
+		f.Status = ""
+	}
+	return f
+}
+
+func (f clientFilter) url() string {
+	q := url.Values{}
+	if f.Query != "" {
+		q.Set("q", f.Query)
+	}
+	if f.Status != "" {
+		q.Set("status", f.Status)
+	}
+	if len(q) == 0 {
+		return "/admin/clients"
+	}
+	return "/admin/clients?" + q.Encode()
+}
+
+// AdminClients lists every client, filtered by the query string.
+func (h *Handlers) AdminClients(c echo.Context) error {
+	f := parseClientFilter(c)
+	clients, err := h.store.ListClients(c.Request().Context(), f.Query, f.Status, adminListLimit+1)
+	if err != nil {
+		return err
+	}
+	v := pages.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url()}
+	if len(clients) > adminListLimit {
+		clients, v.Truncated = clients[:adminListLimit], true
+	}
+	for _, cl := range clients {
+		v.Clients = append(v.Clients, pages.AdminClientRow{
+			ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
+			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
+		})
+	}
+	return render(c, http.StatusOK, pages.AdminClients(v))
+}
+
+// SuspendClient stops a client at once: the token endpoint refuses it with invalid_client and
+// the token check refuses every token it holds, until an admin reinstates it.
+func (h *Handlers) SuspendClient(c echo.Context) error {
+	return h.changeClientStatus(c, models.ClientActive, models.ClientSuspended, models.AuditClientSuspended,
+		" was suspended. Its tokens stop working until you reinstate it.",
+		" is not active, so it cannot be suspended.")
+}
+
+// ReinstateClient lets a suspended client work again; a revoked one stays revoked.
+func (h *Handlers) ReinstateClient(c echo.Context) error {
+	return h.changeClientStatus(c, models.ClientSuspended, models.ClientActive, models.AuditClientReinstated,
+		" was reinstated. Its existing tokens work again.",
+		" is not suspended, so it cannot be reinstated. A revoked client stays revoked.")
+}
+
+func (h *Handlers) changeClientStatus(c echo.Context, from, to, auditType, done, refused string) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, "/admin/clients")
+	switch err := h.store.ChangeClientStatus(c.Request().Context(), client.ID, from, to); {
+	case errors.Is(err, models.ErrClientStatus):
+		h.flash(c, "error", client.Name+refused)
+		return seeOther(c, back)
+	case err != nil:
+		return err
+	}
+	h.audit(c, auditType, client.ID, client.Name)
+	h.flash(c, "success", client.Name+done)
+	return seeOther(c, back)
+}
+
+// ConfirmRevokeClient asks before revoking a client for good.
+func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	if client.Status == models.ClientRevoked {
+		h.flash(c, "info", client.Name+" is already revoked.")
+		return seeOther(c, "/admin/clients")
+	}
+	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
+		Message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
+		Action:  "/admin/clients/" + client.ID + "/revoke", Button: "Revoke", Cancel: "/admin/clients",
+	}))
+}
+
+// RevokeClient ends a client for good with all its grants and tokens.
+func (h *Handlers) RevokeClient(c echo.Context) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	if client.Status == models.ClientRevoked {
+		h.flash(c, "info", client.Name+" is already revoked.")
+		return seeOther(c, "/admin/clients")
+	}
+	if err := h.store.RevokeClient(c.Request().Context(), client.ID); err != nil {
+		return err
+	}
+	h.audit(c, models.AuditClientRevoked, client.ID, client.Name)
+	h.flash(c, "success", client.Name+" was revoked. Its grants and tokens have ended.")
+	return seeOther(c, "/admin/clients")
+}
+
+// adminClient loads the client named in the path.
+func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
+	client, err := h.store.ClientByID(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no client with that id.")
+	}
+	return client, err
+}
+
+// adminReturn is where a row action sends the admin back to: the list it was pressed on, with
+// its filters, when the form says so and the place is that list; the list otherwise.
+func adminReturn(c echo.Context, list string) string {
+	to := safeNext(c.FormValue("return"))
+	if to != list && !strings.HasPrefix(to, list+"?") {
+		return list
+	}
+	return to
+}

@@ -1,0 +1,248 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// scopeName is a catalog scope name: uppercase letters, digits and underscores in parts joined
+// by single dots, like PAYOUT.WRITE.
+var scopeName = regexp.MustCompile(`^[A-Z0-9_]+(\.[A-Z0-9_]+)*$`)
+
+const (
+	maxScopeName        = 64
+	maxScopeDescription = 200
+)
+
+// scopeForm is the new-scope and edit-scope form, parsed once.
+type scopeForm struct {
+	Name        string
+	Description string
+	Sensitive   bool
+}
+
+func parseScopeForm(c echo.Context) scopeForm {
+	return scopeForm{
+		Name:        strings.TrimSpace(c.FormValue("name")),
+		Description: strings.Join(strings.Fields(c.FormValue("description")), " "),
+		Sensitive:   c.FormValue("sensitive") == "true",
+	}
+}
+
+func (f scopeForm) validate(withName bool) pages.Errors {
+	errs := pages.Errors{}
+	if withName {
+		switch {
+		case f.Name == "":
+			errs["name"] = "Enter a name, like PAYOUT.WRITE."
+		case len(f.Name) > maxScopeName:
+			errs["name"] = fmt.Sprintf("Use at most %d characters.", maxScopeName)
+		case !scopeName.MatchString(f.Name):
+			errs["name"] = "Use uppercase letters, digits and underscores, with single dots between parts, like PAYOUT.WRITE."
+		}
+	}
+	switch {
+	case f.Description == "":
+		errs["description"] = "Enter a description: people read it when they are asked to allow access."
+	case utf8.RuneCountInString(f.Description) > maxScopeDescription:
+		errs["description"] = fmt.Sprintf("Use at most %d characters.", maxScopeDescription)
+	}
+	return errs
+}
+
+func (f scopeForm) view(errs pages.Errors) pages.ScopeForm {
+	return pages.ScopeForm{Name: f.Name, Description: f.Description, Sensitive: f.Sensitive, Errors: errs}
+}
+
+// detail describes a scope's settings for the audit log.
+func (f scopeForm) detail() string {
+	s := "not sensitive"
+	if f.Sensitive {
+		s = "sensitive"
+	}
+	return fmt.Sprintf("%s; %q", s, f.Description)
+}
+
+// AdminScopes shows the scope catalog, the pending sensitive-scope requests and the new-scope form.
+func (h *Handlers) AdminScopes(c echo.Context) error {
+	return h.renderScopes(c, http.StatusOK, pages.ScopeForm{})
+}
+
+func (h *Handlers) renderScopes(c echo.Context, status int, form pages.ScopeForm) error {
+	ctx := c.Request().Context()
+	v := pages.AdminScopesView{Base: h.base(c, "Scopes · Admin", "admin"), Form: form}
+	if err := h.loadScopes(ctx, &v); err != nil {
+		return err
+	}
+	return render(c, status, pages.AdminScopes(v))
+}
+
+func (h *Handlers) loadScopes(ctx context.Context, v *pages.AdminScopesView) error {
+	scopes, err := h.store.AllScopes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range scopes {
+		row := pages.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil}
+		if s.RetiredAt != nil {
+			row.RetiredAt = humanTime(*s.RetiredAt)
+		}
+		v.Scopes = append(v.Scopes, row)
+	}
+	requests, err := h.store.PendingScopeRequests(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range requests {
+		v.Requests = append(v.Requests, pages.ScopeRequestRow{
+			ClientID: r.ClientID, ClientName: r.ClientName, Owner: r.OwnerEmail, Scope: r.Scope,
+			RequestedISO: isoTime(r.RequestedAt), Requested: humanTime(r.RequestedAt),
+		})
+	}
+	return nil
+}
+
+// CreateScope adds a scope to the catalog.
+func (h *Handlers) CreateScope(c echo.Context) error {
+	f := parseScopeForm(c)
+	errs := f.validate(true)
+	if len(errs) == 0 {
+		err := h.store.CreateScope(c.Request().Context(), f.Name, f.Description, f.Sensitive)
+		switch {
+		case errors.Is(err, models.ErrDuplicate):
+			errs["name"] = "A scope named " + f.Name + " already exists (retired scopes keep their names)."
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return h.renderScopes(c, http.StatusUnprocessableEntity, f.view(errs))
+	}
+	h.oauth.ForgetCatalog() // this instance applies the change at once, others within the cache's TTL
+	h.audit(c, models.AuditScopeCreated, f.Name, f.detail())
+	h.flash(c, "success", "Scope "+f.Name+" was added to the catalog.")
+	return seeOther(c, "/admin/scopes")
+}
+
+// EditScope shows the form to change a scope's description and sensitivity.
+func (h *Handlers) EditScope(c echo.Context) error {
+	s, err := h.adminScope(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.AdminScope(pages.AdminScopeView{
+		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil,
+		Form: pages.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive},
+	}))
+}
+
+// UpdateScope saves a scope's description and sensitivity.
+func (h *Handlers) UpdateScope(c echo.Context) error {
+	s, err := h.adminScope(c)
+	if err != nil {
+		return err
+	}
+	f := parseScopeForm(c)
+	f.Name = s.Name
+	if errs := f.validate(false); len(errs) > 0 {
+		return render(c, http.StatusUnprocessableEntity, pages.AdminScope(pages.AdminScopeView{
+			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs),
+		}))
+	}
+	if err := h.store.UpdateScope(c.Request().Context(), s.Name, f.Description, f.Sensitive); err != nil {
+		return err
+	}
+	h.oauth.ForgetCatalog()
+	h.audit(c, models.AuditScopeUpdated, s.Name, f.detail())
+	h.flash(c, "success", "Scope "+s.Name+" was saved.")
+	return seeOther(c, "/admin/scopes")
+}
+
+// ConfirmRetireScope asks before retiring a scope, which cannot be undone here.
+func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
+	s, err := h.adminScope(c)
+	if err != nil {
+		return err
+	}
+	if s.RetiredAt != nil {
+		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
+		return seeOther(c, "/admin/scopes")
+	}
+	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+		Base: h.base(c, "Retire scope · Admin", "admin"), Heading: "Retire " + s.Name + "?",
+		Message: "Applications can no longer request it and it disappears from the registration form. Grants that already carry it keep working until they are revoked. A retired scope cannot be brought back, and its name cannot be reused.",
+		Action:  "/admin/scopes/" + s.Name + "/retire", Button: "Retire scope", Cancel: "/admin/scopes",
+	}))
+}
+
+// RetireScope stops new requests for a scope.
+func (h *Handlers) RetireScope(c echo.Context) error {
+	s, err := h.adminScope(c)
+	if err != nil {
+		return err
+	}
+	switch err := h.store.RetireScope(c.Request().Context(), s.Name); {
+	case errors.Is(err, models.ErrNotFound): // retired meanwhile
+		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
+		return seeOther(c, "/admin/scopes")
+	case err != nil:
+		return err
+	}
+	h.oauth.ForgetCatalog()
+	h.audit(c, models.AuditScopeRetired, s.Name, s.Description)
+	h.flash(c, "success", "Scope "+s.Name+" was retired. Existing grants keep it until they are revoked.")
+	return seeOther(c, "/admin/scopes")
+}
+
+// adminScope loads the scope named in the path, retired or not.
+func (h *Handlers) adminScope(c echo.Context) (*models.Scope, error) {
+	name := c.Param("name")
+	found, err := h.store.ScopesByName(c.Request().Context(), []string{name})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) != 1 || found[0].Name != name {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no scope with that name in the catalog.")
+	}
+	return &found[0], nil
+}
+
+// ApproveScopeRequest adds a requested sensitive scope to the client.
+func (h *Handlers) ApproveScopeRequest(c echo.Context) error {
+	return h.decideScopeRequest(c, true)
+}
+
+// RejectScopeRequest refuses a requested sensitive scope; the application may ask again.
+func (h *Handlers) RejectScopeRequest(c echo.Context) error {
+	return h.decideScopeRequest(c, false)
+}
+
+func (h *Handlers) decideScopeRequest(c echo.Context, approve bool) error {
+	clientID, scope := c.Param("client"), c.Param("scope")
+	err := h.store.DecideScopeRequest(c.Request().Context(), clientID, scope, approve, CurrentUser(c).ID)
+	if errors.Is(err, models.ErrNotFound) {
+		h.flash(c, "info", "That request was already decided, or the application no longer exists.")
+		return seeOther(c, "/admin/scopes")
+	}
+	if err != nil {
+		return err
+	}
+	if approve {
+		h.audit(c, models.AuditScopeApproved, clientID, "scope "+scope)
+		h.flash(c, "success", scope+" was approved: the application may now request it.")
+	} else {
+		h.audit(c, models.AuditScopeRejected, clientID, "scope "+scope)
+		h.flash(c, "success", scope+" was rejected.")
+	}
+	return seeOther(c, "/admin/scopes")
+}

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/templates/pages"
+)
+
+// AdminUsers lists users, filtered by the query string.
+func (h *Handlers) AdminUsers(c echo.Context) error {
+	query := strings.TrimSpace(c.QueryParam("q"))
+	users, err := h.store.ListUsers(c.Request().Context(), query, adminListLimit+1)
+	if err != nil {
+		return err
+	}
+	v := pages.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: "/admin/users"}
+	if query != "" {
+		v.Return += "?" + url.Values{"q": {query}}.Encode()
+	}
+	if len(users) > adminListLimit {
+		users, v.Truncated = users[:adminListLimit], true
+	}
+	me := CurrentUser(c).ID
+	for _, u := range users {
+		v.Users = append(v.Users, pages.AdminUserRow{
+			ID: strconv.FormatInt(u.ID, 10), Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.DisabledAt != nil, Self: u.ID == me,
+			CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt),
+		})
+	}
+	return render(c, http.StatusOK, pages.AdminUsers(v))
+}
+
+// DisableUser signs a user out everywhere and stops every token of their grants, until enabled.
+func (h *Handlers) DisableUser(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, "/admin/users")
+	if u.ID == CurrentUser(c).ID {
+		h.flash(c, "error", "You cannot disable your own account. Ask another administrator.")
+		return seeOther(c, back)
+	}
+	if err := h.store.SetUserDisabled(c.Request().Context(), u.ID, true); err != nil {
+		return h.refuseLastAdmin(c, err, back)
+	}
+	h.audit(c, models.AuditUserDisabled, u.Email, "")
+	h.flash(c, "success", u.Email+" was disabled and signed out everywhere. Tokens issued for them no longer work.")
+	return seeOther(c, back)
+}
+
+// EnableUser lets a disabled user sign in again.
+func (h *Handlers) EnableUser(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, "/admin/users")
+	if err := h.store.SetUserDisabled(c.Request().Context(), u.ID, false); err != nil {
+		return err
+	}
+	h.audit(c, models.AuditUserEnabled, u.Email, "")
+	h.flash(c, "success", u.Email+" was enabled and may sign in again.")
+	return seeOther(c, back)
+}
+
+// GrantAdmin makes a user an administrator.
+func (h *Handlers) GrantAdmin(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, "/admin/users")
+	if err := h.store.SetUserAdmin(c.Request().Context(), u.ID, true); err != nil {
+		return err
+	}
+	h.audit(c, models.AuditAdminGranted, u.Email, "")
+	h.flash(c, "success", u.Email+" is now an administrator.")
+	return seeOther(c, back)
+}
+
+// RemoveAdmin takes the administrator role away; never from the last enabled administrator.
+func (h *Handlers) RemoveAdmin(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, "/admin/users")
+	if err := h.store.SetUserAdmin(c.Request().Context(), u.ID, false); err != nil {
+		return h.refuseLastAdmin(c, err, back)
+	}
+	h.audit(c, models.AuditAdminRemoved, u.Email, "")
+	if u.ID == CurrentUser(c).ID {
+		// The admin pages are closed to them from now on.
+		h.flash(c, "success", "You are no longer an administrator.")
+		return seeOther(c, "/account")
+	}
+	h.flash(c, "success", u.Email+" is no longer an administrator.")
+	return seeOther(c, back)
+}
+
+func (h *Handlers) refuseLastAdmin(c echo.Context, err error, back string) error {
+	if !errors.Is(err, models.ErrLastAdmin) {
+		return err
+	}
+	h.flash(c, "error", "That is the last enabled administrator. Make someone else an administrator first.")
+	return seeOther(c, back)
+}
+
+// adminUser loads the user named in the path.
+func (h *Handlers) adminUser(c echo.Context) (*models.User, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no user with that id.")
+	}
+	u, err := h.store.UserByID(c.Request().Context(), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no user with that id.")
+	}
+	return u, err
+}
