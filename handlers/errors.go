@@ -33,7 +33,9 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 	if status >= 500 {
 		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
 	}
-	if wantsJSON(c) {
+	asJSON := wantsJSON(c)
+	msg = routingMessage(c, status, msg, !asJSON)
+	if asJSON {
 		code := "invalid_request" // RFC 6749 has no code for a wrong path or method
 		if status >= 500 {
 			code = "server_error"
@@ -50,13 +52,26 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 	if heading == "" {
 		heading = http.StatusText(status)
 	}
-	if msg == http.StatusText(status) { // Echo's own errors carry only the status text
-		msg = map[int]string{
-			http.StatusNotFound:         "The address may be mistyped, or the page was removed.",
-			http.StatusMethodNotAllowed: "Use the buttons and links of the portal instead of typing this address.",
-		}[status]
-	}
 	_ = render(c, status, pages.ErrorPage(pages.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: msg}))
+}
+
+// routingMessage explains Echo's bare 404 and 405 to a person (people) or a program; other
+// messages pass through.
+func routingMessage(c echo.Context, status int, msg string, people bool) string {
+	if msg != http.StatusText(status) {
+		return msg
+	}
+	switch {
+	case status == http.StatusNotFound && people:
+		return "The address may be mistyped, or the page was removed."
+	case status == http.StatusNotFound:
+		return "There is no endpoint at this path; see /docs/api"
+	case status == http.StatusMethodNotAllowed && people:
+		return "Use the buttons and links of the portal instead of typing this address."
+	case status == http.StatusMethodNotAllowed:
+		return "This endpoint does not accept " + c.Request().Method + "; the Allow header lists what it accepts"
+	}
+	return msg
 }
 
 func wantsJSON(c echo.Context) bool {
@@ -95,7 +110,7 @@ func (h *Handlers) WriteAPIError(c echo.Context, err error) error {
 	if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok && status < 500 {
-			msg = capitalize(m)
+			msg = capitalize(routingMessage(c, status, m, false))
 		}
 	} else {
 		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)

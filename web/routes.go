@@ -1,6 +1,8 @@
 package web
 
 import (
+	"slices"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/handlers"
@@ -20,25 +22,25 @@ var Paths = map[string]string{
 }
 
 // routes is the one table of every URL devportal serves.
-func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo.Group) {
+func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 	e.StaticFS("/static", static.FS)
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
-	protocol.POST(Paths["token"], h.Token)
-	protocol.POST(Paths["introspection"], h.Introspect)
-	protocol.POST(Paths["revocation"], h.Revoke)
-	protocol.GET(Paths["metadata"], h.Metadata)
-	protocol.GET(Paths["jwks"], h.JWKS)
-	protocol.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
+	e.POST(Paths["token"], h.Token)
+	e.POST(Paths["introspection"], h.Introspect)
+	e.POST(Paths["revocation"], h.Revoke)
+	e.GET(Paths["metadata"], h.Metadata)
+	e.GET(Paths["jwks"], h.JWKS)
+	e.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
 
 	// The sample protected API, for bearer tokens.
 	api := e.Group("/api/v1")
 	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError))
 	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError))
 
-	// Pages for people: session, CSRF.
+	// Pages for people: CSRF on every route (the session is loaded for every request).
 	pages.GET("/", h.Home)
 	pages.GET("/docs", h.Docs)
 	// Documentation pages rendered from docs/ (integration guide, API reference).
@@ -106,5 +108,32 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages, protocol *echo
 	admin.POST("/users/:id/remove-admin", h.RemoveAdmin)
 	admin.GET("/audit", h.AdminAudit)
 	// (end of admin console)
+}
 
+// pageGroup registers page routes with the page middleware. Unlike an echo.Group with
+// middleware, it adds no catch-all route, so an unknown path still gets 404 and a wrong method
+// 405 instead of meeting the CSRF check.
+type pageGroup struct {
+	e      *echo.Echo
+	prefix string
+	mw     []echo.MiddlewareFunc
+}
+
+func (g pageGroup) with(m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	return append(slices.Clone(g.mw), m...)
+}
+
+// GET adds a GET route.
+func (g pageGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	g.e.GET(g.prefix+path, h, g.with(m)...)
+}
+
+// POST adds a POST route.
+func (g pageGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	g.e.POST(g.prefix+path, h, g.with(m)...)
+}
+
+// Group returns a sub-group under prefix with more middleware.
+func (g pageGroup) Group(prefix string, m ...echo.MiddlewareFunc) pageGroup {
+	return pageGroup{e: g.e, prefix: g.prefix + prefix, mw: g.with(m)}
 }

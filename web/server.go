@@ -35,9 +35,11 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(middleware.BodyLimit("1M"))
 	e.Use(securityHeaders(cfg.SecureCookies()))
+	// Every request learns who is signed in (error pages show the right navigation); a request
+	// without the session cookie, like every protocol call, costs nothing here.
+	e.Use(loadSession(deps.Store))
 
-	protocol := e.Group("")
-	pages := e.Group("", loadSession(deps.Store), csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()))
-	routes(e, deps, h, pages, protocol)
+	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies())}}
+	routes(e, deps, h, pages)
 	return e
 }
