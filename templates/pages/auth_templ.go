@@ -358,7 +358,7 @@ func Account(v AccountView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "Developer")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "User (developer and end user)")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
