@@ -64,6 +64,7 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 		v.Clients = append(v.Clients, pages.AdminClientRow{
 			ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
+			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
 		})
 	}
 	return render(c, http.StatusOK, pages.AdminClients(v))
@@ -99,6 +100,32 @@ func (h *Handlers) changeClientStatus(c echo.Context, from, to, auditType, done,
 	}
 	h.audit(c, auditType, client.ID, client.Name)
 	h.flash(c, "success", client.Name+done)
+	return seeOther(c, back)
+}
+
+// SetIntrospection makes a confidential client a resource server that may introspect any token
+// (allow=1), or takes that away (allow=0).
+func (h *Handlers) SetIntrospection(c echo.Context) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	allow := c.FormValue("allow") == "1"
+	back := adminReturn(c, "/admin/clients")
+	switch err := h.store.SetClientIntrospection(c.Request().Context(), client.ID, allow); {
+	case errors.Is(err, models.ErrNotFound):
+		h.flash(c, "error", client.Name+" is a public client: it cannot authenticate, so it cannot introspect.")
+		return seeOther(c, back)
+	case err != nil:
+		return err
+	}
+	if allow {
+		h.audit(c, models.AuditIntrospectOn, client.ID, client.Name)
+		h.flash(c, "success", client.Name+" may now introspect tokens of every client.")
+	} else {
+		h.audit(c, models.AuditIntrospectOff, client.ID, client.Name)
+		h.flash(c, "success", client.Name+" may now introspect only its own tokens.")
+	}
 	return seeOther(c, back)
 }
 

@@ -31,3 +31,17 @@ func (s *Store) ChangeClientStatus(ctx context.Context, id, from, to string) err
 	}
 	return ErrClientStatus
 }
+
+// SetClientIntrospection grants or removes a confidential client's right to introspect tokens
+// issued to other clients (a resource server's capability).
+func (s *Store) SetClientIntrospection(ctx context.Context, id string, allowed bool) error {
+	res := s.q(ctx).Model(&Client{}).Where("id = ? AND type IN ?", id, []ClientType{ClientWeb, ClientMachine}).
+		Updates(map[string]any{"can_introspect": allowed, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -26,6 +26,8 @@ const (
 	AuditClientSuspended  = "client.suspended"
 	AuditClientReinstated = "client.reinstated"
 	AuditClientRevoked    = "client.revoked"
+	AuditIntrospectOn     = "client.introspection_granted"
+	AuditIntrospectOff    = "client.introspection_removed"
 	AuditScopeCreated     = "scope.created"
 	AuditScopeUpdated     = "scope.updated"
 	AuditScopeRetired     = "scope.retired"
@@ -37,7 +39,7 @@ const (
 var AuditTypes = []string{
 	AuditSignup, AuditLogin, AuditLoginFailed, AuditPasswordChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
-	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked,
+	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,
 }
 

@@ -61,6 +61,7 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"GET", "/admin/clients", "/admin/clients?q=test&status=active", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/suspend", "/admin/clients/" + cid + "/suspend", nil, http.StatusSeeOther},
 			{"POST", "/admin/clients/:id/reinstate", "/admin/clients/" + cid + "/reinstate", nil, http.StatusSeeOther},
+			{"POST", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection", url.Values{"allow": {"1"}}, http.StatusSeeOther},
 			{"GET", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusSeeOther},
 			{"GET", "/admin/scopes", "/admin/scopes", nil, http.StatusOK},
@@ -818,5 +819,43 @@ func TestAdminNavigation(t *testing.T) {
 		if strings.Contains(body, "<th>") {
 			t.Errorf("%s: a header cell without scope", s.path)
 		}
+	}
+}
+
+// RFC 7662 §2.1: an admin decides which clients are resource servers, able to introspect tokens
+// issued to other clients.
+func TestAdminGrantsIntrospection(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustUser(t, "admin@example.com", true)
+	issuer, issuerSecret := env.mustClient(t, nil, models.ClientMachine, nil, "INVOICE.READ")
+	rs, rsSecret := env.mustClient(t, nil, models.ClientMachine, nil, "INVOICE.READ")
+	_, tok := call(t, "POST", env.URL+"/oauth/token", "application/x-www-form-urlencoded",
+		url.Values{"grant_type": {"client_credentials"}, "client_id": {issuer.ID}, "client_secret": {issuerSecret}}.Encode(), nil)
+	introspect := func() any {
+		_, out := postForm(t, env.URL+"/oauth/introspect", rs.ID, rsSecret, url.Values{"token": {tok["access_token"].(string)}})
+		return out["active"]
+	}
+	if introspect() != false {
+		t.Fatal("an ordinary client sees another client's token")
+	}
+	admin := newBrowser(t, env.URL)
+	admin.mustLogin("admin@example.com")
+	admin.get("/admin/clients")
+	if resp, _ := admin.post("/admin/clients/"+rs.ID+"/introspection", url.Values{"allow": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("grant: %d", resp.StatusCode)
+	}
+	if introspect() != true {
+		t.Fatal("a resource server cannot introspect another client's token")
+	}
+	if _, body := admin.get("/admin/clients"); !strings.Contains(body, "Stop introspection") || !strings.Contains(body, "resource server") {
+		t.Error("the clients page does not show the capability")
+	}
+	admin.post("/admin/clients/"+rs.ID+"/introspection", url.Values{"allow": {"0"}})
+	if introspect() != false {
+		t.Fatal("removing the capability did not take")
+	}
+	events, _ := env.Store.AuditEvents(context.Background(), models.AuditFilter{Target: rs.ID})
+	if len(events) != 2 || events[0].Type != models.AuditIntrospectOff || events[1].Type != models.AuditIntrospectOn {
+		t.Errorf("audit %+v", events)
 	}
 }

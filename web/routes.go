@@ -91,6 +91,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.GET("/clients", h.AdminClients)
 	admin.POST("/clients/:id/suspend", h.SuspendClient)
 	admin.POST("/clients/:id/reinstate", h.ReinstateClient)
+	admin.POST("/clients/:id/introspection", h.SetIntrospection)
 	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient)
 	admin.POST("/clients/:id/revoke", h.RevokeClient)
 	admin.GET("/scopes", h.AdminScopes)

@@ -35,6 +35,8 @@ type AdminClientRow struct {
 	Owner               string // the owner's email; empty for a client created from the CLI
 	Status              string
 	CreatedISO, Created string
+	Confidential        bool // may be made a resource server
+	CanIntrospect       bool // is one
 }
 
 // AdminClientsView is the admin list of every client.
