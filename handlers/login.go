@@ -2,13 +2,22 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/templates/pages"
+)
+
+// Failed logins allowed per email within loginWindow before further attempts are refused
+// unchecked.
+const (
+	loginAttempts = 10
+	loginWindow   = 15 * time.Minute
 )
 
 type credentialsForm struct {
@@ -36,6 +45,15 @@ func (h *Handlers) LoginPage(c echo.Context) error {
 func (h *Handlers) Login(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
+	// Guessing is throttled per account, from the audit log, so every instance sees the count.
+	failures, err := h.store.CountAudit(c.Request().Context(), models.AuditLoginFailed, models.NormalizeEmail(f.Email), time.Now().UTC().Add(-loginWindow))
+	if err != nil {
+		return err
+	}
+	if failures >= loginAttempts {
+		msg := fmt.Sprintf("Too many failed attempts for this email. Wait %d minutes and try again, or ask an administrator.", int(loginWindow.Minutes()))
+		return render(c, http.StatusTooManyRequests, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Email: f.Email, Next: f.Next, Error: msg}))
+	}
 	u, err := h.store.Authenticate(c.Request().Context(), f.Email, f.Password)
 	if errors.Is(err, models.ErrBadCredential) || errors.Is(err, models.ErrDisabled) {
 		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: models.NormalizeEmail(f.Email), Target: models.NormalizeEmail(f.Email), IP: c.RealIP(), Detail: err.Error()})

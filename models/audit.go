@@ -91,3 +91,10 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, e
 	err := q.Order("id DESC").Limit(f.Limit).Find(&out).Error
 	return out, err
 }
+
+// CountAudit counts events of a type about target since since; the login throttle uses it.
+func (s *Store) CountAudit(ctx context.Context, typ, target string, since time.Time) (int64, error) {
+	var n int64
+	err := s.q(ctx).Model(&AuditEvent{}).Where("target = ? AND type = ? AND created_at > ?", target, typ, since).Count(&n).Error
+	return n, err
+}

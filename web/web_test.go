@@ -479,3 +479,28 @@ func TestMetadataMatchesServer(t *testing.T) {
 		}
 	}
 }
+
+// Password guessing is throttled per account, and the count lives in the database.
+func TestLoginThrottle(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustUser(t, "target@example.com", false)
+	b := newBrowser(t, env.URL)
+	for i := 0; i < 10; i++ {
+		b.get("/login")
+		if resp, _ := b.post("/login", url.Values{"email": {"target@example.com"}, "password": {"wrong guess number"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	other := newTestEnvWith(t, env.Store) // another instance sees the same count
+	b2 := newBrowser(t, other.URL)
+	b2.get("/login")
+	resp, body := b2.post("/login", url.Values{"email": {"Target@Example.com"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
+		t.Fatalf("11th attempt, right password: %d", resp.StatusCode)
+	}
+	b2.get("/login")
+	env.mustUser(t, "bystander@example.com", false)
+	if resp, _ := b2.post("/login", url.Values{"email": {"bystander@example.com"}, "password": {testPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another account is throttled too: %d", resp.StatusCode)
+	}
+}
