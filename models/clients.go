@@ -150,15 +150,58 @@ func (s *Store) RotateSecret(ctx context.Context, clientID string) (string, erro
 	return secret, err
 }
 
-// ClientByID loads a client with its unretired secrets; the token endpoint calls it on every
-// request, so it is two primary-key/index lookups and nothing more.
+// clientWithSecrets reads a client and its unretired secrets in one round trip: the token
+// endpoint runs it on every request, where GORM's Preload would cost a second query.
+const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,
+	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
+	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at,
+	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
+FROM clients c LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
+WHERE c.id = ? ORDER BY s.id`
+
+// ClientByID loads a client with its unretired secrets.
 func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
-	var c Client
-	err := s.q(ctx).Preload("Secrets", "retired_at IS NULL").Take(&c, "id = ?", id).Error
+	rows, err := s.q(ctx).Raw(clientWithSecrets, id).Rows()
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
-	return &c, nil
+	defer rows.Close()
+	var c *Client
+	for rows.Next() {
+		var row Client
+		var sid *int64
+		var sec ClientSecret
+		var hash, hint *string
+		var created *time.Time
+		if err := rows.Scan(&row.ID, &row.OwnerID, &row.Name, &row.Type, &row.RedirectURIs, &row.Scopes, &row.Status,
+			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
+			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt,
+			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
+			return nil, err
+		}
+		if c == nil {
+			c = &row
+		}
+		if sid != nil {
+			sec.ID, sec.ClientID, sec.Hash, sec.Hint, sec.CreatedAt = *sid, c.ID, deref(hash), deref(hint), deref(created)
+			c.Secrets = append(c.Secrets, sec)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // ClientsByOwner lists a developer's applications, newest first.
