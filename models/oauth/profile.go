@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/devportal/devportal/models"
 )
@@ -46,13 +45,7 @@ type Profile struct {
 // "redirect_uris", "scopes", "access_ttl" and "refresh_ttl".
 func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profile) (models.ClientProfile, []string, FieldErrors, error) {
 	errs := FieldErrors{}
-	out := models.ClientProfile{Name: strings.TrimSpace(p.Name)}
-	switch n := utf8.RuneCountInString(out.Name); {
-	case n == 0:
-		errs["name"] = "Enter a name for the application."
-	case n > 80:
-		errs["name"] = "Use at most 80 characters."
-	}
+	out := models.ClientProfile{Name: validateName(p.Name, errs)}
 
 	for _, f := range []struct {
 		field, raw string
@@ -72,25 +65,7 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	}
 
 	if c.Type != models.ClientMachine {
-		var uris []string
-		for _, u := range p.RedirectURIs {
-			if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
-				uris = append(uris, u)
-			}
-		}
-		switch {
-		case len(uris) == 0:
-			errs["redirect_uris"] = "Enter at least one redirect URI."
-		case len(uris) > MaxRedirectURIs:
-			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
-		}
-		for _, u := range uris {
-			if err := ValidateRedirectURI(c.Type, u); err != nil {
-				errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
-				break
-			}
-		}
-		out.RedirectURIs = uris
+		out.RedirectURIs = validateRedirectURIs(c.Type, p.RedirectURIs, errs)
 	}
 
 	var err error

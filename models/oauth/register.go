@@ -30,43 +30,55 @@ type FieldErrors map[string]string
 // any given are dropped.
 func (s *Server) ValidateRegistration(ctx context.Context, r Registration) (models.NewClient, FieldErrors, error) {
 	errs := FieldErrors{}
-	name := strings.TrimSpace(r.Name)
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		errs["name"] = "Enter a name for the application."
-	case n > 80:
-		errs["name"] = "Use at most 80 characters."
-	}
+	name := validateName(r.Name, errs)
 	if !r.Type.Valid() {
 		errs["type"] = "Choose the application type."
 	}
 	var uris []string
-	for _, u := range r.RedirectURIs {
-		if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
-			uris = append(uris, u)
-		}
-	}
-	if r.Type == models.ClientMachine {
-		uris = nil
-	} else if r.Type.Valid() {
-		switch {
-		case len(uris) == 0:
-			errs["redirect_uris"] = "Enter at least one redirect URI."
-		case len(uris) > MaxRedirectURIs:
-			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
-		}
-		for _, u := range uris {
-			if err := ValidateRedirectURI(r.Type, u); err != nil {
-				errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
-				break
-			}
-		}
+	if r.Type.Valid() && r.Type != models.ClientMachine {
+		uris = validateRedirectURIs(r.Type, r.RedirectURIs, errs)
 	}
 	approved, pending, err := s.splitSensitive(ctx, ParseScope(strings.Join(r.Scopes, " ")), errs)
 	if err != nil || len(errs) > 0 {
 		return models.NewClient{}, errs, err
 	}
 	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: approved, PendingScopes: pending}, nil, nil
+}
+
+// validateName trims an application name and checks its length.
+func validateName(raw string, errs FieldErrors) string {
+	name := strings.TrimSpace(raw)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		errs["name"] = "Enter a name for the application."
+	case n > 80:
+		errs["name"] = "Use at most 80 characters."
+	}
+	return name
+}
+
+// validateRedirectURIs trims and de-duplicates the redirect URIs of a web or native client and
+// checks each against the rules for its type.
+func validateRedirectURIs(t models.ClientType, raw []string, errs FieldErrors) []string {
+	var uris []string
+	for _, u := range raw {
+		if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
+			uris = append(uris, u)
+		}
+	}
+	switch {
+	case len(uris) == 0:
+		errs["redirect_uris"] = "Enter at least one redirect URI."
+	case len(uris) > MaxRedirectURIs:
+		errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
+	}
+	for _, u := range uris {
+		if err := ValidateRedirectURI(t, u); err != nil {
+			errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
+			break
+		}
+	}
+	return uris
 }
 
 // splitSensitive checks scopes against the active catalog and separates the sensitive ones,
