@@ -33,6 +33,12 @@ func newTestEnv(t *testing.T) *testEnv {
 
 func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
 	t.Helper()
+	return newTestEnvConfig(t, store, nil)
+}
+
+// newTestEnvConfig lets a test adjust the protocol policy (grace window, lifetimes…).
+func newTestEnvConfig(t *testing.T, store *models.Store, adjust func(*oauth.Config)) *testEnv {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +52,11 @@ func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
 	}
 	cfg.Version = "test"
 	events := models.NewEventBuffer(store, 1000)
-	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events}, store, cfg.Secret)
+	ocfg := oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events}
+	if adjust != nil {
+		adjust(&ocfg)
+	}
+	srv, err := oauth.NewServer(ocfg, store, cfg.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
