@@ -2,6 +2,7 @@ package pages
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +95,8 @@ func BuildActivityChart(days []ChartDay) Chart {
 			days[0].Date.Format("2 Jan 2006"), days[len(days)-1].Date.Format("2 Jan 2006"), success, denied, failure)
 	}
 	for v := int64(0); v <= top; v += step {
-		y := bottom - float64(v)/float64(top)*plotH
+		// A 1px line drawn on a half pixel stays 1px wide instead of blurring over two.
+		y := math.Round(bottom-float64(v)/float64(top)*plotH) + 0.5
 		c.Grid = append(c.Grid, ChartLine{X1: num(chartLeft), X2: num(chartWidth - chartRight), Y: num(y),
 			Label: strconv.FormatInt(v, 10), LabelX: num(chartLeft - 6), LabelY: num(y + 4)})
 	}
