@@ -133,23 +133,6 @@ func (s *Store) addSecret(ctx context.Context, clientID string) (string, error) 
 	return secret, nil
 }
 
-// RotateSecret issues a new secret for a confidential client and retires all earlier ones, in
-// one transaction, so exactly one secret works afterwards.
-func (s *Store) RotateSecret(ctx context.Context, clientID string) (string, error) {
-	var secret string
-	err := s.InTx(ctx, func(tx *Store) error {
-		now := time.Now().UTC()
-		if err := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL", clientID).
-			Update("retired_at", now).Error; err != nil {
-			return err
-		}
-		var err error
-		secret, err = tx.addSecret(ctx, clientID)
-		return err
-	})
-	return secret, err
-}
-
 // clientWithSecrets reads a client and its unretired secrets in one round trip: the token
 // endpoint runs it on every request, where GORM's Preload would cost a second query.
 const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,

@@ -48,9 +48,3 @@ func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return s.q(ctx).Where("id = ?", HashToken(token)).Delete(&Session{}).Error
 }
-
-// DeleteExpiredSessions removes sessions past their expiry.
-func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res := s.q(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&Session{})
-	return res.RowsAffected, res.Error
-}

@@ -262,11 +262,11 @@ func TestStore(t *testing.T) {
 					}
 				})
 			}
-			if n, err := s.DeleteExpiredSessions(ctx); err != nil || n != 1 {
-				t.Fatalf("DeleteExpiredSessions = %d, %v; want 1", n, err)
+			if n, err := s.Purge(ctx, time.Now().UTC()); err != nil || n < 1 {
+				t.Fatalf("Purge = %d, %v; want the expired session gone", n, err)
 			}
 			if _, err := s.SessionUser(ctx, live); err != nil {
-				t.Fatalf("live session gone after DeleteExpiredSessions: %v", err)
+				t.Fatalf("live session gone after Purge: %v", err)
 			}
 			if err := s.DeleteSession(ctx, live); err != nil {
 				t.Fatal(err)
@@ -329,11 +329,11 @@ func TestStore(t *testing.T) {
 
 		t.Run("rotate secret", func(t *testing.T) {
 			c, first := mustClient(t, s, owner, models.ClientMachine, "INVOICE.READ")
-			second, err := s.RotateSecret(ctx, c.ID)
+			second, err := s.AddSecret(ctx, c.ID, &time.Time{}) // zero: retire the others now
 			if err != nil {
 				t.Fatal(err)
 			}
-			third, err := s.RotateSecret(ctx, c.ID)
+			third, err := s.AddSecret(ctx, c.ID, &time.Time{}) // zero: retire the others now
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -721,7 +721,7 @@ func TestStoreRows(t *testing.T) {
 
 		t.Run("client secrets are stored hashed; rotation retires, never deletes", func(t *testing.T) {
 			c, first := mustClient(t, s, owner, models.ClientWeb, "INVOICE.READ")
-			second, err := s.RotateSecret(ctx, c.ID)
+			second, err := s.AddSecret(ctx, c.ID, &time.Time{}) // zero: retire the others now
 			if err != nil {
 				t.Fatal(err)
 			}
