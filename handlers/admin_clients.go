@@ -131,13 +131,9 @@ func (h *Handlers) SetIntrospection(c echo.Context) error {
 
 // ConfirmRevokeClient asks before revoking a client for good.
 func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
-	client, err := h.adminClient(c)
-	if err != nil {
+	client, err := h.revocableClient(c)
+	if client == nil {
 		return err
-	}
-	if client.Status == models.ClientRevoked {
-		h.flash(c, "info", client.Name+" is already revoked.")
-		return seeOther(c, "/admin/clients")
 	}
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
@@ -148,13 +144,9 @@ func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
 
 // RevokeClient ends a client for good with all its grants and tokens.
 func (h *Handlers) RevokeClient(c echo.Context) error {
-	client, err := h.adminClient(c)
-	if err != nil {
+	client, err := h.revocableClient(c)
+	if client == nil {
 		return err
-	}
-	if client.Status == models.ClientRevoked {
-		h.flash(c, "info", client.Name+" is already revoked.")
-		return seeOther(c, "/admin/clients")
 	}
 	if err := h.store.RevokeClient(c.Request().Context(), client.ID); err != nil {
 		return err
@@ -162,6 +154,20 @@ func (h *Handlers) RevokeClient(c echo.Context) error {
 	h.audit(c, models.AuditClientRevoked, client.ID, client.Name)
 	h.flash(c, "success", client.Name+" was revoked. Its grants and tokens have ended.")
 	return seeOther(c, "/admin/clients")
+}
+
+// revocableClient loads the client named in the path unless it is revoked already, in which
+// case it answers for the handler (a flash and back to the list) and returns a nil client.
+func (h *Handlers) revocableClient(c echo.Context) (*models.Client, error) {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return nil, err
+	}
+	if client.Status == models.ClientRevoked {
+		h.flash(c, "info", client.Name+" is already revoked.")
+		return nil, seeOther(c, "/admin/clients")
+	}
+	return client, nil
 }
 
 // adminClient loads the client named in the path.
