@@ -54,8 +54,16 @@ type Client struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
+	// OwnerDisabledAt is set when the developer who owns the client is disabled: the client then
+	// works nowhere until they are enabled again. Loaded by ClientByID, never stored here.
+	OwnerDisabledAt *time.Time `gorm:"-"`
+
 	Secrets []ClientSecret `gorm:"foreignKey:ClientID"`
 }
+
+// Usable reports whether the client may take part in any flow: active, and its owner (if any)
+// not disabled.
+func (c *Client) Usable() bool { return c.Status == ClientActive && c.OwnerDisabledAt == nil }
 
 // ClientSecret is one credential of a confidential client, stored as its SHA-256.
 type ClientSecret struct {
@@ -137,12 +145,13 @@ func (s *Store) addSecret(ctx context.Context, clientID string) (string, error) 
 // endpoint runs it on every request, where GORM's Preload would cost a second query.
 const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
-	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at,
+	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, o.disabled_at,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
-FROM clients c LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
+FROM clients c LEFT JOIN users o ON o.id = c.owner_id
+LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
 WHERE c.id = ? ORDER BY s.id`
 
-// ClientByID loads a client with its unretired secrets.
+// ClientByID loads a client with its unretired secrets and whether its owner is disabled.
 func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 	rows, err := s.q(ctx).Raw(clientWithSecrets, id).Rows()
 	if err != nil {
@@ -158,7 +167,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 		var created *time.Time
 		if err := rows.Scan(&row.ID, &row.OwnerID, &row.Name, &row.Type, &row.RedirectURIs, &row.Scopes, &row.Status,
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
-			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt,
+			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.OwnerDisabledAt,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}

@@ -16,21 +16,24 @@ type RevokedToken struct {
 }
 
 // AccessTokenActive reports whether an access token whose signature and expiry already checked
-// out is still honoured: its client is active and, for a grant's token, the grant is unrevoked
-// and its user enabled; for a grantless (client credentials) token, its jti was not revoked.
-// It is one indexed query, run by every resource-server check.
+// out is still honoured: its client is active and its owner (if any) enabled; for a grant's
+// token, the grant is unrevoked and its user enabled; for a grantless (client credentials)
+// token, its jti was not revoked. It is one query on primary keys, run by every
+// resource-server check.
 func (s *Store) AccessTokenActive(ctx context.Context, clientID, grantID, jti string) (bool, error) {
 	var n int64
 	var err error
 	if grantID != "" {
 		err = s.q(ctx).Table("grants").
 			Joins("JOIN clients ON clients.id = grants.client_id").
+			Joins("LEFT JOIN users owners ON owners.id = clients.owner_id").
 			Joins("LEFT JOIN users ON users.id = grants.user_id").
-			Where("grants.id = ? AND grants.client_id = ? AND grants.revoked_at IS NULL AND clients.status = ? AND users.disabled_at IS NULL", grantID, clientID, ClientActive).
+			Where("grants.id = ? AND grants.client_id = ? AND grants.revoked_at IS NULL AND clients.status = ? AND owners.disabled_at IS NULL AND users.disabled_at IS NULL", grantID, clientID, ClientActive).
 			Count(&n).Error
 	} else {
 		err = s.q(ctx).Table("clients").
-			Where("id = ? AND status = ? AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)", clientID, ClientActive, jti).
+			Joins("LEFT JOIN users owners ON owners.id = clients.owner_id").
+			Where("clients.id = ? AND clients.status = ? AND owners.disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)", clientID, ClientActive, jti).
 			Count(&n).Error
 	}
 	return n > 0, err
@@ -54,10 +57,12 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshTo
 	return &rt, nil
 }
 
-// ClientActive reports whether a client exists and is active, without loading its secrets.
+// ClientActive reports whether a client exists, is active and its owner (if any) is enabled,
+// without loading its secrets.
 func (s *Store) ClientActive(ctx context.Context, id string) (bool, error) {
 	var n int64
-	err := s.q(ctx).Model(&Client{}).Where("id = ? AND status = ?", id, ClientActive).Count(&n).Error
+	err := s.q(ctx).Table("clients").Joins("LEFT JOIN users owners ON owners.id = clients.owner_id").
+		Where("clients.id = ? AND clients.status = ? AND owners.disabled_at IS NULL", id, ClientActive).Count(&n).Error
 	return n > 0, err
 }
 

@@ -94,3 +94,15 @@ func (s *Server) lifetimes(c *models.Client) (access, refresh time.Duration) {
 	}
 	return access, refresh
 }
+
+// clientUsable refuses a client that an admin suspended or revoked, or whose owner's account is
+// disabled: a disabled developer's applications stop everywhere until they are enabled again.
+func clientUsable(c *models.Client) error {
+	switch {
+	case c.Status != models.ClientActive:
+		return ErrClientDisabled.Describe("this application has been %s by an administrator", c.Status)
+	case c.OwnerDisabledAt != nil:
+		return ErrClientDisabled.Describe("the account that owns this application is disabled")
+	}
+	return nil
+}
