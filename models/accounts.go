@@ -57,8 +57,9 @@ func (s *Store) ListUsers(ctx context.Context, query string, limit int) ([]User,
 	return out, err
 }
 
-// SetUserDisabled disables (or enables) a user. Disabling ends their sessions and revokes their
-// grants at once, so every token of theirs is refused from then on.
+// SetUserDisabled disables (or enables) a user. Disabling ends their sessions, deletes their
+// unexchanged authorization codes and revokes their grants at once, so every code and token of
+// theirs is refused from then on.
 func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		var value any
@@ -73,6 +74,9 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 			}
 			// Their grants end too, so no refresh can mint new tokens that offline verifiers
 			// would accept; enabling the user again does not bring them back.
+			if err := tx.q(ctx).Where("user_id = ? AND used_at IS NULL", id).Delete(&AuthCode{}).Error; err != nil {
+				return err
+			}
 			if err := tx.q(ctx).Model(&Grant{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -57,8 +58,10 @@ func (s *Store) ConsentFor(ctx context.Context, userID int64, clientID string) (
 	return &c, nil
 }
 
-// RevokeConsent forgets a user's approval of a client and revokes every grant between them, in
-// one transaction: from that moment their access and refresh tokens are refused everywhere.
+// RevokeConsent forgets a user's approval of a client, deletes the authorization codes not yet
+// exchanged, and revokes every grant between them, in one transaction: from that moment their
+// codes, access and refresh tokens are refused everywhere. Grants are revoked last, so a code
+// exchange that raced ahead has committed its grant by then (it holds the code's row lock).
 func (s *Store) RevokeConsent(ctx context.Context, userID int64, clientID string) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		res := tx.q(ctx).Where("user_id = ? AND client_id = ?", userID, clientID).Delete(&Consent{})
@@ -68,7 +71,28 @@ func (s *Store) RevokeConsent(ctx context.Context, userID int64, clientID string
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := tx.q(ctx).Where("user_id = ? AND client_id = ? AND used_at IS NULL", userID, clientID).Delete(&AuthCode{}).Error; err != nil {
+			return err
+		}
 		return tx.q(ctx).Model(&Grant{}).Where("user_id = ? AND client_id = ? AND revoked_at IS NULL", userID, clientID).
 			Update("revoked_at", time.Now().UTC()).Error
 	})
+}
+
+// ConsentCovers reports whether the user is enabled and still allows the client every scope in
+// scope; a code exchange asks it, so a code issued just before "Revoke access" or a disable
+// cannot be redeemed afterwards.
+func (s *Store) ConsentCovers(ctx context.Context, userID int64, clientID string, scope []string) (bool, error) {
+	var rows []Consent
+	err := s.q(ctx).Table("consents").Select("consents.*").Joins("JOIN users ON users.id = consents.user_id").
+		Where("consents.user_id = ? AND consents.client_id = ? AND users.disabled_at IS NULL", userID, clientID).Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return false, err
+	}
+	for _, sc := range scope {
+		if !slices.Contains(rows[0].Scope, sc) {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -113,8 +113,8 @@ func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string
 	if err != nil {
 		return nil, err
 	}
-	if client.Status != models.ClientActive {
-		return nil, ErrClientDisabled.Describe("this client has been %s", client.Status)
+	if err := clientUsable(client); err != nil {
+		return nil, err
 	}
 	if !client.Type.Confidential() {
 		if secret != "" {
@@ -180,6 +180,15 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 			return nil
 		}
 		if failed = verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, r.CodeVerifier); failed != nil {
+			return nil
+		}
+		// The user may have revoked the application or been disabled since the code was issued.
+		ok, err := tx.ConsentCovers(ctx, code.UserID, client.ID, code.Scope)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			failed = ErrInvalidGrant.Describe("the user no longer allows this application, or their account is disabled")
 			return nil
 		}
 		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Scope: code.Scope, CreatedAt: now}
