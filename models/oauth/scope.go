@@ -38,14 +38,10 @@ func ParseScopesParam(s string) ([]string, error) {
 }
 
 // resolveScopes checks requested scopes against the catalog and against allowed (the client's
-// registration, or a grant's scope). Nothing requested means everything allowed.
+// registration, or a grant's scope). Nothing requested means everything allowed that is still in
+// the catalog (RFC 6749 §3.3 lets the server pick a default): an admin retiring one of a client's
+// scopes must not break the clients that never send scope.
 func (s *Server) resolveScopes(ctx context.Context, requested, allowed []string) ([]models.Scope, error) {
-	if len(requested) == 0 {
-		requested = allowed
-	}
-	if len(requested) == 0 {
-		return nil, ErrInvalidScope.Describe("no scope was requested and the client has none registered")
-	}
 	for _, name := range requested {
 		if !validScopeToken(name) {
 			return nil, ErrUnknownScope.Describe("scope %q is not a valid scope token", name)
@@ -54,6 +50,16 @@ func (s *Server) resolveScopes(ctx context.Context, requested, allowed []string)
 	catalog, err := s.catalog(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(requested) == 0 {
+		for _, name := range allowed {
+			if _, live := catalog[name]; live {
+				requested = append(requested, name)
+			}
+		}
+		if len(requested) == 0 {
+			return nil, ErrInvalidScope.Describe("no scope was requested and none of the client's registered scopes is available")
+		}
 	}
 	found := make([]models.Scope, 0, len(requested))
 	for _, name := range requested {
