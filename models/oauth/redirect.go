@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/devportal/devportal/models"
@@ -23,8 +24,11 @@ func ValidateRedirectURI(t models.ClientType, raw string) error {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return errors.New("must not contain a fragment (#…)")
 	}
-	if u.User != nil {
+	if u.User != nil || strings.Contains(u.Host, "@") {
 		return errors.New("must not contain a user name or password")
+	}
+	if !validPort(u.Port()) || strings.HasSuffix(u.Host, ":") {
+		return errors.New("must have a port from 1 to 65535, or none")
 	}
 	switch scheme := strings.ToLower(u.Scheme); {
 	case scheme == "https":
@@ -43,6 +47,16 @@ func ValidateRedirectURI(t models.ClientType, raw string) error {
 		return errors.New("use https, loopback http, or (native apps) a reverse-domain scheme such as com.example.app:/callback")
 	}
 	return nil
+}
+
+// validPort accepts an absent port or a decimal one from 1 to 65535 (RFC 3986 §3.2.3 allows any
+// digits; no socket can listen on 0 or above 65535, and such a URI matches nothing real).
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && p[0] != '0'
 }
 
 func isLoopback(host string) bool {
@@ -72,8 +86,10 @@ func MatchRedirectURI(c *models.Client, requested string) (string, bool) {
 	if c.Type != models.ClientNative {
 		return "", false
 	}
+	// The port may vary; nothing else may, and the requested URI must itself be one a developer
+	// could have registered (no user info, a real port).
 	req, err := url.Parse(requested)
-	if err != nil || req.Scheme != "http" || !isLoopbackIP(req.Hostname()) {
+	if err != nil || req.Scheme != "http" || !isLoopbackIP(req.Hostname()) || ValidateRedirectURI(models.ClientNative, requested) != nil {
 		return "", false
 	}
 	for _, reg := range c.RedirectURIs {
