@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +68,9 @@ func parseCompatTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
 	if err != nil {
 		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body could not be read")
 	}
+	if err := strictKeys(raw, compatTokenKeys); err != nil {
+		return oauth.TokenRequest{}, err
+	}
 	var b compatTokenBody
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return oauth.TokenRequest{}, oauth.ErrInvalidRequest.Describe("the body is not a JSON object with string fields: %v", err)
@@ -92,4 +97,42 @@ func compatScope(raw json.RawMessage) ([]string, error) {
 		return oauth.ParseScope(s), nil
 	}
 	return oauth.ParseScopesParam(string(raw))
+}
+
+// compatTokenKeys are the fields of compatTokenBody, spelled as the dialect spells them.
+var compatTokenKeys = []string{"grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope"}
+
+// strictKeys refuses a JSON object that repeats a key or spells a known key in another case.
+// encoding/json would quietly take the last duplicate and match keys case-insensitively, so
+// {"client_id":"a","CLIENT_ID":"b"} could mean different things to us and to a proxy or WAF
+// that inspected the body first. Other unknown keys are ignored, as JSON APIs usually do.
+func strictKeys(raw []byte, known []string) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return oauth.ErrInvalidRequest.Describe("the body must be a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return oauth.ErrInvalidRequest.Describe("the body is not valid JSON")
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return oauth.ErrInvalidRequest.Describe("key %q appears more than once in the body", key)
+		}
+		seen[key] = true
+		if !slices.Contains(known, key) {
+			for _, k := range known {
+				if strings.EqualFold(k, key) {
+					return oauth.ErrInvalidRequest.Describe("key %q must be spelled %q", key, k)
+				}
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return oauth.ErrInvalidRequest.Describe("the body is not valid JSON")
+		}
+	}
+	return nil
 }
