@@ -37,6 +37,11 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 	if p.ResponseType == "" && v.Get("grant_type") == "code" {
 		p.ResponseType = "code"
 	}
+	for _, name := range authorizeParamNames {
+		if len(v[name]) > 1 {
+			p.Repeated = append(p.Repeated, name)
+		}
+	}
 	return p
 }
 
@@ -46,7 +51,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	q := c.QueryParams()
 	req, err := h.oauth.ValidateAuthorize(c.Request().Context(), parseAuthorize(q))
 	if err != nil {
-		return h.authorizeError(c, req, err)
+		return h.authorizeError(c, req, err, false)
 	}
 	user := CurrentUser(c)
 	if user == nil {
@@ -55,13 +60,13 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	ctx := c.Request().Context()
 	needed, fresh, err := h.oauth.ConsentNeeded(ctx, req, user.ID)
 	if err != nil {
-		return h.authorizeError(c, req, err)
+		return h.authorizeError(c, req, err, false)
 	}
 	if !needed {
 		// Everything asked for was allowed before: no page, straight back to the application.
 		to, err := h.oauth.Approve(ctx, req, user.ID)
 		if err != nil {
-			return h.authorizeError(c, req, err)
+			return h.authorizeError(c, req, err, false)
 		}
 		return c.Redirect(http.StatusFound, to)
 	}
@@ -70,7 +75,8 @@ func (h *Handlers) Authorize(c echo.Context) error {
 		AppName:      req.Client.Name,
 		Initial:      strings.ToUpper(string([]rune(req.Client.Name)[:1])),
 		UserEmail:    user.Email,
-		SwitchURL:    "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI()),
+		SwitchNext:   c.Request().URL.RequestURI(),
+		Before:       len(fresh) == 0,
 		RedirectHost: redirectHost(req.RedirectURI),
 	}
 	if req.Client.OwnerID != nil {
@@ -103,13 +109,13 @@ func (h *Handlers) Decide(c echo.Context) error {
 	ctx := c.Request().Context()
 	req, err := h.oauth.ValidateAuthorize(ctx, parseAuthorize(form))
 	if err != nil {
-		return h.authorizeError(c, req, err)
+		return h.authorizeError(c, req, err, true)
 	}
 	switch form.Get("decision") {
 	case "allow":
 		to, err := h.oauth.Approve(ctx, req, CurrentUser(c).ID)
 		if err != nil {
-			return h.authorizeError(c, req, err)
+			return h.authorizeError(c, req, err, true)
 		}
 		h.audit(c, models.AuditConsentGranted, req.Client.ID, strings.Join(req.ScopeNames(), " "))
 		return seeOther(c, to)
@@ -121,8 +127,11 @@ func (h *Handlers) Decide(c echo.Context) error {
 }
 
 // authorizeError shows errors that must not be redirected (unknown client, bad redirect URI) and
-// redirects the rest to the client with state and iss.
-func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, err error) error {
+// sends the rest to the client with state and iss: automatically when the user pressed a button
+// (interactive) or already trusts the application, and otherwise through a page that names the
+// application's host, so that nobody can use the endpoint as an open redirector (RFC 9700
+// §4.11.2; docs/security.md explains the policy).
+func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, err error, interactive bool) error {
 	if acceptsJSON(c) {
 		// A program, not a person: answer in the compatibility dialect instead of a page or a redirect.
 		return h.writeCompatError(c, err)
@@ -133,10 +142,29 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 			return err
 		}
 		c.Logger().Error(err)
-		return c.Redirect(http.StatusFound, h.oauth.ErrorRedirect(req, oauth.ErrServerError))
+		oe = oauth.ErrServerError
 	}
 	if req != nil {
-		return c.Redirect(http.StatusFound, h.oauth.ErrorRedirect(req, oe))
+		to := h.oauth.ErrorRedirect(req, oe)
+		var userID int64
+		if u := CurrentUser(c); u != nil {
+			userID = u.ID
+		}
+		trusted, terr := h.oauth.TrustsRedirect(c.Request().Context(), req, userID)
+		if terr != nil {
+			return terr
+		}
+		if interactive || trusted {
+			return c.Redirect(http.StatusFound, to)
+		}
+		host := redirectHost(req.RedirectURI)
+		return render(c, http.StatusBadRequest, pages.ErrorPage(pages.ErrorView{
+			Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
+			Heading:     req.Client.Name + " sent a request that could not be completed",
+			Message:     capitalize(oe.Description) + ".",
+			Hint:        "The application's developer should check the request. You can return to " + host + "; it will be told what went wrong.",
+			ContinueURL: to, ContinueHost: host,
+		}))
 	}
 	v := pages.ErrorView{Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
 		Heading: "This application's sign-in link is broken", Message: capitalize(oe.Description) + "."}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -125,6 +126,11 @@ func (h *Handlers) Logout(c echo.Context) error {
 	}
 	c.SetCookie(h.cookie(SessionCookie, "", -1))
 	h.flash(c, "info", "You are logged out.")
+	// "Not you?" on the consent page signs out and comes back to the same authorization request
+	// once the right person has logged in.
+	if next := safeNext(c.FormValue("next")); next != "" {
+		return seeOther(c, "/login?next="+url.QueryEscape(next))
+	}
 	return seeOther(c, "/login")
 }
 

@@ -24,6 +24,10 @@ type AuthorizeParams struct {
 	// Malformed, when set, is a parameter the handler could not parse; it is reported (to the
 	// client, once the redirect URI is trusted) as invalid_request.
 	Malformed error
+	// Repeated names the parameters sent more than once, which RFC 6749 §3.1 forbids: a repeated
+	// client_id or redirect_uri is shown to the user (neither can be trusted), any other is
+	// reported to the client.
+	Repeated []string
 }
 
 // AuthorizeRequest is a validated authorization request. Once one exists, its RedirectURI is
@@ -46,6 +50,9 @@ func (r *AuthorizeRequest) ScopeNames() []string { return scopeNames(r.Scopes) }
 // redirecting (RFC 6749 §4.1.2.1): when the returned request is nil the error must be shown to
 // the user; otherwise it must be sent to the request's redirect URI.
 func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*AuthorizeRequest, error) {
+	if slices.Contains(p.Repeated, "client_id") {
+		return nil, repeatedParam("client_id")
+	}
 	if p.ClientID == "" {
 		return nil, ErrInvalidRequest.Describe("client_id is missing")
 	}
@@ -56,11 +63,14 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 	if err != nil {
 		return nil, err
 	}
-	if client.Status != models.ClientActive {
-		return nil, ErrClientDisabled.Describe("this application has been %s by an administrator", client.Status)
+	if err := clientUsable(client); err != nil {
+		return nil, err
 	}
 	if client.Type == models.ClientMachine {
 		return nil, ErrUnauthorizedClient.Describe("machine-to-machine applications cannot send users to authorize; use the client_credentials grant")
+	}
+	if slices.Contains(p.Repeated, "redirect_uri") {
+		return nil, repeatedParam("redirect_uri")
 	}
 	redirect := p.RedirectURI
 	switch {
@@ -88,6 +98,8 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 	client := req.Client
 
 	switch {
+	case len(p.Repeated) > 0:
+		return repeatedParam(p.Repeated[0])
 	case p.Malformed != nil:
 		return p.Malformed
 	case p.ResponseType == "":
@@ -118,9 +130,16 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 	return nil
 }
 
+func repeatedParam(name string) error {
+	return ErrInvalidRequest.Describe("parameter %s is repeated; send each parameter once (RFC 6749 §3.1)", name)
+}
+
 // ConsentNeeded tells whether the user must see the consent page, and which requested scopes
 // they have not allowed this application before. A user who already allowed every requested
-// scope goes straight back to the application, unless prompt=consent asks to show it anyway.
+// scope of a confidential client goes straight back to it, unless prompt=consent asks to show
+// the page anyway. A public client is asked every time: nothing proves that the program asking
+// is the application the user allowed (RFC 8252 §8.6, RFC 6749 §10.2), since any program on the
+// machine can use its client_id, a loopback port and a PKCE pair of its own.
 func (s *Server) ConsentNeeded(ctx context.Context, req *AuthorizeRequest, userID int64) (bool, []string, error) {
 	var granted []string
 	c, err := s.store.ConsentFor(ctx, userID, req.Client.ID)
@@ -136,7 +155,25 @@ func (s *Server) ConsentNeeded(ctx context.Context, req *AuthorizeRequest, userI
 			fresh = append(fresh, name)
 		}
 	}
-	return len(fresh) > 0 || req.Prompt == "consent", fresh, nil
+	return len(fresh) > 0 || req.Prompt == "consent" || !req.Client.Type.Confidential(), fresh, nil
+}
+
+// TrustsRedirect reports whether an error for req may be sent to its redirect URI without the
+// user's interaction: only when the signed-in user (userID, 0 for none) allowed this application
+// before. Anyone can register an application with any https redirect URI, so for everyone else
+// an automatic error redirect would make the endpoint an open redirector (RFC 9700 §4.11.2).
+func (s *Server) TrustsRedirect(ctx context.Context, req *AuthorizeRequest, userID int64) (bool, error) {
+	if userID == 0 {
+		return false, nil
+	}
+	_, err := s.store.ConsentFor(ctx, userID, req.Client.ID)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, models.ErrNotFound):
+		return false, nil
+	}
+	return false, err
 }
 
 // Deny returns the URL that tells the client the user said no.

@@ -58,7 +58,7 @@ func assertAccessible(t *testing.T, doc *goquery.Document) {
 func TestConsentPage(t *testing.T) {
 	doc := mustRender(t, pages.Consent(pages.ConsentView{
 		Base:    layout.Base{Title: "Allow Shop?", CSRF: "tok"},
-		AppName: "Shop <script>", Owner: "dev@example.com", Initial: "S", UserEmail: "me@example.com", SwitchURL: "/login",
+		AppName: "Shop <script>", Owner: "dev@example.com", Initial: "S", UserEmail: "me@example.com", SwitchNext: "/oauth/authorize?client_id=dp_1", Before: true,
 		Scopes: []pages.ScopeOption{
 			{Name: "INVOICE.READ", Description: "See your invoices", New: true},
 			{Name: "INVOICE.WRITE", Description: "Create invoices"},
@@ -87,6 +87,17 @@ func TestConsentPage(t *testing.T) {
 	}
 	if !strings.Contains(doc.Find(".redirect-note").Text(), "shop.example") {
 		t.Error("the redirect host is not named")
+	}
+	// "Not you?" signs out (a POST with the CSRF token) and comes back to the same request.
+	sw := doc.Find(`form[action="/logout"]`)
+	if sw.Find(`button:contains("Not you?")`).Length() != 1 || sw.Find(`input[name="csrf_token"]`).Length() != 1 {
+		t.Error(`"Not you?" is not a sign-out form with a CSRF token`)
+	}
+	if v, _ := sw.Find(`input[name="next"]`).Attr("value"); v != "/oauth/authorize?client_id=dp_1" {
+		t.Errorf(`"Not you?" returns to %q`, v)
+	}
+	if !strings.Contains(doc.Text(), "You allowed this app before") {
+		t.Error("a repeat consent does not say the app was allowed before")
 	}
 }
 

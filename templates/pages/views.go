@@ -138,7 +138,8 @@ type ConsentView struct {
 	Owner        string
 	Initial      string
 	UserEmail    string
-	SwitchURL    string
+	SwitchNext   string // the authorization request, to come back to after "Not you?"
+	Before       bool   // the user allowed every requested scope before (a public client asks again)
 	Scopes       []ScopeOption
 	RedirectHost string
 	Params       []Param // the authorization request, re-validated when the form comes back
@@ -156,6 +157,10 @@ type ErrorView struct {
 	Message string
 	Hint    string // what the application's developer should check
 	Code    string // the RFC error code, in small type
+	// ContinueURL, when set, is the error response for the application, offered as a link to
+	// ContinueHost instead of an automatic redirect (RFC 9700 §4.11.2).
+	ContinueURL  string
+	ContinueHost string
 }
 
 // Endpoint is one protocol endpoint on the docs page.
