@@ -444,12 +444,11 @@ func TestAdminScopes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		authorize := func() *http.Response {
+		authorize := func() (*http.Response, string) {
 			t.Helper()
 			q := url.Values{"client_id": {approved.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"PAYOUT.WRITE"}, "state": {"s"},
 				"code_challenge": {strings.Repeat("a", 43)}, "code_challenge_method": {"S256"}}
-			resp, _ := newBrowser(t, env.URL).get("/oauth/authorize?" + q.Encode())
-			return resp
+			return newBrowser(t, env.URL).get("/oauth/authorize?" + q.Encode())
 		}
 
 		t.Run("approve and reject sensitive-scope requests", func(t *testing.T) {
@@ -488,7 +487,7 @@ func TestAdminScopes(t *testing.T) {
 			if got, _ := env.Store.ClientByID(ctx, rejected.ID); slices.Contains(got.Scopes, "PAYOUT.WRITE") {
 				t.Error("a rejected request was approved afterwards")
 			}
-			if resp := authorize(); resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+			if resp, _ := authorize(); resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
 				t.Fatalf("authorization request for the approved scope: %d → %s, want the login page", resp.StatusCode, resp.Header.Get("Location"))
 			}
 		})
@@ -505,10 +504,11 @@ func TestAdminScopes(t *testing.T) {
 			if s := scope("PAYOUT.WRITE"); s.RetiredAt == nil {
 				t.Fatal("not retired")
 			}
-			resp = authorize()
-			loc, _ := url.Parse(resp.Header.Get("Location"))
-			if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), redirect) || loc.Query().Get("error") != "invalid_scope" {
-				t.Fatalf("authorization request for a retired scope: %d → %s, want invalid_scope", resp.StatusCode, loc)
+			// A signed-out visitor is offered the error as a link (RFC 9700 §4.11.2).
+			resp, body = authorize()
+			loc := returnLink(body)
+			if resp.StatusCode != http.StatusBadRequest || loc == nil || !strings.HasPrefix(loc.String(), redirect) || loc.Query().Get("error") != "invalid_scope" {
+				t.Fatalf("authorization request for a retired scope: %d → %v, want invalid_scope", resp.StatusCode, loc)
 			}
 			if _, body := admin.get("/apps/new"); strings.Contains(body, "PAYOUT.WRITE") {
 				t.Error("the registration form still offers a retired scope")

@@ -172,7 +172,7 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 			s.do(t, apiCall{method: "GET", path: path + "?" + withClient(q, machine.ID), header: accept, status: 403})   // UNAUTHORIZED_CLIENT
 			bad := cloneValues(q)
 			bad.Set("response_type", "token")
-			s.do(t, apiCall{client: f.user.c, method: "GET", path: path + "?" + bad.Encode(), status: 302, offSpec: true}) // redirected to the client
+			s.do(t, apiCall{method: "GET", path: path + "?" + bad.Encode(), status: 400, offSpec: true}) // a page linking to the client with the error
 			s.do(t, apiCall{method: "GET", path: path + "?" + f.authQuery(`["INVOICE.READ","EWALLET.WRITE"]`).Encode(), header: accept, status: 403})
 			s.do(t, apiCall{method: "GET", path: path + "?" + f.authQuery(`["INVOICE.READ"`).Encode(), header: accept, status: 400})
 		}

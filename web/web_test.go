@@ -318,6 +318,9 @@ func TestAuthorizeEndpoint(t *testing.T) {
 			"unregistered redirect":            func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") },
 			"redirect trailing slash":          func(v url.Values) { v.Set("redirect_uri", "https://client.example/other/") },
 			"missing redirect, two registered": func(v url.Values) { v.Del("redirect_uri") },
+			// RFC 6749 §3.1: neither can be trusted when sent twice.
+			"repeated client_id":    func(v url.Values) { v.Add("client_id", v.Get("client_id")) },
+			"repeated redirect_uri": func(v url.Values) { v.Add("redirect_uri", v.Get("redirect_uri")) },
 		} {
 			p := valid()
 			mutate(p)
@@ -328,27 +331,58 @@ func TestAuthorizeEndpoint(t *testing.T) {
 		}
 	})
 
-	t.Run("errors after the redirect is trusted go back to the client", func(t *testing.T) {
-		for name, tc := range map[string]struct {
-			mutate func(url.Values)
-			code   string
-		}{
-			"scope not registered": {func(v url.Values) { v.Set("scope", "EWALLET.WRITE") }, "invalid_scope"},
-			"unknown scope":        {func(v url.Values) { v.Set("scope", "NOPE") }, "invalid_scope"},
-			"token response type":  {func(v url.Values) { v.Set("response_type", "token") }, "unsupported_response_type"},
-			"plain PKCE": {func(v url.Values) {
-				v.Set("code_challenge", strings.Repeat("a", 43))
-				v.Set("code_challenge_method", "plain")
-			}, "invalid_request"},
-		} {
+	// RFC 6749 §4.1.2.1 sends these errors to the client; RFC 9700 §4.11.2 allows an automatic
+	// redirect only to a URI the server trusts. A visitor who never allowed the application gets
+	// a page naming its host with a link carrying the error; a user who allowed it is redirected.
+	trustedErrors := map[string]struct {
+		mutate func(url.Values)
+		code   string
+	}{
+		"scope not registered":           {func(v url.Values) { v.Set("scope", "EWALLET.WRITE") }, "invalid_scope"},
+		"unknown scope":                  {func(v url.Values) { v.Set("scope", "NOPE") }, "invalid_scope"},
+		"token response type":            {func(v url.Values) { v.Set("response_type", "token") }, "unsupported_response_type"},
+		"repeated scope (RFC 6749 §3.1)": {func(v url.Values) { v.Add("scope", "INVOICE.READ") }, "invalid_request"},
+		"repeated state (RFC 6749 §3.1)": {func(v url.Values) { v.Add("state", "s2") }, "invalid_request"},
+		"plain PKCE": {func(v url.Values) {
+			v.Set("code_challenge", strings.Repeat("a", 43))
+			v.Set("code_challenge_method", "plain")
+		}, "invalid_request"},
+	}
+	checkErrorURL := func(t *testing.T, name string, loc *url.URL, code string) {
+		t.Helper()
+		q := loc.Query()
+		if !strings.HasPrefix(loc.String(), "https://client.example/cb?") || q.Get("error") != code || q.Get("state") != "s1" || q.Get("iss") != env.URL || q.Get("tenant") != "7" {
+			t.Errorf("%s: error sent to %s", name, loc)
+		}
+	}
+	t.Run("errors for a visitor who never allowed the app are shown with a link to it", func(t *testing.T) {
+		for name, tc := range trustedErrors {
 			p := valid()
 			tc.mutate(p)
-			resp, _ := newBrowser(t, env.URL).get(authz(p))
-			loc, _ := url.Parse(resp.Header.Get("Location"))
-			q := loc.Query()
-			if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), "https://client.example/cb?") || q.Get("error") != tc.code || q.Get("state") != "s1" || q.Get("iss") != env.URL || q.Get("tenant") != "7" {
-				t.Errorf("%s: %d → %s", name, resp.StatusCode, loc)
+			resp, body := newBrowser(t, env.URL).get(authz(p))
+			link := returnLink(body)
+			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || link == nil || !strings.Contains(body, "Return to client.example") {
+				t.Errorf("%s: status %d location %q, want a page with a link", name, resp.StatusCode, resp.Header.Get("Location"))
+				continue
 			}
+			checkErrorURL(t, name, link, tc.code)
+		}
+	})
+	t.Run("errors for a user who allowed the app go back to it", func(t *testing.T) {
+		env.mustUser(t, "trusting@example.com", false)
+		b := newBrowser(t, env.URL)
+		b.mustLogin("trusting@example.com")
+		authorizeInBrowser(t, b, authz(valid()), "allow")
+		for name, tc := range trustedErrors {
+			p := valid()
+			tc.mutate(p)
+			resp, _ := b.get(authz(p))
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusFound {
+				t.Errorf("%s: status %d, want 302", name, resp.StatusCode)
+				continue
+			}
+			checkErrorURL(t, name, loc, tc.code)
 		}
 	})
 

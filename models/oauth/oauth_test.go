@@ -341,6 +341,14 @@ func TestValidateRedirectURI(t *testing.T) {
 		{"RFC 9700 §4.1: javascript (web)", web, "javascript:alert(1)", false},
 		{"RFC 9700 §4.1: javascript (native)", native, "javascript:alert(1)", false},
 		{"data URI", native, "data:text/html,<script>alert(1)</script>", false},
+		// Finding 10 of the hardening review: ports no socket can listen on.
+		{"RFC 8252 §7.3: loopback port 0", native, "http://127.0.0.1:0/callback", false},
+		{"RFC 8252 §7.3: loopback port above 65535", native, "http://127.0.0.1:65536/callback", false},
+		{"RFC 8252 §7.3: loopback port 99999", native, "http://127.0.0.1:99999/callback", false},
+		{"RFC 8252 §7.3: loopback port 65535", native, "http://127.0.0.1:65535/callback", true},
+		{"RFC 8252 §7.3: loopback empty port", native, "http://127.0.0.1:/callback", false},
+		{"RFC 9700 §4.1: loopback userinfo", native, "http://user@127.0.0.1:8080/callback", false},
+		{"https port 0", web, "https://app.example.test:0/callback", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := oauth.ValidateRedirectURI(tc.typ, tc.uri)
@@ -385,6 +393,12 @@ func TestMatchRedirectURI(t *testing.T) {
 		{"RFC 8252 §8.3: localhost port variation", native, "http://localhost:5000/callback", ""},
 		{"RFC 8252 §7.1: private-use exact", native, "com.example.app:/cb", "com.example.app:/cb"},
 		{"RFC 8252 §7.1: private-use path differs", native, "com.example.app:/other", ""},
+		// Finding 10: only the port may vary, and only to a port that exists.
+		{"RFC 8252 §7.3: native loopback userinfo", native, "http://user@127.0.0.1:51234/callback", ""},
+		{"RFC 8252 §7.3: native loopback user and password", native, "http://a:b@127.0.0.1:51234/callback", ""},
+		{"RFC 8252 §7.3: native loopback port 0", native, "http://127.0.0.1:0/callback", ""},
+		{"RFC 8252 §7.3: native loopback port 65536", native, "http://127.0.0.1:65536/callback", ""},
+		{"RFC 8252 §7.3: native loopback port 99999", native, "http://127.0.0.1:99999/callback", ""},
 		{"empty", native, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
