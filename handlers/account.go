@@ -27,7 +27,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 		errs["current_password"] = "Enter your current password."
 	}
 	if err := models.ValidatePassword(next); err != nil {
-		errs["new_password"] = "Password too short or too long: " + err.Error() + "."
+		errs["new_password"] = "Choose another password: " + err.Error() + "."
 	}
 	if len(errs) == 0 {
 		keep := ""
@@ -38,6 +38,9 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 		switch {
 		case errors.Is(err, models.ErrBadCredential):
 			errs["current_password"] = "That is not your current password."
+		case errors.Is(err, models.ErrBusy):
+			h.flashNow(c, "error", busy(c))
+			return render(c, http.StatusServiceUnavailable, pages.Account(h.accountView(c, errs)))
 		case err != nil:
 			return err
 		}

@@ -24,6 +24,9 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 		Type:   strings.TrimSpace(c.QueryParam("type")),
 		Limit:  auditPageSize + 1, // one more tells whether an older page exists
 	}
+	if err := f.Validate(); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, capitalize(err.Error())+". Shorten it and try again.")
+	}
 	if b := c.QueryParam("before"); b != "" {
 		before, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || before <= 0 {

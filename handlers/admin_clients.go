@@ -52,6 +52,9 @@ func (f clientFilter) url() string {
 // AdminClients lists every client, filtered by the query string.
 func (h *Handlers) AdminClients(c echo.Context) error {
 	f := parseClientFilter(c)
+	if err := models.ValidateSearch(f.Query); err != nil {
+		return searchTooLong(err)
+	}
 	clients, err := h.store.ListClients(c.Request().Context(), f.Query, f.Status, adminListLimit+1)
 	if err != nil {
 		return err
@@ -177,6 +180,11 @@ func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no client with that id.")
 	}
 	return client, err
+}
+
+// searchTooLong refuses an admin search over models.MaxSearchLength with a page saying so.
+func searchTooLong(err error) error {
+	return echo.NewHTTPError(http.StatusBadRequest, capitalize(err.Error())+". Shorten the search and try again.")
 }
 
 // adminReturn is where a row action sends the admin back to: the list it was pressed on, with

@@ -19,11 +19,6 @@ import (
 // by single dots, like PAYOUT.WRITE.
 var scopeName = regexp.MustCompile(`^[A-Z0-9_]+(\.[A-Z0-9_]+)*$`)
 
-const (
-	maxScopeName        = 64
-	maxScopeDescription = 200
-)
-
 // scopeForm is the new-scope and edit-scope form, parsed once.
 type scopeForm struct {
 	Name        string
@@ -45,8 +40,8 @@ func (f scopeForm) validate(withName bool) pages.Errors {
 		switch {
 		case f.Name == "":
 			errs["name"] = "Enter a name, like PAYOUT.WRITE."
-		case len(f.Name) > maxScopeName:
-			errs["name"] = fmt.Sprintf("Use at most %d characters.", maxScopeName)
+		case len(f.Name) > models.MaxScopeNameLength:
+			errs["name"] = fmt.Sprintf("Use at most %d characters.", models.MaxScopeNameLength)
 		case !scopeName.MatchString(f.Name):
 			errs["name"] = "Use uppercase letters, digits and underscores, with single dots between parts, like PAYOUT.WRITE."
 		}
@@ -54,8 +49,8 @@ func (f scopeForm) validate(withName bool) pages.Errors {
 	switch {
 	case f.Description == "":
 		errs["description"] = "Enter a description: people read it when they are asked to allow access."
-	case utf8.RuneCountInString(f.Description) > maxScopeDescription:
-		errs["description"] = fmt.Sprintf("Use at most %d characters.", maxScopeDescription)
+	case utf8.RuneCountInString(f.Description) > models.MaxScopeDescriptionLength:
+		errs["description"] = fmt.Sprintf("Use at most %d characters.", models.MaxScopeDescriptionLength)
 	}
 	return errs
 }

@@ -16,6 +16,9 @@ import (
 // AdminUsers lists users, filtered by the query string.
 func (h *Handlers) AdminUsers(c echo.Context) error {
 	query := strings.TrimSpace(c.QueryParam("q"))
+	if err := models.ValidateSearch(query); err != nil {
+		return searchTooLong(err)
+	}
 	users, err := h.store.ListUsers(c.Request().Context(), query, adminListLimit+1)
 	if err != nil {
 		return err

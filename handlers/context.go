@@ -65,9 +65,9 @@ func (h *Handlers) takeFlashes(c echo.Context) []layout.Flash {
 }
 
 // safeNext accepts only a local path as a post-login destination, so /login?next= cannot be
-// used to send people to another site.
+// used to send people to another site; nor a longer one than any URL we register.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t") {
+	if len(next) > models.MaxURLLength || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t") {
 		return ""
 	}
 	return next

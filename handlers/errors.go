@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
@@ -22,15 +23,18 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 		_ = h.WriteAPIError(c, err) // the compatibility dialect's error shape
 		return
 	}
+	if errors.Is(err, models.ErrBusy) { // overload, not a fault: no log line per refused request
+		err = echo.NewHTTPError(http.StatusServiceUnavailable, busy(c))
+	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		status = he.Code
-		if m, ok := he.Message.(string); ok && status < 500 {
+		if m, ok := he.Message.(string); ok && (status < 500 || status == http.StatusServiceUnavailable) {
 			msg = m
 		}
 	}
-	if status >= 500 {
+	if status >= 500 && status != http.StatusServiceUnavailable {
 		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
 	}
 	asJSON := wantsJSON(c)

@@ -5,20 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/templates/pages"
-)
-
-// Failed logins allowed per email within loginWindow before further attempts are refused
-// unchecked.
-const (
-	loginAttempts = 10
-	loginWindow   = 15 * time.Minute
 )
 
 type credentialsForm struct {
@@ -33,6 +28,9 @@ func (f *credentialsForm) bind(c echo.Context) {
 	f.Next = safeNext(c.FormValue("next"))
 }
 
+// shownEmail is the email as the form shows it back: never longer than an email can be.
+func (f *credentialsForm) shownEmail() string { return truncate(f.Email, models.MaxEmailLength) }
+
 // LoginPage shows the log-in form; a signed-in visitor goes straight on.
 func (h *Handlers) LoginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
@@ -42,29 +40,36 @@ func (h *Handlers) LoginPage(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
 
-// Login checks the credentials and starts a new session.
+// Login checks the credentials and starts a new session. Input no account can match is refused
+// before anything is written or audited; the rest goes through the store's throttles.
 func (h *Handlers) Login(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
-	// Guessing is throttled per account, from the audit log, so every instance sees the count.
-	failures, err := h.store.CountAudit(c.Request().Context(), models.AuditLoginFailed, models.NormalizeEmail(f.Email), time.Now().UTC().Add(-loginWindow))
-	if err != nil {
-		return err
+	show := func(status int, msg string) error {
+		return render(c, status, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Email: f.shownEmail(), Next: f.Next, Error: msg}))
 	}
-	if failures >= loginAttempts {
-		msg := fmt.Sprintf("Too many failed attempts for this email. Wait %d minutes and try again, or ask an administrator.", int(loginWindow.Minutes()))
-		return render(c, http.StatusTooManyRequests, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Email: f.Email, Next: f.Next, Error: msg}))
+	email := models.NormalizeEmail(f.Email)
+	if err := models.ValidateEmail(email); err != nil {
+		return show(http.StatusUnprocessableEntity, capitalize(err.Error())+".")
 	}
-	u, err := h.store.Authenticate(c.Request().Context(), f.Email, f.Password)
-	if errors.Is(err, models.ErrBadCredential) || errors.Is(err, models.ErrDisabled) {
-		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: models.NormalizeEmail(f.Email), Target: models.NormalizeEmail(f.Email), IP: c.RealIP(), Detail: err.Error()})
+	if len(f.Password) > models.MaxPasswordLength {
+		return show(http.StatusUnprocessableEntity, fmt.Sprintf("That password is longer than any password here (%d characters at most).", models.MaxPasswordLength))
+	}
+	u, err := h.store.Login(c.Request().Context(), email, f.Password, c.RealIP())
+	var te *models.ThrottleError
+	switch {
+	case errors.As(err, &te):
+		return show(http.StatusTooManyRequests, h.throttled(c, te))
+	case errors.Is(err, models.ErrBusy):
+		return show(http.StatusServiceUnavailable, busy(c))
+	case errors.Is(err, models.ErrBadCredential), errors.Is(err, models.ErrDisabled):
+		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: email, Target: email, IP: c.RealIP(), Detail: err.Error()})
 		msg := "That email and password do not match an account."
 		if errors.Is(err, models.ErrDisabled) {
 			msg = "This account has been disabled. Contact an administrator."
 		}
-		return render(c, http.StatusUnauthorized, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Email: f.Email, Next: f.Next, Error: msg}))
-	}
-	if err != nil {
+		return show(http.StatusUnauthorized, msg)
+	case err != nil:
 		return err
 	}
 	if err := h.startSession(c, u); err != nil {
@@ -72,6 +77,62 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	h.audit(c, models.AuditLogin, u.Email, "")
 	return seeOther(c, orDefault(f.Next, "/apps"))
+}
+
+// throttled answers a refused attempt's Retry-After, audits the first refusal of its window
+// (the rest are not, so refusals cannot flood the audit log) and says what happened.
+func (h *Handlers) throttled(c echo.Context, te *models.ThrottleError) string {
+	setRetryAfter(c, te.RetryAfter)
+	wait := humanWait(te.RetryAfter)
+	var typ, detail, msg string
+	switch te.Rule {
+	case models.ThrottleLoginEmail:
+		typ = models.AuditLoginThrottled
+		detail = fmt.Sprintf("%d failed logins to this account within %s; further attempts refused", te.Max, humanWait(te.Window))
+		msg = "Too many failed attempts for this email. Wait " + wait + " and try again, or ask an administrator."
+	case models.ThrottleLoginIP:
+		typ = models.AuditLoginThrottled
+		detail = fmt.Sprintf("%d failed logins from this address within %s; further attempts refused", te.Max, humanWait(te.Window))
+		msg = "Too many failed attempts from your network. Wait " + wait + " and try again."
+	default:
+		typ = models.AuditSignupThrottled
+		detail = fmt.Sprintf("%d sign-ups from this address within %s; further sign-ups refused", te.Max, humanWait(te.Window))
+		msg = "Too many accounts were created from your network. Wait " + wait + " and try again."
+	}
+	if te.First {
+		h.auditEvent(c, &models.AuditEvent{Type: typ, Target: te.Subject, IP: c.RealIP(), Detail: detail})
+	}
+	return msg
+}
+
+// busyRetryAfter is what a request refused for want of a hashing slot is told to wait.
+const busyRetryAfter = 5 * time.Second
+
+// busy answers a request whose password could not be checked in time (models.ErrBusy).
+func busy(c echo.Context) string {
+	setRetryAfter(c, busyRetryAfter)
+	return "The server is busy right now. Try again in a few seconds."
+}
+
+// setRetryAfter sets Retry-After (RFC 9110 §10.2.3) in whole seconds, rounded up.
+func setRetryAfter(c echo.Context, d time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(int64(max((d+time.Second-1)/time.Second, 1)), 10))
+}
+
+// humanWait says a duration in minutes, or seconds under one, rounded up.
+func humanWait(d time.Duration) string {
+	if d < time.Minute {
+		n := max(int64((d+time.Second-1)/time.Second), 1)
+		return plural(n, "second")
+	}
+	return plural(int64((d+time.Minute-1)/time.Minute), "minute")
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.FormatInt(n, 10) + " " + unit + "s"
 }
 
 // SignupPage shows the sign-up form.
@@ -93,21 +154,29 @@ func (h *Handlers) Signup(c echo.Context) error {
 		errs["email"] = capitalize(err.Error()) + "."
 	}
 	if err := models.ValidatePassword(f.Password); err != nil {
-		errs["password"] = "Password too short or too long: " + err.Error() + "."
+		errs["password"] = "Choose another password: " + err.Error() + "."
 	}
+	status := http.StatusUnprocessableEntity
 	var u *models.User
 	if len(errs) == 0 {
 		var err error
-		u, err = h.store.CreateUser(c.Request().Context(), email, f.Password, false)
+		u, err = h.store.Signup(c.Request().Context(), email, f.Password, c.RealIP())
+		var te *models.ThrottleError
 		switch {
+		case errors.As(err, &te):
+			status = http.StatusTooManyRequests
+			h.flashNow(c, "error", h.throttled(c, te))
+		case errors.Is(err, models.ErrBusy):
+			status = http.StatusServiceUnavailable
+			h.flashNow(c, "error", busy(c))
 		case errors.Is(err, models.ErrDuplicate):
 			errs["email"] = "An account with this email already exists. Log in instead."
 		case err != nil:
 			return err
 		}
 	}
-	if len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Email: f.Email, Next: f.Next, Errors: errs}))
+	if u == nil {
+		return render(c, status, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
 	}
 	if err := h.startSession(c, u); err != nil {
 		return err
@@ -164,4 +233,15 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-
-	"github.com/alexedwards/argon2id"
 )
 
 // ErrLastAdmin refuses to leave the installation without an enabled admin.
@@ -15,11 +13,14 @@ var ErrLastAdmin = errors.New("this is the last enabled administrator")
 // ChangePassword replaces a user's password after checking the current one; it ends every other
 // session of the user, since whoever knew the old password may hold one.
 func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, keepSession string) error {
+	if len(current) > MaxPasswordLength { // no password was ever set that long
+		return ErrBadCredential
+	}
 	u, err := s.UserByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(current, u.PasswordHash)
+	ok, err := s.checkPassword(ctx, current, u.PasswordHash)
 	if err != nil {
 		return err
 	}
@@ -29,7 +30,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 	if err := ValidatePassword(next); err != nil {
 		return err
 	}
-	hash, err := argon2id.CreateHash(next, passwordParams)
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -46,8 +47,12 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return s.q(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
 }
 
-// ListUsers lists users whose email contains query, newest first.
+// ListUsers lists users whose email contains query, newest first. A query longer than
+// MaxSearchLength is refused.
 func (s *Store) ListUsers(ctx context.Context, query string, limit int) ([]User, error) {
+	if err := ValidateSearch(query); err != nil {
+		return nil, err
+	}
 	q := s.q(ctx).Model(&User{})
 	if query = strings.TrimSpace(strings.ToLower(query)); query != "" {
 		q = q.Where(`email LIKE ? ESCAPE '\'`, "%"+escapeLike(query)+"%")

@@ -10,6 +10,8 @@ const (
 	AuditSignup           = "user.signup"
 	AuditLogin            = "user.login"
 	AuditLoginFailed      = "user.login_failed"
+	AuditLoginThrottled   = "user.login_throttled"
+	AuditSignupThrottled  = "user.signup_throttled"
 	AuditPasswordChanged  = "user.password_changed"
 	AuditSessionsEnded    = "user.sessions_ended"
 	AuditUserDisabled     = "user.disabled"
@@ -37,7 +39,7 @@ const (
 
 // AuditTypes lists every type, for filters.
 var AuditTypes = []string{
-	AuditSignup, AuditLogin, AuditLoginFailed, AuditPasswordChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
+	AuditSignup, AuditLogin, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,
@@ -71,6 +73,9 @@ type AuditFilter struct {
 
 // AuditEvents lists events newest first.
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	q := s.q(ctx).Model(&AuditEvent{})
 	if f.Actor != "" {
 		q = q.Where("actor = ?", f.Actor)
@@ -90,11 +95,4 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, e
 	var out []AuditEvent
 	err := q.Order("id DESC").Limit(f.Limit).Find(&out).Error
 	return out, err
-}
-
-// CountAudit counts events of a type about target since since; the login throttle uses it.
-func (s *Store) CountAudit(ctx context.Context, typ, target string, since time.Time) (int64, error) {
-	var n int64
-	err := s.q(ctx).Model(&AuditEvent{}).Where("target = ? AND type = ? AND created_at > ?", target, typ, since).Count(&n).Error
-	return n, err
 }

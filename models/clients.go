@@ -234,8 +234,11 @@ type ClientWithOwner struct {
 }
 
 // ListClients lists clients whose name or id contains query and, when status is set, have that
-// status, newest first.
+// status, newest first. A query longer than MaxSearchLength is refused.
 func (s *Store) ListClients(ctx context.Context, query, status string, limit int) ([]ClientWithOwner, error) {
+	if err := ValidateSearch(query); err != nil {
+		return nil, err
+	}
 	q := s.q(ctx).Table("clients").Select("clients.*, COALESCE(users.email, '') AS owner_email").
 		Joins("LEFT JOIN users ON users.id = clients.owner_id")
 	if query = strings.TrimSpace(query); query != "" {

@@ -25,6 +25,9 @@ var (
 	ErrAlreadyUsed   = errors.New("already used")
 	ErrBadCredential = errors.New("wrong email or password")
 	ErrDisabled      = errors.New("account disabled")
+	// ErrBusy says every password-hashing slot stayed taken for the whole wait (see
+	// LimitHashing): the server is overloaded and the caller should try again shortly.
+	ErrBusy = errors.New("the server is busy")
 )
 
 // Dialect names the SQL database behind a Store.
@@ -41,6 +44,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	hashing *hashLimiter
 }
 
 // Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path (optionally
@@ -59,7 +63,7 @@ func Open(dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &Store{db: db, dialect: Postgres}, nil
+		return &Store{db: db, dialect: Postgres, hashing: defaultHashLimiter()}, nil
 	default:
 		if dir := filepath.Dir(target); dir != "" && dir != "." {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -84,7 +88,7 @@ func Open(dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}
-		return &Store{db: db, dialect: SQLite}, nil
+		return &Store{db: db, dialect: SQLite, hashing: defaultHashLimiter()}, nil
 	}
 }
 
@@ -126,7 +130,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing})
 	})
 }
 

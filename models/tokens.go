@@ -67,7 +67,9 @@ func (s *Store) ClientActive(ctx context.Context, id string) (bool, error) {
 }
 
 // Purge deletes sessions, codes, refresh tokens and revocation records that expired before
-// before; none can be used again. Serve runs it periodically; several instances may at once.
+// before; none can be used again. It also deletes the login and sign-up attempts that have left
+// every throttle's window, whatever before says: they only ever count within it. Serve runs it
+// periodically; several instances may at once.
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for _, m := range []any{&Session{}, &AuthCode{}, &RefreshToken{}, &RevokedToken{}} {
@@ -77,5 +79,6 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 		}
 		total += res.RowsAffected
 	}
-	return total, nil
+	n, err := s.purgeAttempts(ctx)
+	return total + n, err
 }

@@ -3,10 +3,11 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
-
-	"github.com/alexedwards/argon2id"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MinPasswordLength is the shortest password a person may choose.
@@ -23,21 +24,22 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
-// passwordParams are argon2id's RFC 9106 "second recommended" settings scaled to a 2-core server:
-// 64 MiB and 1 pass cost about 40 ms here.
-var passwordParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
-
-// dummyHash is compared against when an email is unknown, so a failed login takes as long
-// whether or not the account exists.
-var dummyHash, _ = argon2id.CreateHash("devportal-timing-equaliser", passwordParams)
-
 // NormalizeEmail is the form emails are stored and looked up in.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// ValidateEmail reports whether email looks like an address a person could receive mail at.
+// ValidateEmail reports whether email looks like an address a person could receive mail at. It
+// is checked before an email is stored, looked up or written to the audit log, so it also keeps
+// out what PostgreSQL cannot store (NUL, invalid UTF-8) and what would garble a log line.
 func ValidateEmail(email string) error {
+	if len(email) > MaxEmailLength {
+		return fmt.Errorf("use an email address of at most %d characters", MaxEmailLength)
+	}
+	// NormalizeEmail turns invalid UTF-8 into U+FFFD, so that is refused too.
+	if !utf8.ValidString(email) || strings.ContainsFunc(email, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) {
+		return errors.New("an email address cannot contain control characters or invalid text")
+	}
 	local, domain, ok := strings.Cut(email, "@")
-	if !ok || local == "" || domain == "" || strings.ContainsAny(email, " \t\r\n<>\"") || !strings.Contains(domain, ".") || len(email) > 254 {
+	if !ok || local == "" || domain == "" || strings.ContainsAny(email, " <>\"") || !strings.Contains(domain, ".") {
 		return errors.New("enter an email address like name@example.com")
 	}
 	return nil
@@ -45,11 +47,14 @@ func ValidateEmail(email string) error {
 
 // ValidatePassword enforces the password rules.
 func ValidatePassword(password string) error {
-	if len([]rune(password)) < MinPasswordLength {
-		return errors.New("use at least 12 characters")
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		return fmt.Errorf("use at least %d characters", MinPasswordLength)
 	}
-	if len(password) > 1024 {
-		return errors.New("use at most 1024 characters")
+	if len(password) > MaxPasswordLength {
+		return fmt.Errorf("use at most %d characters", MaxPasswordLength)
+	}
+	if strings.TrimFunc(password, unicode.IsSpace) == "" {
+		return errors.New("use something other than spaces")
 	}
 	return nil
 }
@@ -64,7 +69,7 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, admin bo
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := argon2id.CreateHash(password, passwordParams)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -77,17 +82,25 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, admin bo
 
 // Authenticate returns the user whose email and password match, ErrBadCredential when either is
 // wrong (without saying which), or ErrDisabled.
+// Input no account can match is refused before any query or hash. ErrBusy means the
+// password could not be checked in time.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	email = NormalizeEmail(email)
+	if ValidateEmail(email) != nil || len(password) > MaxPasswordLength {
+		return nil, ErrBadCredential
+	}
 	var u User
-	err := s.q(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
+	err := s.q(ctx).Where("email = ?", email).Take(&u).Error
 	if err != nil {
 		if err = notFound(err); errors.Is(err, ErrNotFound) {
-			_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+			if _, err := s.checkPassword(ctx, password, dummyHash); errors.Is(err, ErrBusy) {
+				return nil, err
+			}
 			return nil, ErrBadCredential
 		}
 		return nil, err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	ok, err := s.checkPassword(ctx, password, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}

@@ -22,9 +22,6 @@ const (
 	MaxRefreshTTL = 8760 * time.Hour
 )
 
-// maxLinkLength bounds the profile links, which are shown on every consent page.
-const maxLinkLength = 2000
-
 // Profile is an edit of an application as a developer submits it: every field as typed.
 type Profile struct {
 	Name         string
@@ -117,7 +114,7 @@ func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []stri
 		i := slices.IndexFunc(catalog, func(cs models.Scope) bool { return cs.Name == sc })
 		switch {
 		case i < 0:
-			errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
+			errs["scopes"] = unknownScope(sc)
 			return nil, nil, nil
 		case catalog[i].Sensitive && !wasApproved(sc):
 			pending = append(pending, sc)
@@ -135,8 +132,8 @@ func ValidateLink(raw string) error {
 	if raw == "" {
 		return nil
 	}
-	if len(raw) > maxLinkLength {
-		return fmt.Errorf("use at most %d characters", maxLinkLength)
+	if len(raw) > models.MaxURLLength {
+		return fmt.Errorf("use at most %d characters", models.MaxURLLength)
 	}
 	if strings.ContainsAny(raw, " \t\r\n") {
 		return errors.New("must be a URL without spaces")

@@ -11,7 +11,7 @@ import (
 )
 
 // MaxRedirectURIs bounds how many redirect URIs one application registers.
-const MaxRedirectURIs = 10
+const MaxRedirectURIs = models.MaxRedirectURIs
 
 // Registration is an application as a developer submits it.
 type Registration struct {
@@ -51,26 +51,33 @@ func validateName(raw string, errs FieldErrors) string {
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		errs["name"] = "Enter a name for the application."
-	case n > 80:
-		errs["name"] = "Use at most 80 characters."
+	case n > models.MaxAppNameLength:
+		errs["name"] = fmt.Sprintf("Use at most %d characters.", models.MaxAppNameLength)
 	}
 	return name
 }
 
 // validateRedirectURIs trims and de-duplicates the redirect URIs of a web or native client and
-// checks each against the rules for its type.
+// checks each against the rules for its type. It stops reading at the first one too many or too
+// long, so a huge form costs no more than a full one.
 func validateRedirectURIs(t models.ClientType, raw []string, errs FieldErrors) []string {
 	var uris []string
 	for _, u := range raw {
-		if u = strings.TrimSpace(u); u != "" && !slices.Contains(uris, u) {
-			uris = append(uris, u)
+		if u = strings.TrimSpace(u); u == "" || slices.Contains(uris, u) {
+			continue
 		}
+		if len(uris) == MaxRedirectURIs {
+			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
+			return uris
+		}
+		if len(u) > models.MaxURLLength {
+			errs["redirect_uris"] = fmt.Sprintf("Use at most %d characters for each redirect URI.", models.MaxURLLength)
+			return uris
+		}
+		uris = append(uris, u)
 	}
-	switch {
-	case len(uris) == 0:
+	if len(uris) == 0 {
 		errs["redirect_uris"] = "Enter at least one redirect URI."
-	case len(uris) > MaxRedirectURIs:
-		errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
 	}
 	for _, u := range uris {
 		if err := ValidateRedirectURI(t, u); err != nil {
@@ -96,7 +103,7 @@ func (s *Server) splitSensitive(ctx context.Context, scopes []string, errs Field
 		i := slices.IndexFunc(catalog, func(c models.Scope) bool { return c.Name == sc })
 		switch {
 		case i < 0:
-			errs["scopes"] = fmt.Sprintf("%q is not in the scope catalog.", sc)
+			errs["scopes"] = unknownScope(sc)
 			return nil, nil, nil
 		case catalog[i].Sensitive:
 			pending = append(pending, sc)
@@ -105,4 +112,13 @@ func (s *Server) splitSensitive(ctx context.Context, scopes []string, errs Field
 		}
 	}
 	return approved, pending, nil
+}
+
+// unknownScope says a requested scope is not in the catalog, quoting at most a catalog name's
+// length of it.
+func unknownScope(name string) string {
+	if len(name) > models.MaxScopeNameLength {
+		return "A requested scope is not in the scope catalog (no scope name is that long)."
+	}
+	return fmt.Sprintf("%q is not in the scope catalog.", name)
 }

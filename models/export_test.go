@@ -1,0 +1,28 @@
+package models
+
+import "time"
+
+// SetHashHook makes every password hash through s call f while it holds a hashing slot, so a
+// test can hold slots and count how many are held at once.
+func SetHashHook(s *Store, f func()) {
+	h := *s.hashing.state.Load()
+	h.held = f
+	s.hashing.state.Store(&h)
+}
+
+// AddLoginAttempt stores an attempt as if made at at ("login" or "signup").
+func AddLoginAttempt(s *Store, kind, email, ip string, at time.Time) error {
+	return s.db.Create(&LoginAttempt{Kind: kind, Email: email, IP: ip, CreatedAt: at.UTC()}).Error
+}
+
+// AddThrottleRefusal stores a refusal mark for a window that started at start.
+func AddThrottleRefusal(s *Store, rule, subject string, start time.Time) error {
+	return s.db.Create(&throttleRefusal{Rule: rule, Subject: subject, WindowStart: start.UTC()}).Error
+}
+
+// CountRows counts the rows of a table.
+func CountRows(s *Store, table string) (int64, error) {
+	var n int64
+	err := s.db.Table(table).Count(&n).Error
+	return n, err
+}
