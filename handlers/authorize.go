@@ -41,6 +41,9 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		if len(v[name]) > 1 {
 			p.Repeated = append(p.Repeated, name)
 		}
+		if len(v.Get(name)) > models.MaxProtocolParamLength && p.TooLong == "" {
+			p.TooLong = name
+		}
 	}
 	return p
 }

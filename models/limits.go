@@ -29,6 +29,10 @@ const (
 	// MaxSearchLength bounds an admin search box (SQLite refuses LIKE patterns over 50,000 bytes;
 	// 200 characters is at most 1,602 bytes once escaped).
 	MaxSearchLength = 200
+	// MaxProtocolParamLength bounds each parameter of an authorization request (state, scope,
+	// code_challenge, …): a client's state is echoed into the consent page and the redirect, so
+	// it must not grow them without limit. 4 KiB leaves room for a signed state.
+	MaxProtocolParamLength = 4096
 	// MaxAuditFilterLength bounds each audit log filter (actor, target, type): the longest value
 	// those columns hold is an email.
 	MaxAuditFilterLength = MaxEmailLength

@@ -343,6 +343,7 @@ func TestAuthorizeEndpoint(t *testing.T) {
 		"token response type":            {func(v url.Values) { v.Set("response_type", "token") }, "unsupported_response_type"},
 		"repeated scope (RFC 6749 §3.1)": {func(v url.Values) { v.Add("scope", "INVOICE.READ") }, "invalid_request"},
 		"repeated state (RFC 6749 §3.1)": {func(v url.Values) { v.Add("state", "s2") }, "invalid_request"},
+		"scope over 4 KiB":               {func(v url.Values) { v.Set("scope", strings.Repeat("INVOICE.READ ", 400)) }, "invalid_request"},
 		"plain PKCE": {func(v url.Values) {
 			v.Set("code_challenge", strings.Repeat("a", 43))
 			v.Set("code_challenge_method", "plain")

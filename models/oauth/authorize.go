@@ -28,6 +28,8 @@ type AuthorizeParams struct {
 	// client_id or redirect_uri is shown to the user (neither can be trusted), any other is
 	// reported to the client.
 	Repeated []string
+	// TooLong names a parameter longer than models.MaxProtocolParamLength, reported to the client.
+	TooLong string
 }
 
 // AuthorizeRequest is a validated authorization request. Once one exists, its RedirectURI is
@@ -52,6 +54,9 @@ func (r *AuthorizeRequest) ScopeNames() []string { return scopeNames(r.Scopes) }
 func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*AuthorizeRequest, error) {
 	if slices.Contains(p.Repeated, "client_id") {
 		return nil, repeatedParam("client_id")
+	}
+	if len(p.ClientID) > models.MaxProtocolParamLength || len(p.RedirectURI) > models.MaxURLLength {
+		return nil, ErrInvalidRequest.Describe("client_id or redirect_uri is too long")
 	}
 	if p.ClientID == "" {
 		return nil, ErrInvalidRequest.Describe("client_id is missing")
@@ -100,6 +105,11 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 	switch {
 	case len(p.Repeated) > 0:
 		return repeatedParam(p.Repeated[0])
+	case p.TooLong != "":
+		if p.TooLong == "state" {
+			req.State = "" // not echoed: that is what the limit is for
+		}
+		return ErrInvalidRequest.Describe("parameter %s is longer than %d bytes", p.TooLong, models.MaxProtocolParamLength)
 	case p.Malformed != nil:
 		return p.Malformed
 	case p.ResponseType == "":

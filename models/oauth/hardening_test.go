@@ -2,7 +2,9 @@ package oauth_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,4 +188,34 @@ func TestTrustsRedirect(t *testing.T) {
 	f.mustCode(t, oauth.AuthorizeParams{ClientID: f.web.ID, RedirectURI: webRedirect})
 	check(f.user.ID, true)
 	check(0, false)
+}
+
+// Finding 7 (bounded input) at the authorization endpoint: a parameter over the documented size
+// is invalid_request, shown on a page when it is client_id or redirect_uri.
+func TestAuthorizationParameterSizes(t *testing.T) {
+	f := mustFixture(t, storetest.SQLite(t))
+	ctx := context.Background()
+	long := strings.Repeat("a", models.MaxProtocolParamLength+1)
+	req, err := f.srv.ValidateAuthorize(ctx, oauth.AuthorizeParams{ClientID: f.web.ID, RedirectURI: webRedirect, ResponseType: "code", TooLong: "state"})
+	checkErr(t, err, oauth.ErrInvalidRequest)
+	if req == nil {
+		t.Fatal("a long state is not reported to the client")
+	}
+	req, err = f.srv.ValidateAuthorize(ctx, oauth.AuthorizeParams{ClientID: long, ResponseType: "code"})
+	checkErr(t, err, oauth.ErrInvalidRequest)
+	if req != nil {
+		t.Fatal("a long client_id was trusted")
+	}
+}
+
+// ParseScope de-duplicates in one pass and keeps the first occurrence's order.
+func TestParseScopeLarge(t *testing.T) {
+	var b strings.Builder
+	for i := range 100000 {
+		fmt.Fprintf(&b, "s%d s%d ", i%1000, i%7)
+	}
+	got := oauth.ParseScope(b.String())
+	if len(got) != 1000 || got[0] != "s0" || got[1] != "s1" || got[999] != "s999" {
+		t.Fatalf("ParseScope kept %d names, first %v", len(got), got[:3])
+	}
 }

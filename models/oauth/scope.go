@@ -12,11 +12,18 @@ import (
 )
 
 // ParseScope splits a space-delimited scope parameter (RFC 6749 §3.3), dropping duplicates but
-// keeping order.
+// keeping order. It is linear in the input: a megabyte of scope from an anonymous caller costs
+// one pass, not a quadratic de-duplication.
 func ParseScope(s string) []string {
-	var out []string
-	for _, f := range strings.Fields(s) {
-		if !slices.Contains(out, f) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return nil
+	}
+	out := fields[:0]
+	seen := make(map[string]struct{}, len(fields))
+	for _, f := range fields {
+		if _, dup := seen[f]; !dup {
+			seen[f] = struct{}{}
 			out = append(out, f)
 		}
 	}
