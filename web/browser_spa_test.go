@@ -177,8 +177,11 @@ func TestBrowserSinglePageApp(t *testing.T) {
 
 	mustDo(t, ctx, "open the single-page app and let it discover the server",
 		chromedp.Navigate(spa+"/"),
-		chromedp.WaitEnabled(button("Sign in with devportal")),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="done"] | //button[normalize-space()="Sign in with devportal" and not(@disabled)]`)),
 	)
+	if failed := mustRun(t, ctx, "read the app's state", chromedp.Text(chromedp.ID("result"))); failed != "" {
+		t.Fatalf("the app could not start: %s", failed)
+	}
 	mustDo(t, ctx, "sign in: the app sends the browser to the authorization endpoint",
 		chromedp.Click(button("Sign in with devportal")),
 		chromedp.WaitVisible(button("Log in")),
