@@ -250,6 +250,8 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		PrivacyURL: form.Get("privacy_url"), TermsURL: form.Get("terms_url"),
 		RedirectURIs: strings.Split(strings.ReplaceAll(form.Get("redirect_uris"), "\r\n", "\n"), "\n"),
 		Scopes:       form["scopes"], AccessTTL: form.Get("access_ttl"), RefreshTTL: form.Get("refresh_ttl"),
+
+		AllowedOrigins: lines(form.Get("allowed_origins")),
 	}
 	profile, pending, errs, err := h.oauth.ValidateProfile(ctx, client, p)
 	if err != nil {
@@ -262,6 +264,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		}
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
 		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, pages.Errors(errs)
+		v.AllowedOriginsText = form.Get("allowed_origins")
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return render(c, http.StatusUnprocessableEntity, pages.App(v))
 	}
@@ -301,6 +304,7 @@ func profileChanges(old *models.Client, p models.ClientProfile, pending []string
 	note("privacy_url", old.PrivacyURL != p.PrivacyURL)
 	note("terms_url", old.TermsURL != p.TermsURL)
 	note("redirect_uris", !slices.Equal(old.RedirectURIs, p.RedirectURIs))
+	note("allowed_origins", !slices.Equal(old.AllowedOrigins, p.AllowedOrigins))
 	note("scopes", !slices.Equal(old.Scopes, p.Scopes))
 	note("access_ttl", !equalInt(old.AccessTTLSeconds, p.AccessTTLSeconds))
 	note("refresh_ttl", !equalInt(old.RefreshTTLSeconds, p.RefreshTTLSeconds))
@@ -392,6 +396,9 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		RedirectURIsText: strings.Join(client.RedirectURIs, "\n"),
 		AccessTTL:        oauth.FormatLifetimeSeconds(client.AccessTTLSeconds), RefreshTTL: oauth.FormatLifetimeSeconds(client.RefreshTTLSeconds),
 		DefaultAccessTTL: oauth.FormatLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.FormatLifetime(cfg.RefreshTTL),
+
+		AllowedOriginsText: strings.Join(client.AllowedOrigins, "\n"),
+		DefaultOrigins:     models.EffectiveOrigins(nil, client.RedirectURIs),
 	}
 	for _, r := range requests {
 		v.Pending = v.Pending || r.Status == models.RequestPending
@@ -459,6 +466,11 @@ func (h *Handlers) scopeOptions(ctx context.Context, checked []string) ([]pages.
 		out[i] = pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name)}
 	}
 	return out, nil
+}
+
+// lines splits a textarea into its lines, whatever the browser's line endings.
+func lines(text string) []string {
+	return strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 }
 
 func isoTime(t time.Time) string   { return t.UTC().Format(time.RFC3339) }

@@ -39,13 +39,18 @@ type compatTokenBody struct {
 }
 
 // CompatToken is the compatibility dialect's token endpoint: the same core as Token, reached
-// with a JSON (or form) body, answering with expires_at and error_code errors.
+// with a JSON (or form) body, answering with expires_at and error_code errors. Its CORS rules
+// are Token's.
 func (h *Handlers) CompatToken(c echo.Context) error {
+	origin := c.Request().Header.Get("Origin")
 	req, err := parseCompatTokenRequest(c.Request())
 	if err != nil {
+		h.corsResponse(c, origin, err)
 		return h.writeCompatError(c, err)
 	}
+	req.Origin = origin
 	resp, err := h.oauth.Token(c.Request().Context(), req)
+	h.corsResponse(c, origin, err)
 	if err != nil {
 		return h.writeCompatError(c, err)
 	}

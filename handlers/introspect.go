@@ -24,12 +24,18 @@ func (h *Handlers) Introspect(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// Revoke is the RFC 7009 revocation endpoint.
+// Revoke is the RFC 7009 revocation endpoint. Browser pages may call it from the origins their
+// application allows (CORS), so a single-page app can revoke its tokens at sign-out.
 func (h *Handlers) Revoke(c echo.Context) error {
+	origin := c.Request().Header.Get("Origin")
 	caller, form, err := h.protocolClient(c)
+	if err == nil {
+		err = h.oauth.CheckOrigin(caller, origin)
+	}
 	if err == nil {
 		err = h.oauth.Revoke(c.Request().Context(), caller, form.Get("token"))
 	}
+	h.corsResponse(c, origin, err)
 	if err != nil {
 		return writeOAuthError(c, err)
 	}

@@ -48,12 +48,14 @@ func (h *Handlers) Metadata(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	allowAnyOrigin(c) // RFC 9700 ("Usage of CORS"): browser apps discover the server too
 	return c.JSON(http.StatusOK, md)
 }
 
 // JWKS serves the public signing keys.
 func (h *Handlers) JWKS(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	allowAnyOrigin(c) // public keys: any page may verify our tokens
 	return c.JSON(http.StatusOK, h.oauth.JWKS())
 }
 

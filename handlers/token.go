@@ -21,13 +21,18 @@ type tokenJSON struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
-// Token is the RFC 6749 token endpoint.
+// Token is the RFC 6749 token endpoint. Browser pages may call it from the origins their
+// application allows (CORS).
 func (h *Handlers) Token(c echo.Context) error {
+	origin := c.Request().Header.Get("Origin")
 	req, err := parseTokenRequest(c.Request())
 	if err != nil {
+		h.corsResponse(c, origin, err)
 		return writeOAuthError(c, err)
 	}
+	req.Origin = origin
 	resp, err := h.oauth.Token(c.Request().Context(), req)
+	h.corsResponse(c, origin, err)
 	if err != nil {
 		return writeOAuthError(c, err)
 	}

@@ -41,6 +41,9 @@ type Client struct {
 	RedirectURIs Lines `gorm:"column:redirect_uris"`
 	Scopes       Words
 	Status       string
+	// AllowedOrigins are the web origins whose pages may call the token and revocation endpoints
+	// (CORS); empty means the origins of the redirect URIs (see WebOrigins).
+	AllowedOrigins Lines
 	// CanIntrospect marks a resource server: it may introspect tokens issued to other clients.
 	CanIntrospect bool
 	// AccessTTLSeconds and RefreshTTLSeconds override the deployment's token lifetimes.
@@ -88,6 +91,7 @@ type NewClient struct {
 	Name              string
 	Type              ClientType
 	RedirectURIs      []string
+	AllowedOrigins    []string // empty: the origins of the redirect URIs
 	Scopes            []string
 	PendingScopes     []string // sensitive scopes requested, for an admin to approve
 	CanIntrospect     bool
@@ -107,6 +111,8 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 		Scopes:       in.Scopes,
 		Status:       ClientActive,
 
+		AllowedOrigins: in.AllowedOrigins,
+
 		CanIntrospect:     in.CanIntrospect,
 		AccessTTLSeconds:  in.AccessTTLSeconds,
 		RefreshTTLSeconds: in.RefreshTTLSeconds,
@@ -114,6 +120,9 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Omit("Secrets").Create(c).Error; err != nil {
+			return err
+		}
+		if err := tx.syncClientOrigins(ctx, c.ID, c.WebOrigins()); err != nil {
 			return err
 		}
 		if err := tx.RequestScopes(ctx, c.ID, in.PendingScopes); err != nil {
@@ -145,7 +154,7 @@ func (s *Store) addSecret(ctx context.Context, clientID string) (string, error) 
 // endpoint runs it on every request, where GORM's Preload would cost a second query.
 const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
-	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, o.disabled_at,
+	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, c.allowed_origins, o.disabled_at,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
 FROM clients c LEFT JOIN users o ON o.id = c.owner_id
 LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
@@ -167,7 +176,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 		var created *time.Time
 		if err := rows.Scan(&row.ID, &row.OwnerID, &row.Name, &row.Type, &row.RedirectURIs, &row.Scopes, &row.Status,
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
-			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.OwnerDisabledAt,
+			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.AllowedOrigins, &row.OwnerDisabledAt,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}
@@ -272,24 +281,28 @@ func (s *Store) RevokeClient(ctx context.Context, id string) error {
 type ClientProfile struct {
 	Name, LogoURL, HomepageURL, PrivacyURL, TermsURL string
 	RedirectURIs                                     []string
+	AllowedOrigins                                   []string // empty: the origins of the redirect URIs
 	Scopes                                           []string // approved scopes the client keeps
 	AccessTTLSeconds, RefreshTTLSeconds              *int
 }
 
-// UpdateClient saves a developer's edit of an application.
+// UpdateClient saves a developer's edit of an application, and the origin index with it in the
+// same transaction.
 func (s *Store) UpdateClient(ctx context.Context, id string, p ClientProfile) error {
-	res := s.q(ctx).Model(&Client{}).Where("id = ?", id).Updates(map[string]any{
-		"name": p.Name, "logo_url": p.LogoURL, "homepage_url": p.HomepageURL, "privacy_url": p.PrivacyURL, "terms_url": p.TermsURL,
-		"redirect_uris": Lines(p.RedirectURIs), "scopes": Words(p.Scopes),
-		"access_ttl_seconds": p.AccessTTLSeconds, "refresh_ttl_seconds": p.RefreshTTLSeconds, "updated_at": time.Now().UTC(),
+	return s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&Client{}).Where("id = ?", id).Updates(map[string]any{
+			"name": p.Name, "logo_url": p.LogoURL, "homepage_url": p.HomepageURL, "privacy_url": p.PrivacyURL, "terms_url": p.TermsURL,
+			"redirect_uris": Lines(p.RedirectURIs), "allowed_origins": Lines(p.AllowedOrigins), "scopes": Words(p.Scopes),
+			"access_ttl_seconds": p.AccessTTLSeconds, "refresh_ttl_seconds": p.RefreshTTLSeconds, "updated_at": time.Now().UTC(),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return tx.syncClientOrigins(ctx, id, EffectiveOrigins(p.AllowedOrigins, p.RedirectURIs))
 	})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // MaxActiveSecrets is how many secrets a client may have working at once: enough to rotate

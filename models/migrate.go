@@ -39,6 +39,12 @@ var dialectTypes = map[Dialect]*strings.Replacer{
 	Postgres: strings.NewReplacer("{{ID}}", "BIGSERIAL PRIMARY KEY", "{{TIME}}", "TIMESTAMPTZ", "{{BYTES}}", "BYTEA"),
 }
 
+// dataSteps are the parts of a migration SQL cannot express portably, run in that migration's
+// transaction right after its SQL.
+var dataSteps = map[int]func(ctx context.Context, tx *Store) error{
+	7: backfillClientOrigins, // origins derived from redirect URIs need URL parsing
+}
+
 func loadMigrations() ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
@@ -103,6 +109,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			for _, stmt := range splitStatements(dialectTypes[s.dialect].Replace(m.sql)) {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return fmt.Errorf("%w\n%s", err, stmt)
+				}
+			}
+			if step := dataSteps[m.version]; step != nil {
+				if err := step(ctx, &Store{db: tx, dialect: s.dialect}); err != nil {
+					return err
 				}
 			}
 			applied = append(applied, fmt.Sprintf("%04d_%s", m.version, m.name))

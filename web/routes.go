@@ -34,6 +34,11 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.GET(Paths["metadata"], h.Metadata)
 	e.GET(Paths["jwks"], h.JWKS)
 	e.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
+	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
+	// authorization endpoint and the pages never answer CORS.
+	e.OPTIONS(Paths["token"], h.Preflight)
+	e.OPTIONS(Paths["revocation"], h.Preflight)
+	e.OPTIONS("/oauth/tokens", h.Preflight)
 
 	// The sample protected API, for bearer tokens.
 	api := e.Group("/api/v1")

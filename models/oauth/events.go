@@ -40,6 +40,7 @@ var explanations = map[string]string{
 	"refresh_reused":    "A refresh token was used after it had been rotated, so the whole grant was revoked: store the new refresh token from every refresh response.",
 	"scope_not_allowed": "The application asked for a scope it has not registered, or one still waiting for an administrator's approval.",
 	"unknown_scope":     "A requested scope is not in the catalog: check its spelling and case (scopes look like INVOICE.READ).",
+	"origin":            "A browser page whose origin is not among the application's Allowed web origins called the token endpoint: add the page's origin (scheme://host:port) in the application's settings.",
 }
 
 // Explain turns a protocol error into advice for the application's developer.

@@ -33,13 +33,17 @@ type Profile struct {
 	Scopes       []string // the scopes the developer wants, approved or not
 	AccessTTL    string   // a Go duration such as "15m"; empty is the deployment default
 	RefreshTTL   string   // a Go duration such as "720h"; empty is the deployment default
+
+	// AllowedOrigins are the web origins that may call the token and revocation endpoints from a
+	// browser; empty means the origins of the redirect URIs.
+	AllowedOrigins []string
 }
 
 // ValidateProfile checks an edit of client c with the registration rules for its type. It returns
 // the profile to save and the sensitive scopes to request from an administrator: a sensitive
 // scope the application does not hold yet is not granted by the edit, only requested. Field
 // names in the errors are "name", "logo_url", "homepage_url", "privacy_url", "terms_url",
-// "redirect_uris", "scopes", "access_ttl" and "refresh_ttl".
+// "redirect_uris", "allowed_origins", "scopes", "access_ttl" and "refresh_ttl".
 func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profile) (models.ClientProfile, []string, FieldErrors, error) {
 	errs := FieldErrors{}
 	out := models.ClientProfile{Name: validateName(p.Name, errs)}
@@ -61,8 +65,9 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 		*f.dst = v
 	}
 
-	if c.Type != models.ClientMachine {
+	if c.Type != models.ClientMachine { // a machine client has no browser page to call from
 		out.RedirectURIs = validateRedirectURIs(c.Type, p.RedirectURIs, errs)
+		out.AllowedOrigins = validateAllowedOrigins(p.AllowedOrigins, errs)
 	}
 
 	var err error

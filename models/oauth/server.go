@@ -39,6 +39,9 @@ type Server struct {
 	keys   keyRing
 	scopes catalogCache
 	now    func() time.Time
+
+	// issuerOrigin is the origin of the portal's own pages, whose requests are not cross-origin.
+	issuerOrigin string
 }
 
 // NewServer builds the protocol core. secret is the deployment's server secret; the key that
@@ -69,7 +72,7 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 		cfg.KeyActivation = 0
 	}
 	srv := &Server{
-		cfg: cfg, store: store,
+		cfg: cfg, store: store, issuerOrigin: issuerOriginOf(cfg.Issuer),
 		kek: models.DeriveKey(secret, "signing-key-encryption"),
 		rot: models.DeriveKey(secret, "refresh-rotation"),
 		now: func() time.Time { return time.Now().UTC() },

@@ -35,6 +35,9 @@ type TokenRequest struct {
 	Scope        []string
 	ClientID     string
 	ClientSecret string
+	// Origin is the request's Origin header: set when a browser page sent it (CORS), where the
+	// client must allow that origin.
+	Origin string
 }
 
 // TokenResponse is a successful token response (RFC 6749 §5.1).
@@ -76,6 +79,12 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 		if errors.Is(err, ErrBadClientSecret) || errors.Is(err, ErrClientDisabled) {
 			s.record(r.ClientID, "", r.GrantType, err) // the client exists: its developer should know
 		}
+		return nil, err
+	}
+	// Before the grant runs: a page the client does not allow must not spend its code or rotate
+	// its refresh token, even though the browser would hide the answer from that page.
+	if err := s.CheckOrigin(client, r.Origin); err != nil {
+		s.record(client.ID, "", r.GrantType, err)
 		return nil, err
 	}
 	if !grantAllowed(client.Type, r.GrantType) {

@@ -116,6 +116,9 @@ type AppView struct {
 	AccessTTL, RefreshTTL                      string // "15m", "720h"; empty is the default
 	DefaultAccessTTL, DefaultRefreshTTL        string
 	Errors                                     Errors
+
+	AllowedOriginsText string   // one per line; empty means DefaultOrigins
+	DefaultOrigins     []string // the redirect URIs' origins, shown as the default
 }
 
 // ConfirmView asks before a destructive action.
