@@ -29,6 +29,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
+		FlashKey: models.DeriveKey(cfg.Secret, "flash"),
 	})
 	e.HTTPErrorHandler = h.ErrorHandler
 	e.Use(middleware.Recover())
