@@ -56,6 +56,19 @@ func loadSession(store *models.Store) echo.MiddlewareFunc {
 	}
 }
 
+// noStoreWhenSignedIn keeps every page shown to a signed-in user out of browser and proxy
+// caches: after signing out, on a shared computer, Back must not bring the account pages back.
+// It is set just before the header is written, so no handler can loosen it by accident.
+func noStoreWhenSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if handlers.CurrentUser(c) != nil {
+			res := c.Response()
+			res.Before(func() { res.Header().Set(echo.HeaderCacheControl, "no-store") })
+		}
+		return next(c)
+	}
+}
+
 // csrf protects every state-changing form. The token is an HMAC, under a key derived from the
 // server secret, of the session cookie (signed in) or of a random cookie (signed out, so the
 // login and sign-up forms are covered too). Nothing is stored, so any instance can check it. A

@@ -40,7 +40,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	// without the session cookie, like every protocol call, costs nothing here.
 	e.Use(loadSession(deps.Store))
 
-	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies())}}
+	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
 	routes(e, deps, h, pages)
 	return e
 }

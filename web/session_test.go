@@ -1,13 +1,19 @@
 package web_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/devportal/devportal/handlers"
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/web"
 )
 
 // setCookie puts a cookie of the attacker's choosing into b's jar, as a sibling subdomain or
@@ -62,4 +68,101 @@ func TestFlashCookieIsSigned(t *testing.T) {
 			}
 		})
 	}
+}
+
+// concretePath fills a route's parameters with things that exist, so each page answers as it
+// would in use; a parameter this test does not know still gets a (404) page.
+func concretePath(route string, ids map[string]string) string {
+	return routeParam.ReplaceAllStringFunc(route, func(p string) string {
+		name := p[1:]
+		if name == "id" && strings.HasPrefix(route, "/admin/users/") {
+			name = "user"
+		}
+		if v, ok := ids[name]; ok {
+			return v
+		}
+		return "unknown"
+	})
+}
+
+var routeParam = regexp.MustCompile(`:[A-Za-z_]+`)
+
+// notPages are GET routes for programs, which keep their own caching.
+func notPage(path string) bool {
+	for _, p := range []string{"/static", "/healthz", "/readyz", "/.well-known/", "/api/"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Issue #8 finding 12: every page a signed-in user sees is Cache-Control: no-store, so after
+// signing out on a shared computer Back or a proxy cannot show the account again. The routes
+// come from the server's own table, so a new page cannot be forgotten; what is not a page keeps
+// its caching.
+func TestSignedInPagesAreNotStored(t *testing.T) {
+	ctx := context.Background()
+	env := newTestEnv(t)
+	admin := env.mustUser(t, "nostore@example.com", true)
+	other := env.mustUser(t, "other@example.com", false)
+	client, _ := env.mustClient(t, admin, models.ClientWeb, []string{"https://app.example/cb"}, "INVOICE.READ")
+	full, err := env.Store.ClientByID(ctx, client.ID)
+	if err != nil || len(full.Secrets) == 0 {
+		t.Fatalf("client secrets: %v", err)
+	}
+	if err := env.Store.SaveConsent(ctx, admin.ID, client.ID, []string{"INVOICE.READ"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{
+		"id": client.ID, "client": client.ID, "secret": strconv.FormatInt(full.Secrets[0].ID, 10),
+		"user": strconv.FormatInt(other.ID, 10), "name": "INVOICE.READ", "scope": "INVOICE.READ",
+	}
+
+	cfg, err := web.ConfigFromEnv(func(k string) string {
+		return map[string]string{"DEVPORTAL_ISSUER": env.URL, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for _, r := range web.New(cfg, web.Deps{Store: env.Store, OAuth: env.OAuth}).Routes() {
+		if r.Method == http.MethodGet && !notPage(r.Path) {
+			routes = append(routes, r.Path)
+		}
+	}
+	slices.Sort(routes)
+	if len(routes) < 10 || !slices.Contains(routes, "/account") || !slices.Contains(routes, "/apps/:id") {
+		t.Fatalf("page routes found: %v", routes)
+	}
+
+	b := newBrowser(t, env.URL)
+	b.mustLogin("nostore@example.com")
+	for _, route := range routes {
+		path := concretePath(route, ids)
+		t.Run(route, func(t *testing.T) {
+			resp, _ := b.get(path)
+			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("GET %s signed in: status %d, Cache-Control %q; want no-store", path, resp.StatusCode, got)
+			}
+		})
+	}
+	t.Run("a missing page", func(t *testing.T) {
+		if resp, _ := b.get("/no/such/page"); resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("404 page for a signed-in user: Cache-Control %q", resp.Header.Get("Cache-Control"))
+		}
+	})
+	t.Run("not pages keep their caching", func(t *testing.T) {
+		if resp, _ := b.get("/.well-known/jwks.json"); resp.Header.Get("Cache-Control") != "public, max-age=300" {
+			t.Errorf("JWKS for a signed-in browser: Cache-Control %q", resp.Header.Get("Cache-Control"))
+		}
+		if resp, _ := b.get("/static/css/app.css"); resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") == "no-store" {
+			t.Errorf("a static file for a signed-in browser: status %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	})
+	t.Run("signed out pages are unchanged", func(t *testing.T) {
+		if resp, _ := newBrowser(t, env.URL).get("/docs"); resp.Header.Get("Cache-Control") == "no-store" {
+			t.Error("a signed-out /docs is no-store")
+		}
+	})
 }
