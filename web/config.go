@@ -25,7 +25,10 @@ type Config struct {
 	SigningAlg  string        // DEVPORTAL_SIGNING_ALG
 	AccessTTL   time.Duration // DEVPORTAL_ACCESS_TOKEN_TTL
 	RefreshTTL  time.Duration // DEVPORTAL_REFRESH_TOKEN_TTL
-	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
+	// RefreshFamilyTTL is DEVPORTAL_REFRESH_FAMILY_TTL: how long a refresh-token family lives
+	// after the user authorized, however often it rotates.
+	RefreshFamilyTTL time.Duration
+	SessionTTL       time.Duration // DEVPORTAL_SESSION_TTL
 	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
 	RefreshGrace time.Duration
 	Version      string
@@ -56,6 +59,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}{
 		{"DEVPORTAL_ACCESS_TOKEN_TTL", &cfg.AccessTTL},
 		{"DEVPORTAL_REFRESH_TOKEN_TTL", &cfg.RefreshTTL},
+		{"DEVPORTAL_REFRESH_FAMILY_TTL", &cfg.RefreshFamilyTTL},
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
 	}
@@ -67,6 +71,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	if cfg.RefreshFamilyTTL == 0 {
+		// Unset: 90 days, or the refresh-token lifetime when an operator set that longer, so an
+		// upgrade does not refuse to start; set explicitly, it must be at least that lifetime.
+		cfg.RefreshFamilyTTL = max(oauth.DefaultRefreshFamilyTTL, cfg.RefreshTTL)
 	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
@@ -93,6 +102,8 @@ func (cfg Config) Validate() error {
 		{cfg.SigningAlg == oauth.AlgES256 || cfg.SigningAlg == oauth.AlgRS256, "DEVPORTAL_SIGNING_ALG must be ES256 or RS256"},
 		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
 		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
+		{cfg.RefreshFamilyTTL >= time.Hour && cfg.RefreshFamilyTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_FAMILY_TTL must be between 1h and 8760h"},
+		{cfg.RefreshFamilyTTL >= cfg.RefreshTTL, "DEVPORTAL_REFRESH_FAMILY_TTL must be at least DEVPORTAL_REFRESH_TOKEN_TTL: no refresh token outlives its family"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},

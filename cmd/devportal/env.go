@@ -49,7 +49,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	events := models.NewEventBuffer(store, 10000)
 	srv, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
+		RefreshFamilyTTL: cfg.RefreshFamilyTTL, RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
 	}, store, cfg.Secret)
 	if err != nil {
 		store.Close()
