@@ -25,13 +25,16 @@ type Config struct {
 	SigningAlg  string        // DEVPORTAL_SIGNING_ALG
 	AccessTTL   time.Duration // DEVPORTAL_ACCESS_TOKEN_TTL
 	RefreshTTL  time.Duration // DEVPORTAL_REFRESH_TOKEN_TTL
+	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
+	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
+	RefreshGrace time.Duration
 	// RefreshFamilyTTL is DEVPORTAL_REFRESH_FAMILY_TTL: how long a refresh-token family lives
 	// after the user authorized, however often it rotates.
 	RefreshFamilyTTL time.Duration
-	SessionTTL       time.Duration // DEVPORTAL_SESSION_TTL
-	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
-	RefreshGrace time.Duration
-	Version      string
+	// SessionIdleTimeout is DEVPORTAL_SESSION_IDLE_TIMEOUT: a portal session without activity
+	// for this long is over, even before SessionTTL.
+	SessionIdleTimeout time.Duration
+	Version            string
 }
 
 // Defaults of every setting.
@@ -39,6 +42,9 @@ const (
 	DefaultAddr        = ":8080"
 	DefaultIssuer      = "http://localhost:8080"
 	DefaultDatabaseURL = "./data/devportal.db"
+	// DefaultSessionIdleTimeout applies when DEVPORTAL_SESSION_IDLE_TIMEOUT is unset (capped at
+	// the session lifetime).
+	DefaultSessionIdleTimeout = 24 * time.Hour
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -61,6 +67,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_REFRESH_TOKEN_TTL", &cfg.RefreshTTL},
 		{"DEVPORTAL_REFRESH_FAMILY_TTL", &cfg.RefreshFamilyTTL},
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
+		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
 	}
 	for _, d := range durations {
@@ -76,6 +83,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		// Unset: 90 days, or the refresh-token lifetime when an operator set that longer, so an
 		// upgrade does not refuse to start; set explicitly, it must be at least that lifetime.
 		cfg.RefreshFamilyTTL = max(oauth.DefaultRefreshFamilyTTL, cfg.RefreshTTL)
+	}
+	if cfg.SessionIdleTimeout == 0 {
+		cfg.SessionIdleTimeout = min(DefaultSessionIdleTimeout, cfg.SessionTTL)
 	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
@@ -105,6 +115,7 @@ func (cfg Config) Validate() error {
 		{cfg.RefreshFamilyTTL >= time.Hour && cfg.RefreshFamilyTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_FAMILY_TTL must be between 1h and 8760h"},
 		{cfg.RefreshFamilyTTL >= cfg.RefreshTTL, "DEVPORTAL_REFRESH_FAMILY_TTL must be at least DEVPORTAL_REFRESH_TOKEN_TTL: no refresh token outlives its family"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
+		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,12 +39,13 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 	}
 }
 
-// loadSession puts the signed-in user, if any, on the request.
-func loadSession(store *models.Store) echo.MiddlewareFunc {
+// loadSession puts the signed-in user, if any, on the request. A session idle for idle is over:
+// the browser is treated as signed out (and sent to log in where a page needs a user).
+func loadSession(store *models.Store, idle time.Duration, now func() time.Time) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ck, err := c.Cookie(handlers.SessionCookie); err == nil && ck.Value != "" {
-				u, err := store.SessionUser(c.Request().Context(), ck.Value)
+				u, err := store.SessionUser(c.Request().Context(), ck.Value, now(), idle)
 				switch {
 				case err == nil:
 					handlers.SetCurrentUser(c, u)

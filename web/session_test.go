@@ -9,10 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/devportal/devportal/handlers"
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/models/storetest"
 	"github.com/devportal/devportal/web"
 )
 
@@ -165,4 +169,53 @@ func TestSignedInPagesAreNotStored(t *testing.T) {
 			t.Error("a signed-out /docs is no-store")
 		}
 	})
+}
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// Issue #8 finding 12: a portal session idle for DEVPORTAL_SESSION_IDLE_TIMEOUT (24 h by
+// default) is signed out, while one in use lives on to its absolute lifetime.
+func TestIdleSessionIsSignedOut(t *testing.T) {
+	clock := &testClock{t: time.Now().UTC()}
+	env := newTestEnvConfig(t, storetest.SQLite(t), func(c *oauth.Config) { c.Now = clock.Now })
+	env.mustUser(t, "idle@example.com", false)
+	signedIn := func(b *browser) bool {
+		t.Helper()
+		resp, _ := b.get("/account")
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return true
+		case resp.StatusCode == http.StatusFound && strings.HasPrefix(resp.Header.Get("Location"), "/login"):
+			return false
+		}
+		t.Fatalf("/account: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		return false
+	}
+
+	active, idle := newBrowser(t, env.URL), newBrowser(t, env.URL)
+	active.mustLogin("idle@example.com")
+	idle.mustLogin("idle@example.com")
+	if !signedIn(active) || !signedIn(idle) {
+		t.Fatal("not signed in after login")
+	}
+	for range 3 { // 69 hours, in use every 23
+		clock.Advance(23 * time.Hour)
+		if !signedIn(active) {
+			t.Fatalf("a session in use was signed out at %v", clock.Now())
+		}
+	}
+	if signedIn(idle) {
+		t.Fatal("a session idle for 69 hours is still signed in")
+	}
+	clock.Advance(24 * time.Hour)
+	if signedIn(active) {
+		t.Fatal("a session idle for 24 hours is still signed in")
+	}
 }

@@ -14,11 +14,11 @@ type Config struct {
 	SigningAlg string        // ES256 (default) or RS256
 	AccessTTL  time.Duration // access-token lifetime
 	RefreshTTL time.Duration // refresh-token lifetime
+	CodeTTL    time.Duration // authorization-code lifetime; RFC 6749 §4.1.2 suggests at most 10 minutes, we use 60 s
 	// RefreshFamilyTTL bounds a whole refresh-token family: however often it rotates, a grant's
 	// refresh tokens stop working this long after the user authorized (RFC 9700 §4.14.2 asks for
 	// an absolute expiry), so a stolen token that keeps rotating does not live for ever.
 	RefreshFamilyTTL time.Duration
-	CodeTTL    time.Duration // authorization-code lifetime; RFC 6749 §4.1.2 suggests at most 10 minutes, we use 60 s
 	// RefreshGrace lets a client that lost a refresh response retry with the same refresh token
 	// for this long and get the same new refresh token; 0 (the default) treats any reuse as theft.
 	RefreshGrace time.Duration
