@@ -5,6 +5,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,7 +35,10 @@ type Config struct {
 	// SessionIdleTimeout is DEVPORTAL_SESSION_IDLE_TIMEOUT: a portal session without activity
 	// for this long is over, even before SessionTTL.
 	SessionIdleTimeout time.Duration
-	Version            string
+	// AllowInsecureIssuer is DEVPORTAL_ALLOW_INSECURE_ISSUER=true: accept a plain-http issuer on
+	// a host other than loopback (a test network); off, such an issuer refuses to start.
+	AllowInsecureIssuer bool
+	Version             string
 }
 
 // Defaults of every setting.
@@ -87,6 +91,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.SessionIdleTimeout == 0 {
 		cfg.SessionIdleTimeout = min(DefaultSessionIdleTimeout, cfg.SessionTTL)
 	}
+	switch v := getenv("DEVPORTAL_ALLOW_INSECURE_ISSUER"); v {
+	case "", "false":
+	case "true":
+		cfg.AllowInsecureIssuer = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
+	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
 	}
@@ -108,6 +119,10 @@ func (cfg Config) Validate() error {
 		{cfg.Addr != "", "DEVPORTAL_ADDR must not be empty"},
 		{issErr == nil && (iss.Scheme == "https" || iss.Scheme == "http") && iss.Host != "" && iss.RawQuery == "" && iss.Fragment == "",
 			"DEVPORTAL_ISSUER must be an absolute http(s) URL without query or fragment, such as https://auth.example.com"},
+		// Over plain http a network hop sees session cookies, codes and tokens; only the machine
+		// itself, or an operator who says so, may run that way.
+		{issErr != nil || iss.Scheme != "http" || loopbackHost(iss.Hostname()) || cfg.AllowInsecureIssuer,
+			"DEVPORTAL_ISSUER is plain http on a host other than localhost, so cookies, codes and tokens would cross the network unencrypted: use https, or set DEVPORTAL_ALLOW_INSECURE_ISSUER=true on a test network"},
 		{cfg.DatabaseURL != "", "DEVPORTAL_DATABASE_URL must not be empty"},
 		{cfg.SigningAlg == oauth.AlgES256 || cfg.SigningAlg == oauth.AlgRS256, "DEVPORTAL_SIGNING_ALG must be ES256 or RS256"},
 		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
@@ -128,15 +143,34 @@ func (cfg Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// loopbackHost reports whether host is this machine: localhost, 127.0.0.0/8 or ::1.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // SecureCookies reports whether cookies get the Secure flag: whenever the issuer is https.
 func (cfg Config) SecureCookies() bool { return strings.HasPrefix(cfg.Issuer, "https://") }
 
 // LoadSecret fills cfg.Secret when DEVPORTAL_SECRET is unset: from SecretFile, or by generating
-// 32 random bytes into it with mode 0600. Several instances must share one secret, so they
-// should set DEVPORTAL_SECRET instead.
+// 32 random bytes into it with mode 0600. Several instances must share one secret, so on
+// PostgreSQL, the database that several instances share, DEVPORTAL_SECRET is required instead:
+// instances with secrets of their own would reject each other's CSRF tokens and flashes and
+// could not unseal each other's signing keys.
 func (cfg *Config) LoadSecret() (generated bool, err error) {
 	if cfg.Secret != nil {
 		return false, nil
+	}
+	if d, _ := models.ParseDSN(cfg.DatabaseURL); d == models.Postgres {
+		msg := "DEVPORTAL_SECRET must be set when DEVPORTAL_DATABASE_URL is PostgreSQL: every instance must share the same secret " +
+			"(generate one with: openssl rand -base64 32)"
+		if _, err := os.Stat(cfg.SecretFile); err == nil {
+			msg += "; this instance already generated " + cfg.SecretFile + ": set DEVPORTAL_SECRET to its contents, or its signing keys cannot be unsealed"
+		}
+		return false, errors.New(msg)
 	}
 	if b, err := os.ReadFile(cfg.SecretFile); err == nil {
 		cfg.Secret = []byte(strings.TrimSpace(string(b)))
