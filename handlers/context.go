@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"strings"
 
@@ -34,10 +36,35 @@ func CSRFToken(c echo.Context) string {
 	return t
 }
 
-// flash queues a message for the next page the browser shows.
+// flash queues a message for the next page the browser shows. The cookie is signed, so nobody
+// who can plant a cookie (a sibling subdomain, a script on another port) can make our pages
+// show a message of their choosing.
 func (h *Handlers) flash(c echo.Context, kind, text string) {
-	v := base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + text))
-	c.SetCookie(h.cookie(FlashCookie, v, 60))
+	payload := base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + text))
+	c.SetCookie(h.cookie(FlashCookie, payload+"."+h.flashMAC(payload), 60))
+}
+
+func (h *Handlers) flashMAC(payload string) string {
+	m := hmac.New(sha256.New, h.flashKey)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// openFlash returns the kind and text of a flash cookie value if its signature holds.
+func (h *Handlers) openFlash(value string) (kind, text string, ok bool) {
+	payload, mac, ok := strings.Cut(value, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(h.flashMAC(payload))) {
+		return "", "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return "", "", false
+	}
+	kind, text, ok = strings.Cut(string(raw), "|")
+	if !ok || (kind != "success" && kind != "error" && kind != "info") {
+		return "", "", false
+	}
+	return kind, text, true
 }
 
 // flashNow shows a message on the page this request renders.
@@ -53,12 +80,8 @@ func (h *Handlers) takeFlashes(c echo.Context) []layout.Flash {
 		return now
 	}
 	c.SetCookie(h.cookie(FlashCookie, "", -1))
-	raw, err := base64.RawURLEncoding.DecodeString(ck.Value)
-	if err != nil {
-		return now
-	}
-	kind, text, ok := strings.Cut(string(raw), "|")
-	if !ok || (kind != "success" && kind != "error" && kind != "info") {
+	kind, text, ok := h.openFlash(ck.Value)
+	if !ok {
 		return now
 	}
 	return append([]layout.Flash{{Kind: kind, Text: text}}, now...)

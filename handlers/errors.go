@@ -56,6 +56,9 @@ func (h *Handlers) ErrorHandler(err error, c echo.Context) {
 	if heading == "" {
 		heading = http.StatusText(status)
 	}
+	if CurrentUser(c) != nil {
+		noStore(c) // the page names who is signed in: keep it out of caches, like every signed-in page
+	}
 	_ = render(c, status, pages.ErrorPage(pages.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: msg}))
 }
 

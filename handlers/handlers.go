@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"net/http"
 	"time"
 
@@ -28,6 +29,7 @@ type Handlers struct {
 	version       string
 	sessionTTL    time.Duration
 	secureCookies bool
+	flashKey      []byte
 	paths         map[string]string
 }
 
@@ -38,6 +40,9 @@ type Options struct {
 	SessionTTL    time.Duration
 	SecureCookies bool              // set Secure on cookies: the issuer is https
 	Paths         map[string]string // protocol endpoint paths by name, from the route table
+	// FlashKey signs the flash cookie; derive it from the server secret so every instance
+	// accepts the others' flashes. Empty: a random key, good for this process only.
+	FlashKey []byte
 }
 
 // New builds the handlers.
@@ -45,7 +50,11 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 7 * 24 * time.Hour
 	}
-	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, paths: o.Paths}
+	if len(o.FlashKey) == 0 {
+		o.FlashKey = make([]byte, 32)
+		rand.Read(o.FlashKey)
+	}
+	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths}
 }
 
 // render writes a templ component as an HTML response.

@@ -313,10 +313,16 @@ const MaxActiveSecrets = 2
 var ErrTooManySecrets = errors.New("a client may have at most two active secrets: retire one first")
 
 // AddSecret creates a new secret, shown once. The secrets already working keep working until
-// oldUntil (nil: until retired by hand); a zero oldUntil retires them now.
+// oldUntil (nil: until retired by hand); a zero oldUntil retires them now. The client's row is
+// locked first, so concurrent rotations take turns and the count of working secrets they check
+// is the one they write against: never more than MaxActiveSecrets work at once.
 func (s *Store) AddSecret(ctx context.Context, clientID string, oldUntil *time.Time) (string, error) {
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
+		var locked Client
+		if err := tx.forUpdate(ctx).Select("id").Take(&locked, "id = ?", clientID).Error; err != nil {
+			return notFound(err)
+		}
 		now := time.Now().UTC()
 		usable := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", clientID, now)
 		switch {

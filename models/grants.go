@@ -2,10 +2,9 @@ package models
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Grant is one authorization of a client: the tokens issued from one authorization code, or one
@@ -132,19 +131,23 @@ func (s *Store) GrantByID(ctx context.Context, id string) (*Grant, error) {
 	return &g, nil
 }
 
-// SaveConsent records (or widens) the scopes a user allowed a client.
+// SaveConsent records (or widens) the scopes a user allowed a client. It is an upsert that
+// holds under concurrent approvals on both databases: the insert yields to an existing row
+// instead of failing on the key, and the widening reads that row locked, so no scope is lost.
 func (s *Store) SaveConsent(ctx context.Context, userID int64, clientID string, scope []string) error {
 	return s.InTx(ctx, func(tx *Store) error {
-		var c Consent
-		err := tx.q(ctx).Take(&c, "user_id = ? AND client_id = ?", userID, clientID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tx.q(ctx).Create(&Consent{UserID: userID, ClientID: clientID, Scope: scope}).Error
+		now := time.Now().UTC()
+		res := tx.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}, {Name: "client_id"}}, DoNothing: true}).
+			Create(&Consent{UserID: userID, ClientID: clientID, Scope: scope, CreatedAt: now, UpdatedAt: now})
+		if res.Error != nil || res.RowsAffected == 1 {
+			return res.Error
 		}
-		if err != nil {
+		var c Consent
+		if err := tx.forUpdate(ctx).Take(&c, "user_id = ? AND client_id = ?", userID, clientID).Error; err != nil {
 			return err
 		}
-		c.Scope = union(c.Scope, scope)
-		return tx.q(ctx).Save(&c).Error
+		return tx.q(ctx).Model(&Consent{}).Where("user_id = ? AND client_id = ?", userID, clientID).
+			Updates(map[string]any{"scope": Words(union(c.Scope, scope)), "updated_at": now}).Error
 	})
 }
 

@@ -14,6 +14,8 @@ type Session struct {
 	UserAgent string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// LastSeenAt is the latest activity, kept to within a few minutes (see SessionUser).
+	LastSeenAt time.Time
 }
 
 // CreateSession starts a session for userID and returns the cookie value.
@@ -23,25 +25,48 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 	if len(userAgent) > 256 {
 		userAgent = userAgent[:256]
 	}
-	sess := &Session{ID: HashToken(token), UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	sess := &Session{ID: HashToken(token), UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now}
 	if err := s.q(ctx).Create(sess).Error; err != nil {
 		return "", err
 	}
 	return token, nil
 }
 
-// SessionUser returns the user behind a session cookie value, or ErrNotFound when the session
-// is unknown, expired, or its user is disabled.
-func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
-	var u User
-	err := s.q(ctx).Table("users").Select("users.*").
+// SessionUser returns the user behind a session cookie value at now, or ErrNotFound when the
+// session is unknown, expired, idle for idle or longer (idle ≤ 0: no idle limit), or its user is
+// disabled. It records the activity, but only when the last record is older than
+// min(idle/10, 5m): page views do not each cost a write, and the idle limit is still kept to
+// within a tenth of itself.
+func (s *Store) SessionUser(ctx context.Context, token string, now time.Time, idle time.Duration) (*User, error) {
+	var row struct {
+		User
+		SessionLastSeenAt time.Time
+	}
+	q := s.q(ctx).Table("users").Select("users.*, sessions.last_seen_at AS session_last_seen_at").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.id = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL", HashToken(token), time.Now().UTC()).
-		Take(&u).Error
-	if err != nil {
+		Where("sessions.id = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL", HashToken(token), now)
+	if idle > 0 {
+		q = q.Where("sessions.last_seen_at > ?", now.Add(-idle))
+	}
+	if err := q.Take(&row).Error; err != nil {
 		return nil, notFound(err)
 	}
-	return &u, nil
+	if now.Sub(row.SessionLastSeenAt) >= touchInterval(idle) {
+		// The condition keeps two instances' touches from moving it backwards.
+		err := s.q(ctx).Model(&Session{}).Where("id = ? AND last_seen_at < ?", HashToken(token), now).Update("last_seen_at", now).Error
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &row.User, nil
+}
+
+// touchInterval is how stale a session's last_seen_at may get before a request refreshes it.
+func touchInterval(idle time.Duration) time.Duration {
+	if idle <= 0 {
+		return 5 * time.Minute
+	}
+	return min(idle/10, 5*time.Minute)
 }
 
 // DeleteSession ends one session; ending an unknown one is not an error.

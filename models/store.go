@@ -15,6 +15,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -135,6 +136,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// forUpdate is a query whose rows the surrounding transaction is about to change, so
+// concurrent read-then-write transactions must queue on them: on PostgreSQL it locks them
+// (SELECT … FOR UPDATE); SQLite, which has no such clause, already queues every writer, since
+// its transactions start IMMEDIATE and take the database's write lock at BEGIN.
+func (s *Store) forUpdate(ctx context.Context) *gorm.DB {
+	if s.dialect == Postgres {
+		return s.q(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	return s.q(ctx)
+}
 
 // notFound turns GORM's record-not-found into the domain error.
 func notFound(err error) error {

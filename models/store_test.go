@@ -250,7 +250,7 @@ func TestStore(t *testing.T) {
 				{"the stored id is not a cookie", models.HashToken(live), 0},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					u, err := s.SessionUser(ctx, tc.token)
+					u, err := s.SessionUser(ctx, tc.token, time.Now().UTC(), time.Hour)
 					if tc.wantID == 0 {
 						if !errors.Is(err, models.ErrNotFound) {
 							t.Fatalf("SessionUser = %+v, %v; want ErrNotFound", u, err)
@@ -265,13 +265,13 @@ func TestStore(t *testing.T) {
 			if n, err := s.Purge(ctx, time.Now().UTC()); err != nil || n < 1 {
 				t.Fatalf("Purge = %d, %v; want the expired session gone", n, err)
 			}
-			if _, err := s.SessionUser(ctx, live); err != nil {
+			if _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); err != nil {
 				t.Fatalf("live session gone after Purge: %v", err)
 			}
 			if err := s.DeleteSession(ctx, live); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.SessionUser(ctx, live); !errors.Is(err, models.ErrNotFound) {
+			if _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("SessionUser after DeleteSession err = %v, want ErrNotFound", err)
 			}
 			if err := s.DeleteSession(ctx, live); err != nil {

@@ -5,6 +5,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,7 +29,16 @@ type Config struct {
 	SessionTTL  time.Duration // DEVPORTAL_SESSION_TTL
 	// RefreshGrace is DEVPORTAL_REFRESH_REUSE_GRACE: how long a used refresh token may be retried.
 	RefreshGrace time.Duration
-	Version      string
+	// RefreshFamilyTTL is DEVPORTAL_REFRESH_FAMILY_TTL: how long a refresh-token family lives
+	// after the user authorized, however often it rotates.
+	RefreshFamilyTTL time.Duration
+	// SessionIdleTimeout is DEVPORTAL_SESSION_IDLE_TIMEOUT: a portal session without activity
+	// for this long is over, even before SessionTTL.
+	SessionIdleTimeout time.Duration
+	// AllowInsecureIssuer is DEVPORTAL_ALLOW_INSECURE_ISSUER=true: accept a plain-http issuer on
+	// a host other than loopback (a test network); off, such an issuer refuses to start.
+	AllowInsecureIssuer bool
+	Version             string
 }
 
 // Defaults of every setting.
@@ -36,6 +46,9 @@ const (
 	DefaultAddr        = ":8080"
 	DefaultIssuer      = "http://localhost:8080"
 	DefaultDatabaseURL = "./data/devportal.db"
+	// DefaultSessionIdleTimeout applies when DEVPORTAL_SESSION_IDLE_TIMEOUT is unset (capped at
+	// the session lifetime).
+	DefaultSessionIdleTimeout = 24 * time.Hour
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -56,7 +69,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}{
 		{"DEVPORTAL_ACCESS_TOKEN_TTL", &cfg.AccessTTL},
 		{"DEVPORTAL_REFRESH_TOKEN_TTL", &cfg.RefreshTTL},
+		{"DEVPORTAL_REFRESH_FAMILY_TTL", &cfg.RefreshFamilyTTL},
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
+		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
 	}
 	for _, d := range durations {
@@ -67,6 +82,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	if cfg.RefreshFamilyTTL == 0 {
+		// Unset: 90 days, or the refresh-token lifetime when an operator set that longer, so an
+		// upgrade does not refuse to start; set explicitly, it must be at least that lifetime.
+		cfg.RefreshFamilyTTL = max(oauth.DefaultRefreshFamilyTTL, cfg.RefreshTTL)
+	}
+	if cfg.SessionIdleTimeout == 0 {
+		cfg.SessionIdleTimeout = min(DefaultSessionIdleTimeout, cfg.SessionTTL)
+	}
+	switch v := getenv("DEVPORTAL_ALLOW_INSECURE_ISSUER"); v {
+	case "", "false":
+	case "true":
+		cfg.AllowInsecureIssuer = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
 	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
@@ -89,11 +119,18 @@ func (cfg Config) Validate() error {
 		{cfg.Addr != "", "DEVPORTAL_ADDR must not be empty"},
 		{issErr == nil && (iss.Scheme == "https" || iss.Scheme == "http") && iss.Host != "" && iss.RawQuery == "" && iss.Fragment == "",
 			"DEVPORTAL_ISSUER must be an absolute http(s) URL without query or fragment, such as https://auth.example.com"},
+		// Over plain http a network hop sees session cookies, codes and tokens; only the machine
+		// itself, or an operator who says so, may run that way.
+		{issErr != nil || iss.Scheme != "http" || loopbackHost(iss.Hostname()) || cfg.AllowInsecureIssuer,
+			"DEVPORTAL_ISSUER is plain http on a host other than localhost, so cookies, codes and tokens would cross the network unencrypted: use https, or set DEVPORTAL_ALLOW_INSECURE_ISSUER=true on a test network"},
 		{cfg.DatabaseURL != "", "DEVPORTAL_DATABASE_URL must not be empty"},
 		{cfg.SigningAlg == oauth.AlgES256 || cfg.SigningAlg == oauth.AlgRS256, "DEVPORTAL_SIGNING_ALG must be ES256 or RS256"},
 		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
 		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
+		{cfg.RefreshFamilyTTL >= time.Hour && cfg.RefreshFamilyTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_FAMILY_TTL must be between 1h and 8760h"},
+		{cfg.RefreshFamilyTTL >= cfg.RefreshTTL, "DEVPORTAL_REFRESH_FAMILY_TTL must be at least DEVPORTAL_REFRESH_TOKEN_TTL: no refresh token outlives its family"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
+		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
@@ -106,15 +143,34 @@ func (cfg Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// loopbackHost reports whether host is this machine: localhost, 127.0.0.0/8 or ::1.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // SecureCookies reports whether cookies get the Secure flag: whenever the issuer is https.
 func (cfg Config) SecureCookies() bool { return strings.HasPrefix(cfg.Issuer, "https://") }
 
 // LoadSecret fills cfg.Secret when DEVPORTAL_SECRET is unset: from SecretFile, or by generating
-// 32 random bytes into it with mode 0600. Several instances must share one secret, so they
-// should set DEVPORTAL_SECRET instead.
+// 32 random bytes into it with mode 0600. Several instances must share one secret, so on
+// PostgreSQL, the database that several instances share, DEVPORTAL_SECRET is required instead:
+// instances with secrets of their own would reject each other's CSRF tokens and flashes and
+// could not unseal each other's signing keys.
 func (cfg *Config) LoadSecret() (generated bool, err error) {
 	if cfg.Secret != nil {
 		return false, nil
+	}
+	if d, _ := models.ParseDSN(cfg.DatabaseURL); d == models.Postgres {
+		msg := "DEVPORTAL_SECRET must be set when DEVPORTAL_DATABASE_URL is PostgreSQL: every instance must share the same secret " +
+			"(generate one with: openssl rand -base64 32)"
+		if _, err := os.Stat(cfg.SecretFile); err == nil {
+			msg += "; this instance already generated " + cfg.SecretFile + ": set DEVPORTAL_SECRET to its contents, or its signing keys cannot be unsealed"
+		}
+		return false, errors.New(msg)
 	}
 	if b, err := os.ReadFile(cfg.SecretFile); err == nil {
 		cfg.Secret = []byte(strings.TrimSpace(string(b)))

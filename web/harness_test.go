@@ -63,7 +63,7 @@ func newTestEnvConfig(t *testing.T, store *models.Store, adjust func(*oauth.Conf
 	if err := srv.LoadKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv}))
+	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: ocfg.Now}))
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.Start()

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,12 +39,13 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 	}
 }
 
-// loadSession puts the signed-in user, if any, on the request.
-func loadSession(store *models.Store) echo.MiddlewareFunc {
+// loadSession puts the signed-in user, if any, on the request. A session idle for idle is over:
+// the browser is treated as signed out (and sent to log in where a page needs a user).
+func loadSession(store *models.Store, idle time.Duration, now func() time.Time) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ck, err := c.Cookie(handlers.SessionCookie); err == nil && ck.Value != "" {
-				u, err := store.SessionUser(c.Request().Context(), ck.Value)
+				u, err := store.SessionUser(c.Request().Context(), ck.Value, now(), idle)
 				switch {
 				case err == nil:
 					handlers.SetCurrentUser(c, u)
@@ -53,6 +55,19 @@ func loadSession(store *models.Store) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// noStoreWhenSignedIn keeps every page shown to a signed-in user out of browser and proxy
+// caches: after signing out, on a shared computer, Back must not bring the account pages back.
+// It is set just before the header is written, so no handler can loosen it by accident.
+func noStoreWhenSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if handlers.CurrentUser(c) != nil {
+			res := c.Response()
+			res.Before(func() { res.Header().Set(echo.HeaderCacheControl, "no-store") })
+		}
+		return next(c)
 	}
 }
 

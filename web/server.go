@@ -15,6 +15,8 @@ import (
 type Deps struct {
 	Store *models.Store
 	OAuth *oauth.Server
+	// Now is the clock sessions are judged by; nil is the system clock. Tests move it.
+	Now func() time.Time
 }
 
 // New builds the HTTP server for cfg.
@@ -29,6 +31,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
+		FlashKey: models.DeriveKey(cfg.Secret, "flash"),
 	})
 	e.HTTPErrorHandler = h.ErrorHandler
 	e.Use(middleware.Recover())
@@ -37,9 +40,17 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	e.Use(securityHeaders(cfg.SecureCookies()))
 	// Every request learns who is signed in (error pages show the right navigation); a request
 	// without the session cookie, like every protocol call, costs nothing here.
-	e.Use(loadSession(deps.Store))
+	now := deps.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	idle := cfg.SessionIdleTimeout
+	if idle <= 0 {
+		idle = DefaultSessionIdleTimeout
+	}
+	e.Use(loadSession(deps.Store, idle, now))
 
-	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies())}}
+	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
 	routes(e, deps, h, pages)
 	return e
 }

@@ -26,6 +26,15 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 		return nil, err
 	}
 	cfg.Version = version
+	// The secret first: a deployment that must not start (PostgreSQL without DEVPORTAL_SECRET)
+	// stops before it touches the database.
+	generated, err := cfg.LoadSecret()
+	if err != nil {
+		return nil, err
+	}
+	if generated {
+		fmt.Fprintf(log, "generated a server secret in %s (set DEVPORTAL_SECRET to share one between instances)\n", cfg.SecretFile)
+	}
 	store, err := models.Open(cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -38,18 +47,10 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	for _, m := range applied {
 		fmt.Fprintf(log, "applied migration %s\n", m)
 	}
-	generated, err := cfg.LoadSecret()
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	if generated {
-		fmt.Fprintf(log, "generated a server secret in %s (set DEVPORTAL_SECRET to share one between instances)\n", cfg.SecretFile)
-	}
 	events := models.NewEventBuffer(store, 10000)
 	srv, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
-		RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
+		RefreshFamilyTTL: cfg.RefreshFamilyTTL, RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
 	}, store, cfg.Secret)
 	if err != nil {
 		store.Close()

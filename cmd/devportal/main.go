@@ -17,7 +17,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "devportal:", err)
 		os.Exit(1)
 	}
@@ -28,7 +28,7 @@ const usage = `Usage: devportal [command] [flags]
 Commands:
   serve            run the portal and authorization server (the default)
   migrate          apply database migrations and exit
-  users create     create a user:   --email E --password P [--admin]
+  users create     create a user:   --email E --password-stdin [--admin] (or --password P)
   clients create   create a client: --name N --type machine --scope "A B" [--redirect-uri U]...
   keys rotate      add a new token-signing key; older keys keep verifying
 
@@ -36,7 +36,7 @@ Configuration comes from DEVPORTAL_* environment variables; see README.md.
 `
 
 // run dispatches to a subcommand. It takes its environment as arguments so tests can call it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "users":
 		switch s, rest := sub(); s {
 		case "create":
-			return usersCreate(ctx, rest, getenv, stdout)
+			return usersCreate(ctx, rest, getenv, stdin, stdout)
 		}
 	case "clients":
 		switch s, rest := sub(); s {

@@ -38,10 +38,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "devportal %s listening on %s (database: %s)\n", version, ln.Addr(), env.store.Dialect())
 	fmt.Fprintf(stdout, "Open %s/ in your browser.\n", env.cfg.Issuer)
 	if users == 0 {
-		fmt.Fprintf(stdout, "No users yet. Create the first admin, then log in at %s/login with that email and password:\n"+
-			"  go run ./cmd/devportal users create --email admin@example.com --password 'choose-a-long-passphrase' --admin\n", env.cfg.Issuer)
+		fmt.Fprint(stdout, firstAdminHint(env.cfg.Issuer))
 	} else {
-		fmt.Fprintf(stdout, "Log in at %s/login (create more admins with: devportal users create --email E --password P --admin)\n", env.cfg.Issuer)
+		fmt.Fprintf(stdout, "Log in at %s/login (create more admins with: devportal users create --email E --password-stdin --admin)\n", env.cfg.Issuer)
 	}
 
 	go env.oauth.RefreshKeys(ctx, time.Minute, func(err error) { e.Logger.Errorf("reload signing keys: %v", err) })
@@ -63,6 +62,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	return nil
+}
+
+// firstAdminCommand creates the first admin from a source checkout. It asks for the password
+// without echo (sh, bash and zsh alike) and pipes it in, so the password reaches neither the
+// screen, the shell history nor the process list.
+const firstAdminCommand = `printf 'Password for admin@example.com: '; stty -echo; read -r pw; stty echo; echo; ` +
+	`printf '%s\n' "$pw" | go run ./cmd/devportal users create --email admin@example.com --password-stdin --admin; unset pw`
+
+// firstAdminHint is what serve prints on an empty database.
+func firstAdminHint(issuer string) string {
+	return "No users yet. Create the first admin (a passphrase of at least 12 characters), then log in at " + issuer + "/login:\n" +
+		"  " + firstAdminCommand + "\n"
 }
 
 // purge deletes dead sessions, codes, refresh tokens and revocation records every hour, a day

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,16 +10,27 @@ import (
 	"github.com/devportal/devportal/models"
 )
 
-func usersCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func usersCreate(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flags("users create", stdout)
 	email := fs.String("email", "", "the user's email (required)")
-	password := fs.String("password", "", "the user's password, at least 12 characters (required)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password, at least 12 characters, from the first line of standard input")
+	password := fs.String("password", "", "the user's password (prefer --password-stdin: a password here stays in the shell history)")
 	admin := fs.Bool("admin", false, "make the user an administrator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *password == "" {
-		return errors.New("users create needs --email and --password")
+	switch {
+	case *email == "":
+		return errors.New("users create needs --email")
+	case *fromStdin && *password != "":
+		return errors.New("give the password with --password-stdin or with --password, not both")
+	case !*fromStdin && *password == "":
+		return errors.New("users create needs a password: --password-stdin reads it from standard input (or give --password P)")
+	case *fromStdin:
+		var err error
+		if *password, err = readPassword(stdin); err != nil {
+			return err
+		}
 	}
 	env, err := open(ctx, getenv, io.Discard)
 	if err != nil {
@@ -38,4 +50,21 @@ func usersCreate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	fmt.Fprintf(stdout, "created %s %s (id %d); log in at %s/login\n", role, u.Email, u.ID, env.cfg.Issuer)
 	return nil
+}
+
+// readPassword takes the first line of r, without its line ending, as the password.
+func readPassword(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	if !sc.Scan() {
+		if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+			return "", errors.New("--password-stdin: the first line of standard input is too long for a password (at most 1024 characters)")
+		} else if err != nil {
+			return "", fmt.Errorf("--password-stdin: %w", err)
+		}
+		return "", errors.New("--password-stdin: standard input is empty; pipe the password in, for example: printf '%s\\n' \"$PASSWORD\" | devportal users create --email E --password-stdin")
+	}
+	if sc.Text() == "" {
+		return "", errors.New("--password-stdin: the first line of standard input is empty")
+	}
+	return sc.Text(), nil
 }

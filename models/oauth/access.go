@@ -20,8 +20,9 @@ var ErrInsufficientScope = protoErr("insufficient_scope", "", "the access token 
 
 var accessAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 
-// parseAccessToken checks an access token's signature against our keys, its type and its
-// issuer, but neither expiry nor revocation.
+// parseAccessToken checks an access token's signature against our keys, its type, its issuer and
+// that it carries exp and iat, but neither expiry nor revocation. Every token we mint has both
+// (RFC 9068 §2.2 requires them); one without exp would otherwise never expire.
 func (s *Server) parseAccessToken(raw string) (*AccessClaims, error) {
 	tok, err := jwt.ParseSigned(raw, accessAlgs)
 	if err != nil || len(tok.Headers) != 1 {
@@ -43,6 +44,9 @@ func (s *Server) parseAccessToken(raw string) (*AccessClaims, error) {
 	}
 	if c.Issuer != s.cfg.Issuer {
 		return nil, ErrInvalidToken.Describe("the token was issued by another server")
+	}
+	if c.Expiry == nil || c.IssuedAt == nil {
+		return nil, ErrInvalidToken.Describe("the token lacks exp or iat")
 	}
 	return &c, nil
 }

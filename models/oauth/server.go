@@ -15,6 +15,10 @@ type Config struct {
 	AccessTTL  time.Duration // access-token lifetime
 	RefreshTTL time.Duration // refresh-token lifetime
 	CodeTTL    time.Duration // authorization-code lifetime; RFC 6749 §4.1.2 suggests at most 10 minutes, we use 60 s
+	// RefreshFamilyTTL bounds a whole refresh-token family: however often it rotates, a grant's
+	// refresh tokens stop working this long after the user authorized (RFC 9700 §4.14.2 asks for
+	// an absolute expiry), so a stolen token that keeps rotating does not live for ever.
+	RefreshFamilyTTL time.Duration
 	// RefreshGrace lets a client that lost a refresh response retry with the same refresh token
 	// for this long and get the same new refresh token; 0 (the default) treats any reuse as theft.
 	RefreshGrace time.Duration
@@ -26,6 +30,9 @@ type Config struct {
 	// Events receives each application's activity for its timeline; nil records nothing.
 	Events EventSink
 }
+
+// DefaultRefreshFamilyTTL is how long a refresh-token family lives when none is configured.
+const DefaultRefreshFamilyTTL = 90 * 24 * time.Hour
 
 // DefaultKeyActivation covers one key reload on every instance plus the JWKS cache lifetime.
 const DefaultKeyActivation = 10 * time.Minute
@@ -64,6 +71,9 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 	}
 	if cfg.RefreshTTL <= 0 {
 		cfg.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if cfg.RefreshFamilyTTL <= 0 {
+		cfg.RefreshFamilyTTL = max(DefaultRefreshFamilyTTL, cfg.RefreshTTL)
 	}
 	if cfg.CodeTTL <= 0 || cfg.CodeTTL > time.Minute {
 		cfg.CodeTTL = time.Minute

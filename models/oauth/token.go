@@ -264,6 +264,9 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 			return ErrInvalidGrant.Describe("the grant was revoked")
 		case err != nil:
 			if s.withinGrace(ctx, tx, rt, successor, now) {
+				if s.familyEnded(&rt.Grant, now) {
+					return errFamilyEnded
+				}
 				if err := narrowsGrant(r.Scope, rt.Scope); err != nil {
 					return err
 				}
@@ -278,6 +281,8 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 			// that, and report the replay after.
 			replayed = true
 			return tx.RevokeGrant(ctx, rt.GrantID, now)
+		case s.familyEnded(&rt.Grant, now):
+			return errFamilyEnded
 		case !now.Before(rt.ExpiresAt):
 			return ErrInvalidGrant.Describe("the refresh token has expired")
 		}
@@ -293,6 +298,14 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 	}
 	return resp, err
 }
+
+// errFamilyEnded refuses a refresh once the grant has lived RefreshFamilyTTL.
+var errFamilyEnded = ErrInvalidGrant.Describe("the authorization has reached its maximum lifetime; sign in again")
+
+// familyEnd is the instant g's refresh tokens stop working, however recently they rotated.
+func (s *Server) familyEnd(g *models.Grant) time.Time { return g.CreatedAt.Add(s.cfg.RefreshFamilyTTL) }
+
+func (s *Server) familyEnded(g *models.Grant, now time.Time) bool { return !now.Before(s.familyEnd(g)) }
 
 // narrowsGrant allows a refresh to ask for less than the grant, never more (RFC 6749 §6).
 func narrowsGrant(requested, granted []string) error {
@@ -338,7 +351,7 @@ func subjectOf(g *models.Grant) string {
 }
 
 // refreshSpec describes the refresh token to issue with an access token; it lives for the
-// client's refresh lifetime from now.
+// client's refresh lifetime from now, but never past the end of its family.
 type refreshSpec struct {
 	token string   // "" for a new random token
 	scope []string // the grant's scope
@@ -365,7 +378,12 @@ func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Cli
 		if token == "" {
 			token = models.NewToken("dpr_")
 		}
-		row := &models.RefreshToken{Hash: models.HashToken(token), GrantID: g.ID, Scope: refresh.scope, CreatedAt: now, ExpiresAt: now.Add(refreshTTL)}
+		// No successor outlives its family.
+		expires := now.Add(refreshTTL)
+		if end := s.familyEnd(g); end.Before(expires) {
+			expires = end
+		}
+		row := &models.RefreshToken{Hash: models.HashToken(token), GrantID: g.ID, Scope: refresh.scope, CreatedAt: now, ExpiresAt: expires}
 		if err := tx.CreateRefreshToken(ctx, row); err != nil {
 			return nil, err
 		}
