@@ -79,7 +79,8 @@ func EffectiveOrigins(allowed, redirectURIs []string) []string {
 func (s *Store) AnyActiveClientAllowsOrigin(ctx context.Context, origin string) (bool, error) {
 	var hit []int
 	err := s.q(ctx).Raw(`SELECT 1 FROM client_origins o JOIN clients c ON c.id = o.client_id
-	WHERE o.origin = ? AND c.status = ? LIMIT 1`, origin, ClientActive).Scan(&hit).Error
+	LEFT JOIN users owners ON owners.id = c.owner_id
+	WHERE o.origin = ? AND c.status = ? AND owners.disabled_at IS NULL LIMIT 1`, origin, ClientActive).Scan(&hit).Error
 	return len(hit) > 0, err
 }
 

@@ -109,6 +109,24 @@ func TestClientOriginIndex(t *testing.T) {
 		if err := s.SetClientStatus(ctx, c.ID, models.ClientActive); err != nil {
 			t.Fatal(err)
 		}
+		// Finding 2: a disabled owner's client works nowhere, preflights included.
+		owner, err := s.CreateUser(ctx, "owner@example.test", "correct horse battery staple", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CreateClient(ctx, models.NewClient{OwnerID: &owner.ID, Name: "Owned", Type: models.ClientNative,
+			RedirectURIs: []string{"https://owned.example/cb"}, Scopes: []string{"INVOICE.READ"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUserDisabled(ctx, owner.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if allows("https://owned.example") {
+			t.Fatal("a disabled owner's client still answers preflights")
+		}
+		if err := s.SetUserDisabled(ctx, owner.ID, false); err != nil || !allows("https://owned.example") {
+			t.Fatalf("re-enabled owner's client does not answer preflights (%v)", err)
+		}
 		if err := s.DeleteClient(ctx, c.ID); err != nil {
 			t.Fatal(err)
 		}
