@@ -17,7 +17,9 @@ func TestStoreRevokeDeletesCodes(t *testing.T) {
 	ctx := context.Background()
 	for name, end := range map[string]func(s *models.Store, user *models.User, client *models.Client) error{
 		"revoke consent": func(s *models.Store, u *models.User, c *models.Client) error { return s.RevokeConsent(ctx, u.ID, c.ID) },
-		"disable user":   func(s *models.Store, u *models.User, c *models.Client) error { return s.SetUserDisabled(ctx, u.ID, true) },
+		"disable user": func(s *models.Store, u *models.User, c *models.Client) error {
+			return s.SetUserDisabled(ctx, u.ID, true)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, s *models.Store) {
