@@ -2,7 +2,9 @@ package models_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +60,21 @@ func TestStoreRevokeDeletesCodes(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// RFC 6819 §5.1.4.2.2: every server-generated credential carries 256 bits from crypto/rand.
+func TestNewTokenEntropy(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		tok := models.NewToken("dps_")
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, "dps_"))
+		if err != nil || len(raw) != 32 {
+			t.Fatalf("NewToken = %q: %d bytes (%v), want 32", tok, len(raw), err)
+		}
+		if seen[tok] {
+			t.Fatalf("NewToken repeated %q", tok)
+		}
+		seen[tok] = true
 	}
 }
