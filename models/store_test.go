@@ -544,7 +544,7 @@ type backend struct {
 }
 
 // eachBackend runs fn on an empty SQLite database and, when storetest.PostgresEnv is set, on an
-// empty PostgreSQL schema.
+// empty PostgreSQL schema; storetest.PostgresURL decides between skipping and failing without one.
 func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	t.Helper()
 	quiet := &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)}
@@ -558,11 +558,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 		fn(t, backend{dsn: path, raw: raw})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv(storetest.PostgresEnv)
-		if base == "" {
-			t.Skipf("%s is not set; PostgreSQL tests skipped", storetest.PostgresEnv)
-		}
-		u, err := url.Parse(base)
+		u, err := url.Parse(storetest.PostgresURL(t))
 		if err != nil {
 			t.Fatal(err)
 		}

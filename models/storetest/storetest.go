@@ -1,6 +1,8 @@
 // Package storetest opens real, migrated databases for tests: SQLite in a temporary folder
 // always, and PostgreSQL too when DEVPORTAL_TEST_POSTGRES_URL names a server. Each PostgreSQL
-// test gets a schema of its own, so tests never see each other's rows.
+// test gets a schema of its own, so tests never see each other's rows. With
+// DEVPORTAL_REQUIRE_POSTGRES=1 (as CI sets it) a missing or unreachable PostgreSQL fails the
+// tests instead of skipping them, so a broken CI database cannot turn the suites silently green.
 package storetest
 
 import (
@@ -22,6 +24,26 @@ import (
 // PostgresEnv names the variable holding a PostgreSQL URL for tests.
 const PostgresEnv = "DEVPORTAL_TEST_POSTGRES_URL"
 
+// RequirePostgresEnv names the variable that, set to 1, makes PostgreSQL tests fail rather than
+// skip when PostgresEnv is unset or its server cannot be reached.
+const RequirePostgresEnv = "DEVPORTAL_REQUIRE_POSTGRES"
+
+// PostgresURL returns the PostgreSQL URL for tests. When none is set it skips the test, or fails
+// it when RequirePostgresEnv is 1.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		if postgresRequired() {
+			t.Fatalf("%s=1 but %s is not set: PostgreSQL tests cannot run", RequirePostgresEnv, PostgresEnv)
+		}
+		t.Skipf("%s is not set; PostgreSQL tests skipped", PostgresEnv)
+	}
+	return base
+}
+
+func postgresRequired() bool { return os.Getenv(RequirePostgresEnv) == "1" }
+
 // SQLite returns a migrated store on a SQLite file in t.TempDir() (not :memory:, whose pool
 // would hand each connection its own empty database).
 func SQLite(t testing.TB) *models.Store {
@@ -30,13 +52,11 @@ func SQLite(t testing.TB) *models.Store {
 }
 
 // Postgres returns a migrated store in a fresh schema of the server named by
-// DEVPORTAL_TEST_POSTGRES_URL, or skips the test when it is unset.
+// DEVPORTAL_TEST_POSTGRES_URL, or skips the test when it is unset (see PostgresURL). A server
+// that is named but unreachable always fails the test.
 func Postgres(t testing.TB) *models.Store {
 	t.Helper()
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set; PostgreSQL tests skipped", PostgresEnv)
-	}
+	base := PostgresURL(t)
 	schema := "t_" + models.NewID(8)
 	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
 	if err != nil {
