@@ -101,6 +101,10 @@ func compatScope(raw json.RawMessage) ([]string, error) {
 	if err := json.Unmarshal(raw, &s); err == nil {
 		return oauth.ParseScope(s), nil
 	}
+	if !strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
+		// A number, object or boolean is not a list of names.
+		return nil, oauth.ErrInvalidRequest.Describe(`scope must be a string or an array of strings, such as ["INVOICE.READ"]`)
+	}
 	return oauth.ParseScopesParam(string(raw))
 }
 

@@ -118,16 +118,49 @@ func exactFields(body []byte) (map[string]json.RawMessage, bool) {
 	for dec.More() {
 		tok, err := dec.Token()
 		name, isName := tok.(string)
-		if err != nil || !isName || !slices.Contains(compatFields, name) || out[name] != nil {
+		if err != nil || !isName || out[name] != nil {
 			return nil, false
 		}
 		var v json.RawMessage
 		if dec.Decode(&v) != nil {
 			return nil, false
 		}
-		out[name] = v
+		if slices.Contains(compatFields, name) {
+			out[name] = v
+		}
 	}
 	return out, true
+}
+
+// ambiguousKeys reports a top-level key that repeats, or that spells a field in another case:
+// encoding/json would resolve either silently, so the dialect must refuse them (finding 10).
+func ambiguousKeys(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, _ := tok.(string)
+		if err != nil {
+			return false
+		}
+		if seen[name] {
+			return true
+		}
+		seen[name] = true
+		for _, f := range compatFields {
+			if name != f && strings.EqualFold(name, f) {
+				return true
+			}
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // The compatibility dialect's token request, JSON or form (docs/oauth.md): errors are OAuth
@@ -156,6 +189,9 @@ func FuzzParseCompatTokenRequest(f *testing.F) {
 		}
 		if !json.Valid([]byte(body)) {
 			t.Fatalf("%q: accepted, but it is not JSON", body)
+		}
+		if ambiguousKeys([]byte(body)) {
+			t.Fatalf("%q: accepted with a repeated or case-variant key", body)
 		}
 		fields, ok := exactFields([]byte(body))
 		if !ok {

@@ -173,6 +173,8 @@ func TestCompatTokenRefusesAmbiguousJSON(t *testing.T) {
 		"repeated key":  `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","client_id":"dp_other"}`,
 		"case variant":  `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","CLIENT_SECRET":"` + secret + `"}`,
 		"not an object": `["grant_type"]`,
+		"scope a number": `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","scope":5}`,
+		"scope an object": `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","scope":{"a":1}}`,
 	} {
 		resp, out := call(t, "POST", env.URL+"/oauth/tokens", "application/json", body, nil)
 		if resp.StatusCode != http.StatusBadRequest || out["error_code"] != "API_VALIDATION_ERROR" {

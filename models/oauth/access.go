@@ -29,7 +29,8 @@ func (s *Server) parseAccessToken(raw string) (*AccessClaims, error) {
 		return nil, ErrInvalidToken.Describe("the access token is not a signed JWT")
 	}
 	h := tok.Headers[0]
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "at+jwt" { // RFC 9068 §4
+	// RFC 9068 §4: "at+jwt", or the full media type "application/at+jwt".
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "at+jwt" && typ != "application/at+jwt" {
 		return nil, ErrInvalidToken.Describe("the token is not an access token (typ must be at+jwt)")
 	}
 	s.keys.mu.RLock()

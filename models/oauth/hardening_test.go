@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -217,5 +218,22 @@ func TestParseScopeLarge(t *testing.T) {
 	got := oauth.ParseScope(b.String())
 	if len(got) != 1000 || got[0] != "s0" || got[1] != "s1" || got[999] != "s999" {
 		t.Fatalf("ParseScope kept %d names, first %v", len(got), got[:3])
+	}
+}
+
+// The JSON array form of the scopes parameter holds one name per element (RFC 6749 §3.3 scope
+// tokens contain no spaces); an element with a space or an empty one is a malformed request.
+func TestParseScopesParamElements(t *testing.T) {
+	for in, wantErr := range map[string]bool{
+		`["INVOICE.READ","INVOICE.WRITE"]`: false,
+		`["INVOICE.READ INVOICE.WRITE"]`:   true,
+		`[""]`:                             true,
+		`["A\tB"]`:                         true,
+		`[1]`:                              true,
+	} {
+		_, err := oauth.ParseScopesParam(in)
+		if wantErr && !errors.Is(err, oauth.ErrInvalidRequest) || !wantErr && err != nil {
+			t.Errorf("ParseScopesParam(%s) = %v, want error %v", in, err, wantErr)
+		}
 	}
 }

@@ -41,6 +41,12 @@ func ParseScopesParam(s string) ([]string, error) {
 	if err := json.Unmarshal([]byte(t), &names); err != nil {
 		return nil, ErrInvalidRequest.Describe(`scopes must be space-separated names or a JSON array of names, such as ["INVOICE.READ"]`)
 	}
+	for _, n := range names {
+		// One array element is one name: "A B" would otherwise become two scopes silently.
+		if n == "" || strings.ContainsAny(n, " \t\r\n") {
+			return nil, ErrInvalidRequest.Describe("each element of the scopes array must be one scope name, got %q", n)
+		}
+	}
 	return ParseScope(strings.Join(names, " ")), nil
 }
 
