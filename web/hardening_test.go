@@ -170,10 +170,10 @@ func TestCompatTokenRefusesAmbiguousJSON(t *testing.T) {
 	env := newTestEnv(t)
 	machine, secret := env.mustClient(t, nil, models.ClientMachine, nil, "INVOICE.READ")
 	for name, body := range map[string]string{
-		"repeated key":  `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","client_id":"dp_other"}`,
-		"case variant":  `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","CLIENT_SECRET":"` + secret + `"}`,
-		"not an object": `["grant_type"]`,
-		"scope a number": `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","scope":5}`,
+		"repeated key":    `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","client_id":"dp_other"}`,
+		"case variant":    `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","CLIENT_SECRET":"` + secret + `"}`,
+		"not an object":   `["grant_type"]`,
+		"scope a number":  `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","scope":5}`,
 		"scope an object": `{"grant_type":"client_credentials","client_id":"` + machine.ID + `","client_secret":"` + secret + `","scope":{"a":1}}`,
 	} {
 		resp, out := call(t, "POST", env.URL+"/oauth/tokens", "application/json", body, nil)
