@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -41,7 +42,7 @@ func securityHeaders(https bool) echo.MiddlewareFunc {
 
 // loadSession puts the signed-in user, if any, on the request. A session idle for idle is over:
 // the browser is treated as signed out (and sent to log in where a page needs a user).
-func loadSession(store *models.Store, idle time.Duration, now func() time.Time) echo.MiddlewareFunc {
+func loadSession(store *models.Store, idle time.Duration, now func() time.Time, secure bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ck, err := c.Cookie(handlers.SessionCookie); err == nil && ck.Value != "" {
@@ -49,7 +50,11 @@ func loadSession(store *models.Store, idle time.Duration, now func() time.Time) 
 				switch {
 				case err == nil:
 					handlers.SetCurrentUser(c, u)
-				case err != models.ErrNotFound:
+				case errors.Is(err, models.ErrNotFound):
+					// Ended, expired or idle: drop the cookie, so the browser stops sending a
+					// credential that only costs a lookup.
+					c.SetCookie(&http.Cookie{Name: handlers.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+				default:
 					return err
 				}
 			}

@@ -48,7 +48,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	if idle <= 0 {
 		idle = DefaultSessionIdleTimeout
 	}
-	e.Use(loadSession(deps.Store, idle, now))
+	e.Use(loadSession(deps.Store, idle, now, cfg.SecureCookies()))
 
 	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
 	routes(e, deps, h, pages)

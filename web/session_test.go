@@ -214,6 +214,13 @@ func TestIdleSessionIsSignedOut(t *testing.T) {
 	if signedIn(idle) {
 		t.Fatal("a session idle for 69 hours is still signed in")
 	}
+	// The dead session's cookie is cleared, so the browser stops presenting it.
+	u, _ := url.Parse(env.URL)
+	for _, ck := range idle.c.Jar.Cookies(u) {
+		if ck.Name == "devportal_session" {
+			t.Fatal("the idle session's cookie was not cleared")
+		}
+	}
 	clock.Advance(24 * time.Hour)
 	if signedIn(active) {
 		t.Fatal("a session idle for 24 hours is still signed in")
