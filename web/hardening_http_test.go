@@ -204,12 +204,7 @@ func TestRefreshAfterDisablingOverHTTP(t *testing.T) {
 // public ones are shown the page every time (RFC 8252 §8.6).
 func TestPromptConsentOverHTTP(t *testing.T) {
 	env := newTestEnv(t)
-	dev := env.mustUser(t, "dev@example.com", false)
-	env.mustUser(t, "user@example.com", false)
-	redirect := "https://shop.example/cb"
-	client, secret := env.mustClient(t, dev, models.ClientWeb, []string{redirect}, "INVOICE.READ")
-	b := newBrowser(t, env.URL)
-	b.mustLogin("user@example.com")
+	client, secret, redirect, b := env.mustShopAndUser(t)
 	mustTokens(t, env, b, client, secret, redirect, "INVOICE.READ") // allowed once
 	q := url.Values{"client_id": {client.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"INVOICE.READ"}, "state": {"st"}}
 

@@ -107,12 +107,7 @@ func TestDisabledDeveloperMachineClient(t *testing.T) {
 // Finding 5: a code issued just before "Revoke access" does not redeem afterwards.
 func TestRevokeAccessKillsOutstandingCodes(t *testing.T) {
 	env := newTestEnv(t)
-	dev := env.mustUser(t, "dev@example.com", false)
-	env.mustUser(t, "user@example.com", false)
-	redirect := "https://shop.example/cb"
-	client, secret := env.mustClient(t, dev, models.ClientWeb, []string{redirect}, "INVOICE.READ")
-	b := newBrowser(t, env.URL)
-	b.mustLogin("user@example.com")
+	client, secret, redirect, b := env.mustShopAndUser(t)
 	q := url.Values{"client_id": {client.ID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"INVOICE.READ"}}
 	code := authorizeInBrowser(t, b, "/oauth/authorize?"+q.Encode(), "allow").Query().Get("code")
 

@@ -96,6 +96,20 @@ func (e *testEnv) mustClient(t *testing.T, owner *models.User, typ models.Client
 
 const testPassword = "correct horse battery staple"
 
+// mustShopAndUser is the common cast of a flow test: dev@example.com owns a web application
+// redirecting to https://shop.example/cb with INVOICE.READ, and user@example.com is signed in
+// in the returned browser.
+func (e *testEnv) mustShopAndUser(t *testing.T) (client *models.Client, secret, redirect string, user *browser) {
+	t.Helper()
+	dev := e.mustUser(t, "dev@example.com", false)
+	e.mustUser(t, "user@example.com", false)
+	redirect = "https://shop.example/cb"
+	client, secret = e.mustClient(t, dev, models.ClientWeb, []string{redirect}, "INVOICE.READ")
+	user = newBrowser(t, e.URL)
+	user.mustLogin("user@example.com")
+	return client, secret, redirect, user
+}
+
 // browser is an HTTP client that keeps cookies and does not follow redirects, so tests see
 // every hop, and that fills in the CSRF token of the last page it loaded.
 type browser struct {

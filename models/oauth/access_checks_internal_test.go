@@ -92,19 +92,7 @@ func mustSign(t testing.TB, key jose.JSONWebKey, alg jose.SignatureAlgorithm, ty
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return mustCompact(t, signer, claims)
 }
 
 // RFC 9068 §4: a resource server refuses an access token whose typ is not at+jwt, whose iss is

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/devportal/devportal/models"
@@ -19,13 +20,19 @@ import (
 // the claims differ from a token the server issued.
 func mustSignClaims(t *testing.T, s *Server, c AccessClaims) string {
 	t.Helper()
-	payload, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.keys.mu.RLock()
 	signer := s.keys.signer
 	s.keys.mu.RUnlock()
+	return mustCompact(t, signer, c)
+}
+
+// mustCompact signs v's JSON with signer and returns the JWS compact serialisation.
+func mustCompact(t testing.TB, signer jose.Signer, v any) string {
+	t.Helper()
+	payload, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
 	jws, err := signer.Sign(payload)
 	if err != nil {
 		t.Fatal(err)
