@@ -268,13 +268,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return render(c, http.StatusUnprocessableEntity, pages.App(v))
 	}
-	err = h.store.InTx(ctx, func(tx *models.Store) error {
-		if err := tx.UpdateClient(ctx, client.ID, profile); err != nil {
-			return err
-		}
-		return tx.RequestScopes(ctx, client.ID, pending)
-	})
-	if err != nil {
+	if err := h.store.EditClient(ctx, client.ID, profile, pending); err != nil {
 		return err
 	}
 	h.audit(c, models.AuditAppUpdated, client.ID, profileChanges(client, profile, pending))

@@ -305,6 +305,18 @@ func (s *Store) UpdateClient(ctx context.Context, id string, p ClientProfile) er
 	})
 }
 
+// EditClient saves a developer's edit of an application and files a request for each sensitive
+// scope in requested, in one transaction: an edit never lands without its requests, nor a
+// request without the edit that asked for it.
+func (s *Store) EditClient(ctx context.Context, id string, p ClientProfile, requested []string) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.UpdateClient(ctx, id, p); err != nil {
+			return err
+		}
+		return tx.RequestScopes(ctx, id, requested)
+	})
+}
+
 // MaxActiveSecrets is how many secrets a client may have working at once: enough to rotate
 // without downtime, few enough to keep track of.
 const MaxActiveSecrets = 2
