@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // ClientSecret is one credential of a confidential client, stored as its SHA-256.
@@ -18,9 +20,86 @@ type ClientSecret struct {
 	LastUsedAt *time.Time
 }
 
-// Usable reports whether the secret may authenticate at now.
+// Usable reports whether the secret may authenticate at now. usableSecretSQL says the same in
+// SQL; TestUsableSecretSQL holds the two together.
 func (cs *ClientSecret) Usable(now time.Time) bool {
 	return cs.RetiredAt == nil && (cs.ExpiresAt == nil || now.Before(*cs.ExpiresAt))
+}
+
+// usableSecretSQL is ClientSecret.Usable as a condition on client_secrets, with now as its one
+// argument: the expiry is exclusive in both.
+const usableSecretSQL = "retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
+
+// usableSecrets is a query over clientID's secrets that may authenticate at now, built afresh
+// on each call so no condition leaks from one statement into the next.
+func (s *Store) usableSecrets(ctx context.Context, clientID string, now time.Time) *gorm.DB {
+	return s.q(ctx).Model(&ClientSecret{}).Where("client_id = ?", clientID).Where(usableSecretSQL, now)
+}
+
+// UsableSecrets counts the client's secrets that may authenticate at now.
+func (c *Client) UsableSecrets(now time.Time) int {
+	n := 0
+	for i := range c.Secrets {
+		if c.Secrets[i].Usable(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// AtSecretLimit reports whether a rotation that keeps the working secrets would be refused with
+// ErrTooManySecrets; one that retires them now still succeeds.
+func (c *Client) AtSecretLimit(now time.Time) bool { return c.UsableSecrets(now) >= MaxActiveSecrets }
+
+// LastUsableSecret reports whether cs is the only secret of the client working at now: retiring
+// it stops the client from authenticating until a new secret is rotated in.
+func (c *Client) LastUsableSecret(cs *ClientSecret, now time.Time) bool {
+	return cs.Usable(now) && c.UsableSecrets(now) == 1
+}
+
+// SecretKeep is one choice of how long a client's working secrets keep working once a new one
+// is added, as the rotate form offers it.
+type SecretKeep struct {
+	Name  string // the form value
+	Label string // how the rotate form and the audit log say it
+	keep  *time.Duration
+}
+
+// SecretKeeps are the choices of SecretKeep, in the order the rotate form offers them.
+var SecretKeeps = []SecretKeep{
+	{"now", "Retire it now", durationPtr(0)},
+	{"1h", "1 hour", durationPtr(time.Hour)},
+	{"1d", "1 day", durationPtr(24 * time.Hour)},
+	{"7d", "7 days", durationPtr(7 * 24 * time.Hour)},
+	{"forever", "Until I retire it", nil},
+}
+
+// DefaultSecretKeep names the choice the rotate form starts with: long enough to redeploy.
+const DefaultSecretKeep = "1d"
+
+func durationPtr(d time.Duration) *time.Duration { return &d }
+
+// SecretKeepNamed finds the choice named name; ok is false for any other name.
+func SecretKeepNamed(name string) (k SecretKeep, ok bool) {
+	for _, k := range SecretKeeps {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return SecretKeep{}, false
+}
+
+// OldUntil is AddSecret's oldUntil for a rotation at now: nil keeps the working secrets until
+// retired by hand, a zero time retires them at once, any other time is when they stop working.
+func (k SecretKeep) OldUntil(now time.Time) *time.Time {
+	switch {
+	case k.keep == nil:
+		return nil
+	case *k.keep == 0:
+		return &time.Time{}
+	}
+	until := now.UTC().Add(*k.keep)
+	return &until
 }
 
 // MaxActiveSecrets is how many secrets a client may have working at once: enough to rotate
@@ -42,19 +121,20 @@ func (s *Store) AddSecret(ctx context.Context, clientID string, oldUntil *time.T
 			return notFound(err)
 		}
 		now := time.Now().UTC()
-		usable := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", clientID, now)
 		switch {
 		case oldUntil != nil && oldUntil.IsZero():
-			if err := usable.Update("retired_at", now).Error; err != nil {
+			if err := tx.usableSecrets(ctx, clientID, now).Update("retired_at", now).Error; err != nil {
 				return err
 			}
 		case oldUntil != nil:
-			if err := usable.Where("(expires_at IS NULL OR expires_at > ?)", *oldUntil).Update("expires_at", *oldUntil).Error; err != nil {
+			// Only secrets that would still work at oldUntil are cut short: one expiring sooner
+			// keeps its earlier end.
+			if err := tx.usableSecrets(ctx, clientID, now).Where(usableSecretSQL, *oldUntil).Update("expires_at", *oldUntil).Error; err != nil {
 				return err
 			}
 		}
 		var n int64
-		if err := tx.q(ctx).Model(&ClientSecret{}).Where("client_id = ? AND retired_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", clientID, now).Count(&n).Error; err != nil {
+		if err := tx.usableSecrets(ctx, clientID, now).Count(&n).Error; err != nil {
 			return err
 		}
 		if n >= MaxActiveSecrets {
