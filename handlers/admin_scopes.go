@@ -5,19 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
-
-// scopeName is a catalog scope name: uppercase letters, digits and underscores in parts joined
-// by single dots, like PAYOUT.WRITE.
-var scopeName = regexp.MustCompile(`^[A-Z0-9_]+(\.[A-Z0-9_]+)*$`)
 
 // scopeForm is the new-scope and edit-scope form, parsed once.
 type scopeForm struct {
@@ -37,13 +33,8 @@ func parseScopeForm(c echo.Context) scopeForm {
 func (f scopeForm) validate(withName bool) pages.Errors {
 	errs := pages.Errors{}
 	if withName {
-		switch {
-		case f.Name == "":
-			errs["name"] = "Enter a name, like PAYOUT.WRITE."
-		case len(f.Name) > models.MaxScopeNameLength:
-			errs["name"] = fmt.Sprintf("Use at most %d characters.", models.MaxScopeNameLength)
-		case !scopeName.MatchString(f.Name):
-			errs["name"] = "Use uppercase letters, digits and underscores, with single dots between parts, like PAYOUT.WRITE."
+		if msg := oauth.CheckCatalogScopeName(f.Name); msg != "" {
+			errs["name"] = msg
 		}
 	}
 	switch {

@@ -94,26 +94,6 @@ func (h *Handlers) App(c echo.Context) error {
 	return h.showApp(c, http.StatusOK, c.Param("id"), "")
 }
 
-// keepOptions are how long the current secrets may keep working after a rotation, in the order
-// the rotate page offers them. A nil duration keeps them until retired by hand; zero retires them
-// at once.
-var keepOptions = []keepOption{
-	{"now", "Retire it now", durationPtr(0)},
-	{"1h", "1 hour", durationPtr(time.Hour)},
-	{"1d", "1 day", durationPtr(24 * time.Hour)},
-	{"7d", "7 days", durationPtr(7 * 24 * time.Hour)},
-	{"forever", "Until I retire it", nil},
-}
-
-const defaultKeep = "1d"
-
-type keepOption struct {
-	value, label string
-	keep         *time.Duration
-}
-
-func durationPtr(d time.Duration) *time.Duration { return &d }
-
 // ConfirmRotate asks before making a new secret, and how long the current one keeps working.
 func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	client, err := h.ownedClient(c)
@@ -124,9 +104,9 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
 	}
 	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
-		AtLimit: usableSecrets(client, time.Now()) >= models.MaxActiveSecrets}
-	for _, o := range keepOptions {
-		v.Options = append(v.Options, pages.KeepOption{Value: o.value, Label: o.label, Selected: o.value == defaultKeep})
+		AtLimit: client.AtSecretLimit(time.Now())}
+	for _, k := range models.SecretKeeps {
+		v.Options = append(v.Options, pages.KeepOption{Value: k.Name, Label: k.Label, Selected: k.Name == models.DefaultSecretKeep})
 	}
 	return render(c, http.StatusOK, pages.AppRotate(v))
 }
@@ -140,23 +120,19 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	if !client.Type.Confidential() {
 		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
 	}
-	choice := c.FormValue("keep")
-	i := slices.IndexFunc(keepOptions, func(o keepOption) bool { return o.value == choice })
-	if i < 0 {
+	keep, ok := models.SecretKeepNamed(c.FormValue("keep"))
+	if !ok {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose how long the current secret keeps working.")
 	}
-	var oldUntil *time.Time
+	oldUntil := keep.OldUntil(time.Now())
 	var outcome string
-	switch keep := keepOptions[i].keep; {
-	case keep == nil:
+	switch {
+	case oldUntil == nil:
 		outcome = "The previous secret keeps working until you retire it."
-	case *keep == 0:
-		oldUntil = &time.Time{}
+	case oldUntil.IsZero():
 		outcome = "The previous secret no longer works."
 	default:
-		until := time.Now().UTC().Add(*keep)
-		oldUntil = &until
-		outcome = "The previous secret keeps working until " + humanTime(until) + "."
+		outcome = "The previous secret keeps working until " + humanTime(*oldUntil) + "."
 	}
 	secret, err := h.store.AddSecret(c.Request().Context(), client.ID, oldUntil)
 	if errors.Is(err, models.ErrTooManySecrets) {
@@ -166,7 +142,7 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, models.AuditSecretCreated, client.ID, "…"+secret[len(secret)-4:]+"; previous secrets: "+keepOptions[i].label)
+	h.audit(c, models.AuditSecretCreated, client.ID, "…"+secret[len(secret)-4:]+"; previous secrets: "+keep.Label)
 	if oldUntil != nil && oldUntil.IsZero() {
 		h.audit(c, models.AuditSecretRetired, client.ID, "every previous secret, at rotation")
 	}
@@ -181,7 +157,7 @@ func (h *Handlers) ConfirmRetireSecret(c echo.Context) error {
 		return err
 	}
 	msg := "Anything still using the secret ending in …" + secret.Hint + " can no longer authenticate as " + client.Name + "."
-	if now := time.Now(); secret.Usable(now) && usableSecrets(client, now) == 1 {
+	if client.LastUsableSecret(secret, time.Now()) {
 		msg = "This is the only working secret of " + client.Name + ": once it is retired, the application stops authenticating until you rotate in a new secret."
 	}
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
@@ -223,16 +199,6 @@ func (h *Handlers) ownedSecret(c echo.Context) (*models.Client, *models.ClientSe
 	return nil, nil, echo.NewHTTPError(http.StatusNotFound, "This application has no working secret with that id.")
 }
 
-func usableSecrets(client *models.Client, now time.Time) int {
-	n := 0
-	for i := range client.Secrets {
-		if client.Secrets[i].Usable(now) {
-			n++
-		}
-	}
-	return n
-}
-
 // UpdateApp saves the settings form of the application page. A sensitive scope the application
 // does not hold yet becomes a request for an administrator rather than a grant.
 func (h *Handlers) UpdateApp(c echo.Context) error {
@@ -268,13 +234,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return render(c, http.StatusUnprocessableEntity, pages.App(v))
 	}
-	err = h.store.InTx(ctx, func(tx *models.Store) error {
-		if err := tx.UpdateClient(ctx, client.ID, profile); err != nil {
-			return err
-		}
-		return tx.RequestScopes(ctx, client.ID, pending)
-	})
-	if err != nil {
+	if err := h.store.EditClient(ctx, client.ID, profile, pending); err != nil {
 		return err
 	}
 	h.audit(c, models.AuditAppUpdated, client.ID, profileChanges(client, profile, pending))

@@ -125,16 +125,6 @@ func (s *Server) ForgetCatalog() {
 	s.scopes.mu.Unlock()
 }
 
-// validScopeToken follows RFC 6749 §3.3: printable ASCII except space, quote and backslash.
-func validScopeToken(s string) bool {
-	for _, r := range s {
-		if r < 0x21 || r == 0x22 || r == 0x5c || r > 0x7e {
-			return false
-		}
-	}
-	return s != ""
-}
-
 func scopeNames(scopes []models.Scope) []string {
 	out := make([]string, len(scopes))
 	for i, sc := range scopes {
