@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -184,7 +185,7 @@ func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
 
 // searchTooLong refuses an admin search over models.MaxSearchLength with a page saying so.
 func searchTooLong(err error) error {
-	return echo.NewHTTPError(http.StatusBadRequest, capitalize(err.Error())+". Shorten the search and try again.")
+	return echo.NewHTTPError(http.StatusBadRequest, oauth.Capitalize(err.Error())+". Shorten the search and try again.")
 }
 
 // adminReturn is where a row action sends the admin back to: the list it was pressed on, with

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -50,7 +50,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		return show(http.StatusUnprocessableEntity, capitalize(err.Error())+".")
+		return show(http.StatusUnprocessableEntity, oauth.Capitalize(err.Error())+".")
 	}
 	if len(f.Password) > models.MaxPasswordLength {
 		return show(http.StatusUnprocessableEntity, fmt.Sprintf("That password is longer than any password here (%d characters at most).", models.MaxPasswordLength))
@@ -151,7 +151,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	errs := pages.Errors{}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		errs["email"] = capitalize(err.Error()) + "."
+		errs["email"] = oauth.Capitalize(err.Error()) + "."
 	}
 	if err := models.ValidatePassword(f.Password); err != nil {
 		errs["password"] = "Choose another password: " + err.Error() + "."
@@ -226,13 +226,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -59,7 +59,7 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	} {
 		v := strings.TrimSpace(f.raw)
 		if err := ValidateLink(v); err != nil {
-			errs[f.field] = capitalizeFirst(err.Error()) + "."
+			errs[f.field] = Capitalize(err.Error()) + "."
 			continue
 		}
 		*f.dst = v
@@ -203,11 +203,4 @@ func FormatLifetimeSeconds(seconds *int) string {
 		return ""
 	}
 	return FormatLifetime(time.Duration(*seconds) * time.Second)
-}
-
-func capitalizeFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
