@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,7 +36,7 @@ func (f *credentialsForm) shownEmail() string { return truncate(f.Email, models.
 func (h *Handlers) LoginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, orDefault(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
 	}
 	return render(c, http.StatusOK, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
@@ -76,7 +77,7 @@ func (h *Handlers) Login(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditLogin, u.Email, "")
-	return seeOther(c, orDefault(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, "/apps"))
 }
 
 // throttled answers a refused attempt's Retry-After, audits the first refusal of its window
@@ -139,7 +140,7 @@ func plural(n int64, unit string) string {
 func (h *Handlers) SignupPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, orDefault(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
 	}
 	return render(c, http.StatusOK, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
@@ -183,7 +184,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	}
 	h.audit(c, models.AuditSignup, u.Email, "")
 	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
-	return seeOther(c, orDefault(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, "/apps"))
 }
 
 // Logout ends the current session.
@@ -219,13 +220,6 @@ func (h *Handlers) startSession(c echo.Context, u *models.User) error {
 	c.SetCookie(h.cookie(SessionCookie, token, int(h.sessionTTL.Seconds())))
 	SetCurrentUser(c, u)
 	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -55,10 +56,10 @@ const (
 // load the secret (LoadSecret does, since that may write a file).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Addr:        or(getenv("DEVPORTAL_ADDR"), DefaultAddr),
-		Issuer:      strings.TrimRight(or(getenv("DEVPORTAL_ISSUER"), DefaultIssuer), "/"),
-		DatabaseURL: or(getenv("DEVPORTAL_DATABASE_URL"), DefaultDatabaseURL),
-		SigningAlg:  or(getenv("DEVPORTAL_SIGNING_ALG"), oauth.AlgES256),
+		Addr:        cmp.Or(getenv("DEVPORTAL_ADDR"), DefaultAddr),
+		Issuer:      strings.TrimRight(cmp.Or(getenv("DEVPORTAL_ISSUER"), DefaultIssuer), "/"),
+		DatabaseURL: cmp.Or(getenv("DEVPORTAL_DATABASE_URL"), DefaultDatabaseURL),
+		SigningAlg:  cmp.Or(getenv("DEVPORTAL_SIGNING_ALG"), oauth.AlgES256),
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
@@ -198,11 +199,4 @@ func (cfg *Config) LoadSecret() (generated bool, err error) {
 	}
 	cfg.Secret = []byte(secret)
 	return true, nil
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
