@@ -22,6 +22,37 @@ const (
 	MaxRefreshTTL = 8760 * time.Hour
 )
 
+// LifetimeRange is the bounds of one kind of token lifetime. The portal's form, the CLI's flags
+// and the deployment configuration all check against the same two ranges, so they cannot drift.
+type LifetimeRange struct{ Min, Max time.Duration }
+
+// The ranges of access-token and refresh-token lifetimes, for a client or for the deployment.
+var (
+	AccessLifetime  = LifetimeRange{MinAccessTTL, MaxAccessTTL}
+	RefreshLifetime = LifetimeRange{MinRefreshTTL, MaxRefreshTTL}
+)
+
+// Contains reports whether d lies within the range, bounds included.
+func (r LifetimeRange) Contains(d time.Duration) bool { return d >= r.Min && d <= r.Max }
+
+// String writes the range as "1m and 24h", to follow "between".
+func (r LifetimeRange) String() string {
+	return FormatLifetime(r.Min) + " and " + FormatLifetime(r.Max)
+}
+
+// Check is the rule for a lifetime chosen for one client: within the range and in whole seconds,
+// since a client's override is stored in seconds. Its error is lower case, for the caller to
+// phrase; the form shows it as a sentence.
+func (r LifetimeRange) Check(d time.Duration) error {
+	if !r.Contains(d) {
+		return fmt.Errorf("choose between %s", r)
+	}
+	if d%time.Second != 0 {
+		return errors.New("use whole seconds")
+	}
+	return nil
+}
+
 // Profile is an edit of an application as a developer submits it: every field as typed.
 type Profile struct {
 	Name         string
@@ -71,12 +102,12 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	}
 
 	var err error
-	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, MinAccessTTL, MaxAccessTTL); err != nil {
-		errs["access_ttl"] = err.Error()
+	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, AccessLifetime); err != nil {
+		errs["access_ttl"] = Capitalize(err.Error()) + "."
 	}
 	if c.Type != models.ClientMachine { // client credentials issue no refresh tokens
-		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, MinRefreshTTL, MaxRefreshTTL); err != nil {
-			errs["refresh_ttl"] = err.Error()
+		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, RefreshLifetime); err != nil {
+			errs["refresh_ttl"] = Capitalize(err.Error()) + "."
 		}
 	}
 
@@ -162,21 +193,19 @@ func ValidateLink(raw string) error {
 	return nil
 }
 
-// parseLifetime reads a lifetime such as "15m" or "720h"; empty means the deployment default (nil).
-func parseLifetime(raw string, lo, hi time.Duration) (*int, error) {
+// parseLifetime reads a lifetime such as "15m" or "720h" within r; empty means the deployment
+// default (nil).
+func parseLifetime(raw string, r LifetimeRange) (*int, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil, nil
 	}
 	d, err := time.ParseDuration(raw)
 	if err != nil {
-		return nil, fmt.Errorf("Write a duration such as %s or %s, or leave it empty for the default.", FormatLifetime(lo), FormatLifetime(hi))
+		return nil, fmt.Errorf("write a duration such as %s or %s, or leave it empty for the default", FormatLifetime(r.Min), FormatLifetime(r.Max))
 	}
-	if d < lo || d > hi {
-		return nil, fmt.Errorf("Choose between %s and %s.", FormatLifetime(lo), FormatLifetime(hi))
-	}
-	if d%time.Second != 0 {
-		return nil, errors.New("Use whole seconds.")
+	if err := r.Check(d); err != nil {
+		return nil, err
 	}
 	n := int(d / time.Second)
 	return &n, nil
