@@ -131,7 +131,7 @@ func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []stri
 		errs["scopes"] = "Choose at least one scope."
 		return nil, nil, nil
 	}
-	catalog, err := s.store.ActiveScopes(ctx)
+	catalog, err := s.loadCatalog(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,12 +147,12 @@ func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []stri
 			approved = append(approved, sc)
 			continue
 		}
-		i := slices.IndexFunc(catalog, func(cs models.Scope) bool { return cs.Name == sc })
+		entry, ok := catalog[sc]
 		switch {
-		case i < 0:
+		case !ok:
 			errs["scopes"] = unknownScope(sc)
 			return nil, nil, nil
-		case catalog[i].Sensitive && !wasApproved(sc):
+		case entry.Sensitive && !wasApproved(sc):
 			pending = append(pending, sc)
 		default:
 			approved = append(approved, sc)
