@@ -69,6 +69,8 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 			ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
 			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
+			Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
+			Revoked: cl.Status == models.ClientRevoked,
 		})
 	}
 	return render(c, http.StatusOK, pages.AdminClients(v))
