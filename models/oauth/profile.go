@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,15 +170,16 @@ func ValidateLink(raw string) error {
 	if len(raw) > models.MaxURLLength {
 		return fmt.Errorf("use at most %d characters", models.MaxURLLength)
 	}
-	if strings.ContainsAny(raw, " \t\r\n") {
-		return errors.New("must be a URL without spaces")
+	const example = "https://app.example.com/privacy"
+	u, err := parseAbsolute(raw, "URL", example)
+	if err != nil {
+		return err
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return errors.New("must be an absolute URL, such as https://app.example.com/privacy")
+	if u.Host == "" || u.Opaque != "" {
+		return notAbsolute("URL", example)
 	}
-	if u.User != nil {
-		return errors.New("must not contain a user name or password")
+	if hasUserInfo(u) {
+		return errUserInfo
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
