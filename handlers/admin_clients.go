@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -68,6 +69,8 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 			ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
 			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
+			Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
+			Revoked: cl.Status == models.ClientRevoked,
 		})
 	}
 	return render(c, http.StatusOK, pages.AdminClients(v))
@@ -184,7 +187,7 @@ func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
 
 // searchTooLong refuses an admin search over models.MaxSearchLength with a page saying so.
 func searchTooLong(err error) error {
-	return echo.NewHTTPError(http.StatusBadRequest, capitalize(err.Error())+". Shorten the search and try again.")
+	return echo.NewHTTPError(http.StatusBadRequest, oauth.Capitalize(err.Error())+". Shorten the search and try again.")
 }
 
 // adminReturn is where a row action sends the admin back to: the list it was pressed on, with

@@ -136,7 +136,7 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	}
 	secret, err := h.store.AddSecret(c.Request().Context(), client.ID, oldUntil)
 	if errors.Is(err, models.ErrTooManySecrets) {
-		h.flash(c, "error", capitalize(err.Error())+".")
+		h.flash(c, "error", oauth.Capitalize(err.Error())+".")
 		return seeOther(c, "/apps/"+client.ID)
 	}
 	if err != nil {

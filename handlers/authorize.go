@@ -164,13 +164,13 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 		return render(c, http.StatusBadRequest, pages.ErrorPage(pages.ErrorView{
 			Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
 			Heading:     req.Client.Name + " sent a request that could not be completed",
-			Message:     capitalize(oe.Description) + ".",
+			Message:     oauth.Capitalize(oe.Description) + ".",
 			Hint:        "The application's developer should check the request. You can return to " + host + "; it will be told what went wrong.",
 			ContinueURL: to, ContinueHost: host,
 		}))
 	}
 	v := pages.ErrorView{Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
-		Heading: "This application's sign-in link is broken", Message: capitalize(oe.Description) + "."}
+		Heading: "This application's sign-in link is broken", Message: oauth.Capitalize(oe.Description) + "."}
 	switch {
 	case errors.Is(oe, oauth.ErrUnknownClient):
 		v.Hint = "The application's developer should check that client_id matches an application registered on this portal."

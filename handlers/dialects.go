@@ -107,7 +107,7 @@ func (h *Handlers) writeCompatError(c echo.Context, err error) error {
 func sentence(msg string) string {
 	first, _, _ := strings.Cut(msg, " ")
 	if !strings.Contains(first, "_") {
-		msg = capitalize(msg)
+		msg = oauth.Capitalize(msg)
 	}
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."

@@ -117,7 +117,7 @@ func (h *Handlers) WriteAPIError(c echo.Context, err error) error {
 	if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok && status < 500 {
-			msg = capitalize(routingMessage(c, status, m, false))
+			msg = oauth.Capitalize(routingMessage(c, status, m, false))
 		}
 	} else {
 		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)

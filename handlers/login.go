@@ -1,18 +1,19 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -35,7 +36,7 @@ func (f *credentialsForm) shownEmail() string { return truncate(f.Email, models.
 func (h *Handlers) LoginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, orDefault(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
 	}
 	return render(c, http.StatusOK, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
@@ -50,7 +51,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		return show(http.StatusUnprocessableEntity, capitalize(err.Error())+".")
+		return show(http.StatusUnprocessableEntity, oauth.Capitalize(err.Error())+".")
 	}
 	if len(f.Password) > models.MaxPasswordLength {
 		return show(http.StatusUnprocessableEntity, fmt.Sprintf("That password is longer than any password here (%d characters at most).", models.MaxPasswordLength))
@@ -76,7 +77,7 @@ func (h *Handlers) Login(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditLogin, u.Email, "")
-	return seeOther(c, orDefault(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, "/apps"))
 }
 
 // throttled answers a refused attempt's Retry-After, audits the first refusal of its window
@@ -139,7 +140,7 @@ func plural(n int64, unit string) string {
 func (h *Handlers) SignupPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, orDefault(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
 	}
 	return render(c, http.StatusOK, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
@@ -151,7 +152,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	errs := pages.Errors{}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		errs["email"] = capitalize(err.Error()) + "."
+		errs["email"] = oauth.Capitalize(err.Error()) + "."
 	}
 	if err := models.ValidatePassword(f.Password); err != nil {
 		errs["password"] = "Choose another password: " + err.Error() + "."
@@ -183,7 +184,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	}
 	h.audit(c, models.AuditSignup, u.Email, "")
 	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
-	return seeOther(c, orDefault(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, "/apps"))
 }
 
 // Logout ends the current session.
@@ -219,20 +220,6 @@ func (h *Handlers) startSession(c echo.Context, u *models.User) error {
 	c.SetCookie(h.cookie(SessionCookie, token, int(h.sessionTTL.Seconds())))
 	SetCurrentUser(c, u)
 	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -55,10 +56,10 @@ const (
 // load the secret (LoadSecret does, since that may write a file).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Addr:        or(getenv("DEVPORTAL_ADDR"), DefaultAddr),
-		Issuer:      strings.TrimRight(or(getenv("DEVPORTAL_ISSUER"), DefaultIssuer), "/"),
-		DatabaseURL: or(getenv("DEVPORTAL_DATABASE_URL"), DefaultDatabaseURL),
-		SigningAlg:  or(getenv("DEVPORTAL_SIGNING_ALG"), oauth.AlgES256),
+		Addr:        cmp.Or(getenv("DEVPORTAL_ADDR"), DefaultAddr),
+		Issuer:      strings.TrimRight(cmp.Or(getenv("DEVPORTAL_ISSUER"), DefaultIssuer), "/"),
+		DatabaseURL: cmp.Or(getenv("DEVPORTAL_DATABASE_URL"), DefaultDatabaseURL),
+		SigningAlg:  cmp.Or(getenv("DEVPORTAL_SIGNING_ALG"), oauth.AlgES256),
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
@@ -125,8 +126,8 @@ func (cfg Config) Validate() error {
 			"DEVPORTAL_ISSUER is plain http on a host other than localhost, so cookies, codes and tokens would cross the network unencrypted: use https, or set DEVPORTAL_ALLOW_INSECURE_ISSUER=true on a test network"},
 		{cfg.DatabaseURL != "", "DEVPORTAL_DATABASE_URL must not be empty"},
 		{cfg.SigningAlg == oauth.AlgES256 || cfg.SigningAlg == oauth.AlgRS256, "DEVPORTAL_SIGNING_ALG must be ES256 or RS256"},
-		{cfg.AccessTTL >= time.Minute && cfg.AccessTTL <= 24*time.Hour, "DEVPORTAL_ACCESS_TOKEN_TTL must be between 1m and 24h"},
-		{cfg.RefreshTTL >= time.Hour && cfg.RefreshTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_TOKEN_TTL must be between 1h and 8760h"},
+		{oauth.AccessLifetime.Contains(cfg.AccessTTL), "DEVPORTAL_ACCESS_TOKEN_TTL must be between " + oauth.AccessLifetime.String()},
+		{oauth.RefreshLifetime.Contains(cfg.RefreshTTL), "DEVPORTAL_REFRESH_TOKEN_TTL must be between " + oauth.RefreshLifetime.String()},
 		{cfg.RefreshFamilyTTL >= time.Hour && cfg.RefreshFamilyTTL <= 365*24*time.Hour, "DEVPORTAL_REFRESH_FAMILY_TTL must be between 1h and 8760h"},
 		{cfg.RefreshFamilyTTL >= cfg.RefreshTTL, "DEVPORTAL_REFRESH_FAMILY_TTL must be at least DEVPORTAL_REFRESH_TOKEN_TTL: no refresh token outlives its family"},
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
@@ -198,11 +199,4 @@ func (cfg *Config) LoadSecret() (generated bool, err error) {
 	}
 	cfg.Secret = []byte(secret)
 	return true, nil
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

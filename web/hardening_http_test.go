@@ -44,7 +44,7 @@ func (c *stepClock) Set(t time.Time) {
 // key id as additional data, PKCS #8 inside.
 func mustResign(t *testing.T, env *testEnv, token, typ string) string {
 	t.Helper()
-	tok, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	tok, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,11 +46,16 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		sort.Strings(msgs)
 		return errors.New(strings.Join(msgs, "; "))
 	}
-	if *accessTTL != 0 && (*accessTTL < time.Minute || *accessTTL > 24*time.Hour) {
-		return errors.New("--access-ttl must be between 1m and 24h")
+	// The flags follow the form's rule (oauth.LifetimeRange.Check); 0 is the deployment default.
+	if *accessTTL != 0 {
+		if err := oauth.AccessLifetime.Check(*accessTTL); err != nil {
+			return fmt.Errorf("--access-ttl: %w", err)
+		}
 	}
-	if *refreshTTL != 0 && (*refreshTTL < time.Hour || *refreshTTL > 365*24*time.Hour) {
-		return errors.New("--refresh-ttl must be between 1h and 8760h")
+	if *refreshTTL != 0 {
+		if err := oauth.RefreshLifetime.Check(*refreshTTL); err != nil {
+			return fmt.Errorf("--refresh-ttl: %w", err)
+		}
 	}
 	in.CanIntrospect = *introspect
 	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)

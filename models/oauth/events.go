@@ -59,7 +59,7 @@ func Explain(oe *Error) string {
 	}
 	d := oe.Description
 	if first, _, _ := strings.Cut(d, " "); !strings.Contains(first, "_") { // keep redirect_uri as written
-		d = strings.ToUpper(d[:1]) + d[1:]
+		d = Capitalize(d)
 	}
 	return d + "."
 }

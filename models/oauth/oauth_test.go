@@ -1202,3 +1202,42 @@ func TestValidateRegistration(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 item 5: ValidateLink and ValidateRedirectURI share their first checks (parseAbsolute,
+// hasUserInfo); each still words its errors for its own field, in the same order as before.
+func TestLinkAndRedirectURIMessages(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw, link, redirect string // "" : accepted
+	}{
+		{"https", "https://app.example.test/cb", "", ""},
+		{"space inside", "https://app.example.test/c b", "must be a URL without spaces", "must be a URI without spaces"},
+		{"tab", "https://app.example.test/\tcb", "must be a URL without spaces", "must be a URI without spaces"},
+		{"relative", "/cb", "must be an absolute URL, such as https://app.example.com/privacy", "must be an absolute URI, such as https://app.example.com/callback"},
+		{"unparsable", "https://app.example.test/%zz", "must be an absolute URL, such as https://app.example.com/privacy", "must be an absolute URI, such as https://app.example.com/callback"},
+		{"opaque", "mailto:dev@example.test", "must be an absolute URL, such as https://app.example.com/privacy", "use https, loopback http, or (native apps) a reverse-domain scheme such as com.example.app:/callback"},
+		{"user info", "https://user:pass@app.example.test/cb", "must not contain a user name or password", "must not contain a user name or password"},
+		{"user info and a fragment", "https://user@app.example.test/cb#x", "must not contain a user name or password", "must not contain a fragment (#…)"},
+		{"plain http", "http://app.example.test/cb", "must use https (http is allowed only for 127.0.0.1, [::1] or localhost)", "http is allowed only for loopback hosts (127.0.0.1, [::1], localhost); use https"},
+		{"loopback http", "http://127.0.0.1:8080/cb", "", ""},
+		{"ftp", "ftp://app.example.test/cb", "must be an https URL", "use https, loopback http, or (native apps) a reverse-domain scheme such as com.example.app:/callback"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []struct {
+				what string
+				err  error
+				want string
+			}{
+				{"ValidateLink", oauth.ValidateLink(tc.raw), tc.link},
+				{"ValidateRedirectURI", oauth.ValidateRedirectURI(models.ClientWeb, tc.raw), tc.redirect},
+			} {
+				got := ""
+				if c.err != nil {
+					got = c.err.Error()
+				}
+				if got != c.want {
+					t.Errorf("%s(%q) = %q, want %q", c.what, tc.raw, got, c.want)
+				}
+			}
+		})
+	}
+}

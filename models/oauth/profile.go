@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,37 @@ const (
 	MinRefreshTTL = time.Hour
 	MaxRefreshTTL = 8760 * time.Hour
 )
+
+// LifetimeRange is the bounds of one kind of token lifetime. The portal's form, the CLI's flags
+// and the deployment configuration all check against the same two ranges, so they cannot drift.
+type LifetimeRange struct{ Min, Max time.Duration }
+
+// The ranges of access-token and refresh-token lifetimes, for a client or for the deployment.
+var (
+	AccessLifetime  = LifetimeRange{MinAccessTTL, MaxAccessTTL}
+	RefreshLifetime = LifetimeRange{MinRefreshTTL, MaxRefreshTTL}
+)
+
+// Contains reports whether d lies within the range, bounds included.
+func (r LifetimeRange) Contains(d time.Duration) bool { return d >= r.Min && d <= r.Max }
+
+// String writes the range as "1m and 24h", to follow "between".
+func (r LifetimeRange) String() string {
+	return FormatLifetime(r.Min) + " and " + FormatLifetime(r.Max)
+}
+
+// Check is the rule for a lifetime chosen for one client: within the range and in whole seconds,
+// since a client's override is stored in seconds. Its error is lower case, for the caller to
+// phrase; the form shows it as a sentence.
+func (r LifetimeRange) Check(d time.Duration) error {
+	if !r.Contains(d) {
+		return fmt.Errorf("choose between %s", r)
+	}
+	if d%time.Second != 0 {
+		return errors.New("use whole seconds")
+	}
+	return nil
+}
 
 // Profile is an edit of an application as a developer submits it: every field as typed.
 type Profile struct {
@@ -59,7 +89,7 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	} {
 		v := strings.TrimSpace(f.raw)
 		if err := ValidateLink(v); err != nil {
-			errs[f.field] = capitalizeFirst(err.Error()) + "."
+			errs[f.field] = Capitalize(err.Error()) + "."
 			continue
 		}
 		*f.dst = v
@@ -71,12 +101,12 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	}
 
 	var err error
-	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, MinAccessTTL, MaxAccessTTL); err != nil {
-		errs["access_ttl"] = err.Error()
+	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, AccessLifetime); err != nil {
+		errs["access_ttl"] = Capitalize(err.Error()) + "."
 	}
 	if c.Type != models.ClientMachine { // client credentials issue no refresh tokens
-		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, MinRefreshTTL, MaxRefreshTTL); err != nil {
-			errs["refresh_ttl"] = err.Error()
+		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, RefreshLifetime); err != nil {
+			errs["refresh_ttl"] = Capitalize(err.Error()) + "."
 		}
 	}
 
@@ -100,7 +130,7 @@ func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []stri
 		errs["scopes"] = "Choose at least one scope."
 		return nil, nil, nil
 	}
-	catalog, err := s.store.ActiveScopes(ctx)
+	catalog, err := s.loadCatalog(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,12 +146,12 @@ func (s *Server) editScopes(ctx context.Context, c *models.Client, wanted []stri
 			approved = append(approved, sc)
 			continue
 		}
-		i := slices.IndexFunc(catalog, func(cs models.Scope) bool { return cs.Name == sc })
+		entry, ok := catalog[sc]
 		switch {
-		case i < 0:
+		case !ok:
 			errs["scopes"] = unknownScope(sc)
 			return nil, nil, nil
-		case catalog[i].Sensitive && !wasApproved(sc):
+		case entry.Sensitive && !wasApproved(sc):
 			pending = append(pending, sc)
 		default:
 			approved = append(approved, sc)
@@ -140,15 +170,16 @@ func ValidateLink(raw string) error {
 	if len(raw) > models.MaxURLLength {
 		return fmt.Errorf("use at most %d characters", models.MaxURLLength)
 	}
-	if strings.ContainsAny(raw, " \t\r\n") {
-		return errors.New("must be a URL without spaces")
+	const example = "https://app.example.com/privacy"
+	u, err := parseAbsolute(raw, "URL", example)
+	if err != nil {
+		return err
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return errors.New("must be an absolute URL, such as https://app.example.com/privacy")
+	if u.Host == "" || u.Opaque != "" {
+		return notAbsolute("URL", example)
 	}
-	if u.User != nil {
-		return errors.New("must not contain a user name or password")
+	if hasUserInfo(u) {
+		return errUserInfo
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -162,21 +193,19 @@ func ValidateLink(raw string) error {
 	return nil
 }
 
-// parseLifetime reads a lifetime such as "15m" or "720h"; empty means the deployment default (nil).
-func parseLifetime(raw string, lo, hi time.Duration) (*int, error) {
+// parseLifetime reads a lifetime such as "15m" or "720h" within r; empty means the deployment
+// default (nil).
+func parseLifetime(raw string, r LifetimeRange) (*int, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil, nil
 	}
 	d, err := time.ParseDuration(raw)
 	if err != nil {
-		return nil, fmt.Errorf("Write a duration such as %s or %s, or leave it empty for the default.", FormatLifetime(lo), FormatLifetime(hi))
+		return nil, fmt.Errorf("write a duration such as %s or %s, or leave it empty for the default", FormatLifetime(r.Min), FormatLifetime(r.Max))
 	}
-	if d < lo || d > hi {
-		return nil, fmt.Errorf("Choose between %s and %s.", FormatLifetime(lo), FormatLifetime(hi))
-	}
-	if d%time.Second != 0 {
-		return nil, errors.New("Use whole seconds.")
+	if err := r.Check(d); err != nil {
+		return nil, err
 	}
 	n := int(d / time.Second)
 	return &n, nil
@@ -203,11 +232,4 @@ func FormatLifetimeSeconds(seconds *int) string {
 		return ""
 	}
 	return FormatLifetime(time.Duration(*seconds) * time.Second)
-}
-
-func capitalizeFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

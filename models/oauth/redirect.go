@@ -14,18 +14,18 @@ import (
 // RFC 9700 §4.1): absolute, no fragment, no user info; https, or http on a loopback host; native
 // applications may also use a private-use scheme in reverse-domain form (com.example.app:/cb).
 func ValidateRedirectURI(t models.ClientType, raw string) error {
-	if raw == "" || strings.TrimSpace(raw) != raw || strings.ContainsAny(raw, " \t\r\n") {
+	if raw == "" {
 		return errors.New("must be a URI without spaces")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return errors.New("must be an absolute URI, such as https://app.example.com/callback")
+	u, err := parseAbsolute(raw, "URI", "https://app.example.com/callback")
+	if err != nil {
+		return err
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return errors.New("must not contain a fragment (#…)")
 	}
-	if u.User != nil || strings.Contains(u.Host, "@") {
-		return errors.New("must not contain a user name or password")
+	if hasUserInfo(u) {
+		return errUserInfo
 	}
 	if !validPort(u.Port()) || strings.HasSuffix(u.Host, ":") {
 		return errors.New("must have a port from 1 to 65535, or none")
@@ -48,6 +48,30 @@ func ValidateRedirectURI(t models.ClientType, raw string) error {
 	}
 	return nil
 }
+
+// parseAbsolute holds the first checks a redirect URI and a consent-page link share: written
+// without white space, and parsed with a scheme. noun ("URI", "URL") and example phrase the
+// errors for the field they are shown beside.
+func parseAbsolute(raw, noun, example string) (*url.URL, error) {
+	if strings.TrimSpace(raw) != raw || strings.ContainsAny(raw, " \t\r\n") {
+		return nil, errors.New("must be a " + noun + " without spaces")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return nil, notAbsolute(noun, example)
+	}
+	return u, nil
+}
+
+func notAbsolute(noun, example string) error {
+	return errors.New("must be an absolute " + noun + ", such as " + example)
+}
+
+// errUserInfo refuses credentials in a URL (RFC 3986 §3.2.1 deprecates them; RFC 9700 §4.1.1
+// lists them among the tricks that make a URL look like another).
+var errUserInfo = errors.New("must not contain a user name or password")
+
+func hasUserInfo(u *url.URL) bool { return u.User != nil || strings.Contains(u.Host, "@") }
 
 // validPort accepts an absent port or a decimal one from 1 to 65535 (RFC 3986 §3.2.3 allows any
 // digits; no socket can listen on 0 or above 65535, and such a URI matches nothing real).

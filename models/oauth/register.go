@@ -95,17 +95,17 @@ func (s *Server) splitSensitive(ctx context.Context, scopes []string, errs Field
 		errs["scopes"] = "Choose at least one scope."
 		return nil, nil, nil
 	}
-	catalog, err := s.store.ActiveScopes(ctx)
+	catalog, err := s.loadCatalog(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, sc := range scopes {
-		i := slices.IndexFunc(catalog, func(c models.Scope) bool { return c.Name == sc })
+		entry, ok := catalog[sc]
 		switch {
-		case i < 0:
+		case !ok:
 			errs["scopes"] = unknownScope(sc)
 			return nil, nil, nil
-		case catalog[i].Sensitive:
+		case entry.Sensitive:
 			pending = append(pending, sc)
 		default:
 			approved = append(approved, sc)

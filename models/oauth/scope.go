@@ -106,6 +106,18 @@ func (s *Server) catalog(ctx context.Context) (map[string]models.Scope, error) {
 	if s.scopes.scopes != nil && time.Since(s.scopes.loadedAt) < catalogTTL {
 		return s.scopes.scopes, nil
 	}
+	m, err := s.loadCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.scopes.scopes, s.scopes.loadedAt = m, time.Now()
+	return m, nil
+}
+
+// loadCatalog reads the active scopes by name from the store: the one lookup of the catalog.
+// Registration and edits call it directly, uncached, so a developer is checked against the
+// catalog as an administrator left it, on whichever instance serves the form.
+func (s *Server) loadCatalog(ctx context.Context) (map[string]models.Scope, error) {
 	active, err := s.store.ActiveScopes(ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +126,6 @@ func (s *Server) catalog(ctx context.Context) (map[string]models.Scope, error) {
 	for _, sc := range active {
 		m[sc.Name] = sc
 	}
-	s.scopes.scopes, s.scopes.loadedAt = m, time.Now()
 	return m, nil
 }
 

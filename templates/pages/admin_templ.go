@@ -427,7 +427,7 @@ func AdminClients(v AdminClientsView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if c.Status == "active" {
+					if c.Active {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<form class=\"inline\" method=\"post\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
@@ -458,7 +458,7 @@ func AdminClients(v AdminClientsView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					if c.Status == "suspended" {
+					if c.Suspended {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<form class=\"inline\" method=\"post\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
@@ -489,7 +489,7 @@ func AdminClients(v AdminClientsView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					if c.Confidential && c.Status != "revoked" {
+					if c.Confidential && !c.Revoked {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<form class=\"inline\" method=\"post\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
@@ -531,7 +531,7 @@ func AdminClients(v AdminClientsView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					if c.Status != "revoked" {
+					if !c.Revoked {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<form class=\"inline\" method=\"get\" action=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err

@@ -37,6 +37,10 @@ type AdminClientRow struct {
 	CreatedISO, Created string
 	Confidential        bool // may be made a resource server
 	CanIntrospect       bool // is one
+
+	// The client's status as flags, set by the handler from the model's constants so the template
+	// holds no status names.
+	Active, Suspended, Revoked bool
 }
 
 // AdminClientsView is the admin list of every client.

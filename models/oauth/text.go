@@ -1,0 +1,14 @@
+package oauth
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Capitalize upper-cases the first letter of s, so an error value written in lower case (as Go
+// error strings are) can open a sentence shown to a person. It works on the first rune, not the
+// first byte, so a multi-byte letter such as "é" is not split.
+func Capitalize(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(s[:n]) + s[n:]
+}
