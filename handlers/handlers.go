@@ -31,6 +31,7 @@ type Handlers struct {
 	secureCookies bool
 	flashKey      []byte
 	paths         map[string]string
+	urlFor        func(name string, params ...any) string
 }
 
 // Options configures New.
@@ -43,6 +44,9 @@ type Options struct {
 	// FlashKey signs the flash cookie; derive it from the server secret so every instance
 	// accepts the others' flashes. Empty: a random key, good for this process only.
 	FlashKey []byte
+	// URL builds the path of a named route (see RouteNames) from the route table, with params
+	// in place of its :parameters; it returns "" for a name that is not routed.
+	URL func(name string, params ...any) string
 }
 
 // New builds the handlers.
@@ -54,7 +58,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths}
+	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL}
 }
 
 // render writes a templ component as an HTML response.

@@ -23,97 +23,107 @@ var Paths = map[string]string{
 
 // routes is the one table of every URL devportal serves.
 func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
-	e.GET("/healthz", h.Healthz)
-	e.GET("/readyz", h.Readyz)
-	e.StaticFS("/static", static.FS)
+	e.GET("/healthz", h.Healthz).Name = handlers.RouteHealthz
+	e.GET("/readyz", h.Readyz).Name = handlers.RouteReadyz
+	e.StaticFS("/static", static.FS).Name = handlers.RouteStatic
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
-	e.POST(Paths["token"], h.Token)
-	e.POST(Paths["introspection"], h.Introspect)
-	e.POST(Paths["revocation"], h.Revoke)
-	e.GET(Paths["metadata"], h.Metadata)
-	e.GET(Paths["jwks"], h.JWKS)
-	e.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
+	e.POST(Paths["token"], h.Token).Name = handlers.RouteToken
+	e.POST(Paths["introspection"], h.Introspect).Name = handlers.RouteIntrospection
+	e.POST(Paths["revocation"], h.Revoke).Name = handlers.RouteRevocation
+	e.GET(Paths["metadata"], h.Metadata).Name = handlers.RouteMetadata
+	e.GET(Paths["jwks"], h.JWKS).Name = handlers.RouteJWKS
+	e.POST("/oauth/tokens", h.CompatToken).Name = handlers.RouteCompatToken // the compatibility dialect
 	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
 	// authorization endpoint and the pages never answer CORS.
-	e.OPTIONS(Paths["token"], h.Preflight)
-	e.OPTIONS(Paths["revocation"], h.Preflight)
-	e.OPTIONS("/oauth/tokens", h.Preflight)
+	e.OPTIONS(Paths["token"], h.Preflight).Name = handlers.RouteToken
+	e.OPTIONS(Paths["revocation"], h.Preflight).Name = handlers.RouteRevocation
+	e.OPTIONS("/oauth/tokens", h.Preflight).Name = handlers.RouteCompatToken
 
 	// The sample protected API, for bearer tokens.
 	api := e.Group("/api/v1")
-	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError))
-	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError))
+	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError)).Name = handlers.RouteInvoices
+	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
 
 	// Pages for people: CSRF on every route (the session is loaded for every request).
-	pages.GET("/", h.Home)
-	pages.GET("/docs", h.Docs)
+	pages.GET("/", h.Home).Name = handlers.RouteHome
+	pages.GET("/docs", h.Docs).Name = handlers.RouteDocs
 	// Documentation pages rendered from docs/ (integration guide, API reference).
-	pages.GET("/docs/integration-guide", h.GuidePage)
-	pages.GET("/docs/api", h.APIReference)
-	pages.GET("/docs/oauth", h.OAuthReference)
-	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument)
+	pages.GET("/docs/integration-guide", h.GuidePage).Name = handlers.RouteGuide
+	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
+	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
+	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
 	// (end of documentation pages)
-	pages.GET("/login", h.LoginPage)
-	pages.POST("/login", h.Login)
-	pages.GET("/signup", h.SignupPage)
-	pages.POST("/signup", h.Signup)
-	pages.POST("/logout", h.Logout)
-	pages.GET(Paths["authorization"], h.Authorize)
-	pages.GET("/auth", h.Authorize)
-	pages.POST(Paths["authorization"], h.Decide, requireUser)
+	pages.GET("/login", h.LoginPage).Name = handlers.RouteLogin
+	pages.POST("/login", h.Login).Name = handlers.RouteLogin
+	pages.GET("/signup", h.SignupPage).Name = handlers.RouteSignup
+	pages.POST("/signup", h.Signup).Name = handlers.RouteSignup
+	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout
+	pages.GET(Paths["authorization"], h.Authorize).Name = handlers.RouteAuthorization
+	pages.GET("/auth", h.Authorize).Name = handlers.RouteAuth
+	pages.POST(Paths["authorization"], h.Decide, requireUser).Name = handlers.RouteAuthorization
 
-	pages.GET("/account", h.Account, requireUser)
+	pages.GET("/account", h.Account, requireUser).Name = handlers.RouteAccount
 	apps := pages.Group("/apps", requireUser)
-	apps.GET("", h.Apps)
-	apps.POST("", h.CreateApp)
-	apps.GET("/new", h.NewApp)
-	apps.GET("/:id", h.App)
-	apps.GET("/:id/rotate", h.ConfirmRotate)
-	apps.POST("/:id/rotate", h.RotateSecret)
-	apps.GET("/:id/delete", h.ConfirmDelete)
-	apps.POST("/:id/delete", h.DeleteApp)
+	apps.GET("", h.Apps).Name = handlers.RouteApps
+	apps.POST("", h.CreateApp).Name = handlers.RouteApps
+	apps.GET("/new", h.NewApp).Name = handlers.RouteNewApp
+	apps.GET("/:id", h.App).Name = handlers.RouteApp
+	apps.GET("/:id/rotate", h.ConfirmRotate).Name = handlers.RouteRotateSecret
+	apps.POST("/:id/rotate", h.RotateSecret).Name = handlers.RouteRotateSecret
+	apps.GET("/:id/delete", h.ConfirmDelete).Name = handlers.RouteDeleteApp
+	apps.POST("/:id/delete", h.DeleteApp).Name = handlers.RouteDeleteApp
 	// Developer console: application profile, secrets, activity.
-	apps.POST("/:id", h.UpdateApp)
-	apps.GET("/:id/activity", h.AppActivity)
-	apps.GET("/:id/secrets/:secret/retire", h.ConfirmRetireSecret)
-	apps.POST("/:id/secrets/:secret/retire", h.RetireSecret)
+	apps.POST("/:id", h.UpdateApp).Name = handlers.RouteApp
+	apps.GET("/:id/activity", h.AppActivity).Name = handlers.RouteAppActivity
+	apps.GET("/:id/secrets/:secret/retire", h.ConfirmRetireSecret).Name = handlers.RouteRetireSecret
+	apps.POST("/:id/secrets/:secret/retire", h.RetireSecret).Name = handlers.RouteRetireSecret
 	// (end of developer console)
 
 	// End-user console: authorized applications and account settings (under /account).
 	account := pages.Group("/account", requireUser)
-	account.POST("/password", h.ChangePassword)
-	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere)
-	account.POST("/sign-out-everywhere", h.SignOutEverywhere)
-	account.GET("/apps", h.AuthorizedApps)
-	account.GET("/apps/:client/revoke", h.ConfirmRevokeApp)
-	account.POST("/apps/:client/revoke", h.RevokeApp)
+	account.POST("/password", h.ChangePassword).Name = handlers.RouteChangePassword
+	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
+	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll
+	account.GET("/apps", h.AuthorizedApps).Name = handlers.RouteAuthorizedApps
+	account.GET("/apps/:client/revoke", h.ConfirmRevokeApp).Name = handlers.RouteRevokeApp
+	account.POST("/apps/:client/revoke", h.RevokeApp).Name = handlers.RouteRevokeApp
 	// (end of end-user console)
 
 	// Admin console: every route here requires an admin session.
 	admin := pages.Group("/admin", requireAdmin)
-	admin.GET("", h.AdminHome)
-	admin.GET("/clients", h.AdminClients)
-	admin.POST("/clients/:id/suspend", h.SuspendClient)
-	admin.POST("/clients/:id/reinstate", h.ReinstateClient)
-	admin.POST("/clients/:id/introspection", h.SetIntrospection)
-	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient)
-	admin.POST("/clients/:id/revoke", h.RevokeClient)
-	admin.GET("/scopes", h.AdminScopes)
-	admin.POST("/scopes", h.CreateScope)
-	admin.GET("/scopes/:name", h.EditScope)
-	admin.POST("/scopes/:name", h.UpdateScope)
-	admin.GET("/scopes/:name/retire", h.ConfirmRetireScope)
-	admin.POST("/scopes/:name/retire", h.RetireScope)
-	admin.POST("/scope-requests/:client/:scope/approve", h.ApproveScopeRequest)
-	admin.POST("/scope-requests/:client/:scope/reject", h.RejectScopeRequest)
-	admin.GET("/users", h.AdminUsers)
-	admin.POST("/users/:id/disable", h.DisableUser)
-	admin.POST("/users/:id/enable", h.EnableUser)
-	admin.POST("/users/:id/grant-admin", h.GrantAdmin)
-	admin.POST("/users/:id/remove-admin", h.RemoveAdmin)
-	admin.GET("/audit", h.AdminAudit)
+	admin.GET("", h.AdminHome).Name = handlers.RouteAdmin
+	admin.GET("/clients", h.AdminClients).Name = handlers.RouteAdminClients
+	admin.POST("/clients/:id/suspend", h.SuspendClient).Name = handlers.RouteSuspendClient
+	admin.POST("/clients/:id/reinstate", h.ReinstateClient).Name = handlers.RouteReinstate
+	admin.POST("/clients/:id/introspection", h.SetIntrospection).Name = handlers.RouteIntrospectFlag
+	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient).Name = handlers.RouteRevokeClient
+	admin.POST("/clients/:id/revoke", h.RevokeClient).Name = handlers.RouteRevokeClient
+	admin.GET("/scopes", h.AdminScopes).Name = handlers.RouteAdminScopes
+	admin.POST("/scopes", h.CreateScope).Name = handlers.RouteAdminScopes
+	admin.GET("/scopes/:name", h.EditScope).Name = handlers.RouteScope
+	admin.POST("/scopes/:name", h.UpdateScope).Name = handlers.RouteScope
+	admin.GET("/scopes/:name/retire", h.ConfirmRetireScope).Name = handlers.RouteRetireScope
+	admin.POST("/scopes/:name/retire", h.RetireScope).Name = handlers.RouteRetireScope
+	admin.POST("/scope-requests/:client/:scope/approve", h.ApproveScopeRequest).Name = handlers.RouteApproveRequest
+	admin.POST("/scope-requests/:client/:scope/reject", h.RejectScopeRequest).Name = handlers.RouteRejectRequest
+	admin.GET("/users", h.AdminUsers).Name = handlers.RouteAdminUsers
+	admin.POST("/users/:id/disable", h.DisableUser).Name = handlers.RouteDisableUser
+	admin.POST("/users/:id/enable", h.EnableUser).Name = handlers.RouteEnableUser
+	admin.POST("/users/:id/grant-admin", h.GrantAdmin).Name = handlers.RouteGrantAdmin
+	admin.POST("/users/:id/remove-admin", h.RemoveAdmin).Name = handlers.RouteRemoveAdmin
+	admin.GET("/audit", h.AdminAudit).Name = handlers.RouteAdminAudit
 	// (end of admin console)
+}
+
+// mustRouteNames panics unless every name resolves to a route, so that a link to a renamed or
+// dropped route stops the server at start-up instead of failing the request that follows it.
+func mustRouteNames(e *echo.Echo, names []string) {
+	for _, name := range names {
+		if e.Reverse(name) == "" {
+			panic("web: no route named " + name)
+		}
+	}
 }
 
 // pageGroup registers page routes with the page middleware. Unlike an echo.Group with
@@ -130,13 +140,13 @@ func (g pageGroup) with(m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
 }
 
 // GET adds a GET route.
-func (g pageGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
-	g.e.GET(g.prefix+path, h, g.with(m)...)
+func (g pageGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return g.e.GET(g.prefix+path, h, g.with(m)...)
 }
 
 // POST adds a POST route.
-func (g pageGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
-	g.e.POST(g.prefix+path, h, g.with(m)...)
+func (g pageGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return g.e.POST(g.prefix+path, h, g.with(m)...)
 }
 
 // Group returns a sub-group under prefix with more middleware.

@@ -31,7 +31,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
-		FlashKey: models.DeriveKey(cfg.Secret, "flash"),
+		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse,
 	})
 	e.HTTPErrorHandler = h.ErrorHandler
 	e.Use(middleware.Recover())
@@ -52,5 +52,6 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
 	routes(e, deps, h, pages)
+	mustRouteNames(e, handlers.RouteNames)
 	return e
 }

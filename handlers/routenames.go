@@ -1,0 +1,81 @@
+package handlers
+
+// Route names. web's route table gives every route one of these names, and handlers build
+// links and redirects from them (through Options.URL), so a path is spelled once: in the table.
+const (
+	RouteHealthz        = "healthz"
+	RouteReadyz         = "readyz"
+	RouteStatic         = "static"
+	RouteAuthorization  = "authorization" // the keys of web.Paths name the protocol routes
+	RouteToken          = "token"
+	RouteIntrospection  = "introspection"
+	RouteRevocation     = "revocation"
+	RouteJWKS           = "jwks"
+	RouteMetadata       = "metadata"
+	RouteCompatToken    = "compat-token"
+	RouteInvoices       = "invoices"
+	RouteHome           = "home"
+	RouteDocs           = "docs"
+	RouteGuide          = "guide"
+	RouteAPIReference   = "api-reference"
+	RouteOAuthReference = "oauth-reference"
+	RouteOpenAPI        = "openapi"
+	RouteLogin          = "login"
+	RouteSignup         = "signup"
+	RouteLogout         = "logout"
+	RouteAuth           = "auth"
+	RouteAccount        = "account"
+	RouteApps           = "apps"
+	RouteNewApp         = "new-app"
+	RouteApp            = "app"
+	RouteRotateSecret   = "rotate-secret"
+	RouteDeleteApp      = "delete-app"
+	RouteAppActivity    = "app-activity"
+	RouteRetireSecret   = "retire-secret"
+	RouteChangePassword = "change-password"
+	RouteSignOutAll     = "sign-out-everywhere"
+	RouteAuthorizedApps = "authorized-apps"
+	RouteRevokeApp      = "revoke-app"
+	RouteAdmin          = "admin"
+	RouteAdminClients   = "admin-clients"
+	RouteSuspendClient  = "suspend-client"
+	RouteReinstate      = "reinstate-client"
+	RouteIntrospectFlag = "client-introspection"
+	RouteRevokeClient   = "revoke-client"
+	RouteAdminScopes    = "admin-scopes"
+	RouteScope          = "scope"
+	RouteRetireScope    = "retire-scope"
+	RouteApproveRequest = "approve-scope-request"
+	RouteRejectRequest  = "reject-scope-request"
+	RouteAdminUsers     = "admin-users"
+	RouteDisableUser    = "disable-user"
+	RouteEnableUser     = "enable-user"
+	RouteGrantAdmin     = "grant-admin"
+	RouteRemoveAdmin    = "remove-admin"
+	RouteAdminAudit     = "admin-audit"
+)
+
+// RouteNames is every name above. web.New refuses to start when one of them is not routed, so
+// a renamed or dropped route fails at start-up rather than on the request that links to it.
+var RouteNames = []string{
+	RouteHealthz, RouteReadyz, RouteStatic,
+	RouteAuthorization, RouteToken, RouteIntrospection, RouteRevocation, RouteJWKS, RouteMetadata, RouteCompatToken,
+	RouteInvoices,
+	RouteHome, RouteDocs, RouteGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
+	RouteLogin, RouteSignup, RouteLogout, RouteAuth,
+	RouteAccount, RouteApps, RouteNewApp, RouteApp, RouteRotateSecret, RouteDeleteApp, RouteAppActivity, RouteRetireSecret,
+	RouteChangePassword, RouteSignOutAll, RouteAuthorizedApps, RouteRevokeApp,
+	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
+	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
+	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
+}
+
+// url is the path of the named route with params in place of its :parameters. An unknown name
+// is a programming error, caught at start-up by web.New; the panic here only backs that up.
+func (h *Handlers) url(name string, params ...any) string {
+	p := h.urlFor(name, params...)
+	if p == "" {
+		panic("handlers: no route named " + name)
+	}
+	return p
+}
