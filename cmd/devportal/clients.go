@@ -12,6 +12,7 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/web"
 )
 
 func clientsCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -68,7 +69,7 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		"name":           client.Name,
 		"type":           client.Type,
 		"scope":          client.Scopes.String(),
-		"token_endpoint": env.cfg.Issuer + "/oauth/token",
+		"token_endpoint": env.cfg.Issuer + web.Paths["token"],
 	}
 	if secret != "" {
 		out["client_secret"] = secret
