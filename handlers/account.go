@@ -50,7 +50,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 	}
 	h.audit(c, models.AuditPasswordChanged, u.Email, "other sessions ended")
 	h.flash(c, "success", "Your password was changed. You stay signed in here; every other session was signed out.")
-	return seeOther(c, "/account")
+	return seeOther(c, h.url(RouteAccount))
 }
 
 // ConfirmSignOutEverywhere asks before ending every session of the signed-in person.
@@ -58,7 +58,7 @@ func (h *Handlers) ConfirmSignOutEverywhere(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Sign out everywhere", "account"), Heading: "Sign out everywhere?",
 		Message: "Every browser signed in to your account is signed out, this one included, and has to log in again. Applications you authorized keep their access: revoke it under Authorized applications.",
-		Action:  "/account/sign-out-everywhere", Button: "Sign out everywhere", Cancel: "/account",
+		Action:  h.url(RouteSignOutAll), Button: "Sign out everywhere", Cancel: h.url(RouteAccount),
 	}))
 }
 
@@ -71,7 +71,7 @@ func (h *Handlers) SignOutEverywhere(c echo.Context) error {
 	h.audit(c, models.AuditSessionsEnded, u.Email, "every session, by the user")
 	c.SetCookie(h.cookie(SessionCookie, "", -1))
 	h.flash(c, "info", "You were signed out everywhere. Log in again to continue.")
-	return seeOther(c, "/login")
+	return seeOther(c, h.url(RouteLogin))
 }
 
 // AuthorizedApps lists the applications the signed-in person allowed, with what each may do.
@@ -120,7 +120,7 @@ func (h *Handlers) ConfirmRevokeApp(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Revoke access", "account"), Heading: "Revoke the access of " + client.Name + "?",
 		Message: client.Name + " can no longer access your account: every token it holds for you stops working now. To use it again, you will have to allow it again.",
-		Action:  "/account/apps/" + client.ID + "/revoke", Button: "Revoke access", Cancel: "/account/apps",
+		Action:  h.url(RouteRevokeApp, client.ID), Button: "Revoke access", Cancel: h.url(RouteAuthorizedApps),
 	}))
 }
 
@@ -138,7 +138,7 @@ func (h *Handlers) RevokeApp(c echo.Context) error {
 	}
 	h.audit(c, models.AuditConsentRevoked, client.ID, "by the user")
 	h.flash(c, "success", client.Name+" can no longer access your account.")
-	return seeOther(c, "/account/apps")
+	return seeOther(c, h.url(RouteAuthorizedApps))
 }
 
 var errNotAuthorized = echo.NewHTTPError(http.StatusNotFound, "You have not allowed an application with that id to access your account.")

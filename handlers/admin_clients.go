@@ -19,7 +19,7 @@ const adminListLimit = 200
 
 // AdminHome sends /admin to the first page of the console.
 func (h *Handlers) AdminHome(c echo.Context) error {
-	return c.Redirect(http.StatusFound, "/admin/clients")
+	return c.Redirect(http.StatusFound, h.url(RouteAdminClients))
 }
 
 // clientFilter is the clients page's query string.
@@ -36,7 +36,8 @@ func parseClientFilter(c echo.Context) clientFilter {
 	return f
 }
 
-func (f clientFilter) url() string {
+// url is the clients page at list with the filter in its query string.
+func (f clientFilter) url(list string) string {
 	q := url.Values{}
 	if f.Query != "" {
 		q.Set("q", f.Query)
@@ -45,9 +46,9 @@ func (f clientFilter) url() string {
 		q.Set("status", f.Status)
 	}
 	if len(q) == 0 {
-		return "/admin/clients"
+		return list
 	}
-	return "/admin/clients?" + q.Encode()
+	return list + "?" + q.Encode()
 }
 
 // AdminClients lists every client, filtered by the query string.
@@ -60,7 +61,7 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := pages.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url()}
+	v := pages.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(h.url(RouteAdminClients))}
 	if len(clients) > adminListLimit {
 		clients, v.Truncated = clients[:adminListLimit], true
 	}
@@ -96,7 +97,7 @@ func (h *Handlers) changeClientStatus(c echo.Context, from, to, auditType, done,
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, "/admin/clients")
+	back := adminReturn(c, h.url(RouteAdminClients))
 	switch err := h.store.ChangeClientStatus(c.Request().Context(), client.ID, from, to); {
 	case errors.Is(err, models.ErrClientStatus):
 		h.flash(c, "error", client.Name+refused)
@@ -117,7 +118,7 @@ func (h *Handlers) SetIntrospection(c echo.Context) error {
 		return err
 	}
 	allow := c.FormValue("allow") == "1"
-	back := adminReturn(c, "/admin/clients")
+	back := adminReturn(c, h.url(RouteAdminClients))
 	switch err := h.store.SetClientIntrospection(c.Request().Context(), client.ID, allow); {
 	case errors.Is(err, models.ErrNotFound):
 		h.flash(c, "error", client.Name+" is a public client: it cannot authenticate, so it cannot introspect.")
@@ -144,7 +145,7 @@ func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
 		Message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
-		Action:  "/admin/clients/" + client.ID + "/revoke", Button: "Revoke", Cancel: "/admin/clients",
+		Action:  h.url(RouteRevokeClient, client.ID), Button: "Revoke", Cancel: h.url(RouteAdminClients),
 	}))
 }
 
@@ -159,7 +160,7 @@ func (h *Handlers) RevokeClient(c echo.Context) error {
 	}
 	h.audit(c, models.AuditClientRevoked, client.ID, client.Name)
 	h.flash(c, "success", client.Name+" was revoked. Its grants and tokens have ended.")
-	return seeOther(c, "/admin/clients")
+	return seeOther(c, h.url(RouteAdminClients))
 }
 
 // revocableClient loads the client named in the path unless it is revoked already, in which
@@ -171,7 +172,7 @@ func (h *Handlers) revocableClient(c echo.Context) (*models.Client, error) {
 	}
 	if client.Status == models.ClientRevoked {
 		h.flash(c, "info", client.Name+" is already revoked.")
-		return nil, seeOther(c, "/admin/clients")
+		return nil, seeOther(c, h.url(RouteAdminClients))
 	}
 	return client, nil
 }

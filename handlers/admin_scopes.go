@@ -117,7 +117,7 @@ func (h *Handlers) CreateScope(c echo.Context) error {
 	h.oauth.ForgetCatalog() // this instance applies the change at once, others within the cache's TTL
 	h.audit(c, models.AuditScopeCreated, f.Name, f.detail())
 	h.flash(c, "success", "Scope "+f.Name+" was added to the catalog.")
-	return seeOther(c, "/admin/scopes")
+	return seeOther(c, h.url(RouteAdminScopes))
 }
 
 // EditScope shows the form to change a scope's description and sensitivity.
@@ -151,7 +151,7 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	h.oauth.ForgetCatalog()
 	h.audit(c, models.AuditScopeUpdated, s.Name, f.detail())
 	h.flash(c, "success", "Scope "+s.Name+" was saved.")
-	return seeOther(c, "/admin/scopes")
+	return seeOther(c, h.url(RouteAdminScopes))
 }
 
 // ConfirmRetireScope asks before retiring a scope, which cannot be undone here.
@@ -162,12 +162,12 @@ func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
 	}
 	if s.RetiredAt != nil {
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
-		return seeOther(c, "/admin/scopes")
+		return seeOther(c, h.url(RouteAdminScopes))
 	}
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Retire scope · Admin", "admin"), Heading: "Retire " + s.Name + "?",
 		Message: "Applications can no longer request it and it disappears from the registration form. Grants that already carry it keep working until they are revoked. A retired scope cannot be brought back, and its name cannot be reused.",
-		Action:  "/admin/scopes/" + s.Name + "/retire", Button: "Retire scope", Cancel: "/admin/scopes",
+		Action:  h.url(RouteRetireScope, s.Name), Button: "Retire scope", Cancel: h.url(RouteAdminScopes),
 	}))
 }
 
@@ -180,14 +180,14 @@ func (h *Handlers) RetireScope(c echo.Context) error {
 	switch err := h.store.RetireScope(c.Request().Context(), s.Name); {
 	case errors.Is(err, models.ErrNotFound): // retired meanwhile
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
-		return seeOther(c, "/admin/scopes")
+		return seeOther(c, h.url(RouteAdminScopes))
 	case err != nil:
 		return err
 	}
 	h.oauth.ForgetCatalog()
 	h.audit(c, models.AuditScopeRetired, s.Name, s.Description)
 	h.flash(c, "success", "Scope "+s.Name+" was retired. Existing grants keep it until they are revoked.")
-	return seeOther(c, "/admin/scopes")
+	return seeOther(c, h.url(RouteAdminScopes))
 }
 
 // adminScope loads the scope named in the path, retired or not.
@@ -218,7 +218,7 @@ func (h *Handlers) decideScopeRequest(c echo.Context, approve bool) error {
 	err := h.store.DecideScopeRequest(c.Request().Context(), clientID, scope, approve, CurrentUser(c).ID)
 	if errors.Is(err, models.ErrNotFound) {
 		h.flash(c, "info", "That request was already decided, or the application no longer exists.")
-		return seeOther(c, "/admin/scopes")
+		return seeOther(c, h.url(RouteAdminScopes))
 	}
 	if err != nil {
 		return err
@@ -230,5 +230,5 @@ func (h *Handlers) decideScopeRequest(c echo.Context, approve bool) error {
 		h.audit(c, models.AuditScopeRejected, clientID, "scope "+scope)
 		h.flash(c, "success", scope+" was rejected.")
 	}
-	return seeOther(c, "/admin/scopes")
+	return seeOther(c, h.url(RouteAdminScopes))
 }

@@ -23,7 +23,7 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := pages.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: "/admin/users"}
+	v := pages.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: h.url(RouteAdminUsers)}
 	if query != "" {
 		v.Return += "?" + url.Values{"q": {query}}.Encode()
 	}
@@ -46,7 +46,7 @@ func (h *Handlers) DisableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, "/admin/users")
+	back := adminReturn(c, h.url(RouteAdminUsers))
 	if u.ID == CurrentUser(c).ID {
 		h.flash(c, "error", "You cannot disable your own account. Ask another administrator.")
 		return seeOther(c, back)
@@ -65,7 +65,7 @@ func (h *Handlers) EnableUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, "/admin/users")
+	back := adminReturn(c, h.url(RouteAdminUsers))
 	if err := h.store.SetUserDisabled(c.Request().Context(), u.ID, false); err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handlers) GrantAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, "/admin/users")
+	back := adminReturn(c, h.url(RouteAdminUsers))
 	if err := h.store.SetUserAdmin(c.Request().Context(), u.ID, true); err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (h *Handlers) RemoveAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, "/admin/users")
+	back := adminReturn(c, h.url(RouteAdminUsers))
 	if err := h.store.SetUserAdmin(c.Request().Context(), u.ID, false); err != nil {
 		return h.refuseLastAdmin(c, err, back)
 	}
@@ -103,7 +103,7 @@ func (h *Handlers) RemoveAdmin(c echo.Context) error {
 	if u.ID == CurrentUser(c).ID {
 		// The admin pages are closed to them from now on.
 		h.flash(c, "success", "You are no longer an administrator.")
-		return seeOther(c, "/account")
+		return seeOther(c, h.url(RouteAccount))
 	}
 	h.flash(c, "success", u.Email+" is no longer an administrator.")
 	return seeOther(c, back)

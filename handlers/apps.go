@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -137,7 +136,7 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	secret, err := h.store.AddSecret(c.Request().Context(), client.ID, oldUntil)
 	if errors.Is(err, models.ErrTooManySecrets) {
 		h.flash(c, "error", oauth.Capitalize(err.Error())+".")
-		return seeOther(c, "/apps/"+client.ID)
+		return seeOther(c, h.url(RouteApp, client.ID))
 	}
 	if err != nil {
 		return err
@@ -162,7 +161,7 @@ func (h *Handlers) ConfirmRetireSecret(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Retire secret", "apps"), Heading: "Retire the secret ending in …" + secret.Hint + "?", Message: msg + " This cannot be undone.",
-		Action: fmt.Sprintf("/apps/%s/secrets/%d/retire", client.ID, secret.ID), Button: "Retire secret", Cancel: "/apps/" + client.ID,
+		Action: h.url(RouteRetireSecret, client.ID, secret.ID), Button: "Retire secret", Cancel: h.url(RouteApp, client.ID),
 	}))
 }
 
@@ -179,7 +178,7 @@ func (h *Handlers) RetireSecret(c echo.Context) error {
 	}
 	h.audit(c, models.AuditSecretRetired, client.ID, "…"+secret.Hint)
 	h.flash(c, "success", "The secret ending in …"+secret.Hint+" was retired.")
-	return seeOther(c, "/apps/"+client.ID)
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
 // ownedSecret loads an unretired secret of one of the signed-in developer's applications.
@@ -247,7 +246,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		msg += " " + strings.Join(pending, ", ") + " are added once an administrator approves them."
 	}
 	h.flash(c, "success", msg)
-	return seeOther(c, "/apps/"+client.ID)
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
 // profileChanges says which settings an edit changed, for the audit log.
@@ -289,7 +288,7 @@ func (h *Handlers) ConfirmDelete(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
 		Base: h.base(c, "Delete application", "apps"), Heading: "Delete " + client.Name + "?",
 		Message: "Its client id stops working, and every token issued to it ends now. This cannot be undone.",
-		Action:  "/apps/" + client.ID + "/delete", Button: "Delete application", Cancel: "/apps/" + client.ID,
+		Action:  h.url(RouteDeleteApp, client.ID), Button: "Delete application", Cancel: h.url(RouteApp, client.ID),
 	}))
 }
 
@@ -304,7 +303,7 @@ func (h *Handlers) DeleteApp(c echo.Context) error {
 	}
 	h.audit(c, models.AuditAppDeleted, client.ID, client.Name)
 	h.flash(c, "success", client.Name+" was deleted.")
-	return seeOther(c, "/apps")
+	return seeOther(c, h.url(RouteApps))
 }
 
 // ownedClient loads the application named in the path if the signed-in user owns it. Anyone

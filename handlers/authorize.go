@@ -58,7 +58,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	}
 	user := CurrentUser(c)
 	if user == nil {
-		return c.Redirect(http.StatusFound, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		return c.Redirect(http.StatusFound, h.url(RouteLogin)+"?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	ctx := c.Request().Context()
 	needed, fresh, err := h.oauth.ConsentNeeded(ctx, req, user.ID)

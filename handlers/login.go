@@ -36,7 +36,7 @@ func (f *credentialsForm) shownEmail() string { return truncate(f.Email, models.
 func (h *Handlers) LoginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
 	return render(c, http.StatusOK, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
@@ -77,7 +77,7 @@ func (h *Handlers) Login(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditLogin, u.Email, "")
-	return seeOther(c, cmp.Or(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, h.url(RouteApps)))
 }
 
 // throttled answers a refused attempt's Retry-After, audits the first refusal of its window
@@ -140,7 +140,7 @@ func plural(n int64, unit string) string {
 func (h *Handlers) SignupPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, cmp.Or(next, "/apps"))
+		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
 	return render(c, http.StatusOK, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
@@ -184,7 +184,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	}
 	h.audit(c, models.AuditSignup, u.Email, "")
 	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
-	return seeOther(c, cmp.Or(f.Next, "/apps"))
+	return seeOther(c, cmp.Or(f.Next, h.url(RouteApps)))
 }
 
 // Logout ends the current session.
@@ -199,9 +199,9 @@ func (h *Handlers) Logout(c echo.Context) error {
 	// "Not you?" on the consent page signs out and comes back to the same authorization request
 	// once the right person has logged in.
 	if next := safeNext(c.FormValue("next")); next != "" {
-		return seeOther(c, "/login?next="+url.QueryEscape(next))
+		return seeOther(c, h.url(RouteLogin)+"?next="+url.QueryEscape(next))
 	}
-	return seeOther(c, "/login")
+	return seeOther(c, h.url(RouteLogin))
 }
 
 // startSession replaces any session the browser had with a new one (a fresh id at every login

@@ -11,7 +11,7 @@ import (
 // Home is the landing page; signed-in people go to their applications.
 func (h *Handlers) Home(c echo.Context) error {
 	if CurrentUser(c) != nil {
-		return c.Redirect(http.StatusFound, "/apps")
+		return c.Redirect(http.StatusFound, h.url(RouteApps))
 	}
 	return render(c, http.StatusOK, pages.Home(pages.HomeView{Base: h.base(c, "Developer portal", "")}))
 }
