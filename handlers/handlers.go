@@ -5,6 +5,7 @@ package handlers
 import (
 	"crypto/rand"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -32,6 +33,9 @@ type Handlers struct {
 	flashKey      []byte
 	paths         map[string]string
 	urlFor        func(name string, params ...any) string
+	// links are the pages' fixed destinations, built once: the route table is complete by the
+	// first request.
+	links func() layout.Links
 }
 
 // Options configures New.
@@ -58,7 +62,20 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	return &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL}
+	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL}
+	h.links = sync.OnceValue(func() layout.Links {
+		return layout.Links{
+			Home: h.url(RouteHome), Login: h.url(RouteLogin), Signup: h.url(RouteSignup), Logout: h.url(RouteLogout),
+			Docs: h.url(RouteDocs), Guide: h.url(RouteGuide), APIReference: h.url(RouteAPIReference),
+			OAuthReference: h.url(RouteOAuthReference), OpenAPI: h.url(RouteOpenAPI),
+			Apps: h.url(RouteApps), NewApp: h.url(RouteNewApp),
+			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps), ChangePassword: h.url(RouteChangePassword),
+			SignOutEverywhere: h.url(RouteSignOutAll),
+			AdminClients:      h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
+			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
+		}
+	})
+	return h
 }
 
 // render writes a templ component as an HTML response.
@@ -70,7 +87,7 @@ func render(c echo.Context, status int, page templ.Component) error {
 
 // base is the frame data of every page: who is signed in, the CSRF token, pending flashes.
 func (h *Handlers) base(c echo.Context, title, nav string) layout.Base {
-	b := layout.Base{Title: title, Nav: nav, Version: h.version, CSRF: CSRFToken(c), Flashes: h.takeFlashes(c)}
+	b := layout.Base{Title: title, Nav: nav, Version: h.version, CSRF: CSRFToken(c), Flashes: h.takeFlashes(c), Links: h.links()}
 	if u := CurrentUser(c); u != nil {
 		b.User = &layout.User{Email: u.Email, IsAdmin: u.IsAdmin}
 	}

@@ -9,6 +9,19 @@ type Base struct {
 	Flashes []Flash
 	Nav     string // which top-bar entry is current: "apps", "docs", "account", "admin"
 	Version string
+	Links   Links
+}
+
+// Links are the portal's fixed destinations, which handlers build from the route table so that
+// no page spells a path.
+type Links struct {
+	Home, Login, Signup, Logout                       string
+	Docs, Guide, APIReference, OAuthReference         string
+	OpenAPI                                           string // the OpenAPI document itself
+	Apps, NewApp                                      string
+	Account, AuthorizedApps, ChangePassword           string
+	SignOutEverywhere                                 string
+	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 }
 
 // User is the signed-in person as the frame shows them.

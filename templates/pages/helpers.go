@@ -5,18 +5,17 @@ import (
 	"strings"
 )
 
-func signupLink(next string) string {
-	if next == "" {
-		return "/signup"
-	}
-	return "/signup?next=" + url.QueryEscape(next)
-}
+// signupLink is the sign-up page at path, keeping where the person was going.
+func signupLink(path, next string) string { return withNext(path, next) }
 
-func loginLink(next string) string {
+// loginLink is the log-in page at path, keeping where the person was going.
+func loginLink(path, next string) string { return withNext(path, next) }
+
+func withNext(path, next string) string {
 	if next == "" {
-		return "/login"
+		return path
 	}
-	return "/login?next=" + url.QueryEscape(next)
+	return path + "?next=" + url.QueryEscape(next)
 }
 
 // originsHint explains the "Allowed web origins" field and what leaving it empty means.
