@@ -49,7 +49,7 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 	}
 	if len(events) > auditPageSize {
 		events = events[:auditPageSize]
-		v.OlderURL = pages.AuditURL(f.Actor, f.Target, f.Type, events[len(events)-1].ID)
+		v.OlderURL = pages.AuditURL(h.url(RouteAdminAudit), f.Actor, f.Target, f.Type, events[len(events)-1].ID)
 	}
 	for _, e := range events {
 		v.Events = append(v.Events, pages.AuditRow{

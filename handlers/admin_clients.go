@@ -71,7 +71,9 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
 			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
 			Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
-			Revoked: cl.Status == models.ClientRevoked,
+			Revoked:    cl.Status == models.ClientRevoked,
+			SuspendURL: h.url(RouteSuspendClient, cl.ID), ReinstateURL: h.url(RouteReinstate, cl.ID),
+			IntrospectionURL: h.url(RouteIntrospectFlag, cl.ID), RevokeURL: h.url(RouteRevokeClient, cl.ID),
 		})
 	}
 	return render(c, http.StatusOK, pages.AdminClients(v))

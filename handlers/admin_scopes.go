@@ -79,7 +79,8 @@ func (h *Handlers) loadScopes(ctx context.Context, v *pages.AdminScopesView) err
 		return err
 	}
 	for _, s := range scopes {
-		row := pages.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil}
+		row := pages.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil,
+			EditURL: h.url(RouteScope, s.Name), RetireURL: h.url(RouteRetireScope, s.Name)}
 		if s.RetiredAt != nil {
 			row.RetiredAt = humanTime(*s.RetiredAt)
 		}
@@ -93,6 +94,7 @@ func (h *Handlers) loadScopes(ctx context.Context, v *pages.AdminScopesView) err
 		v.Requests = append(v.Requests, pages.ScopeRequestRow{
 			ClientID: r.ClientID, ClientName: r.ClientName, Owner: r.OwnerEmail, Scope: r.Scope,
 			RequestedISO: isoTime(r.RequestedAt), Requested: humanTime(r.RequestedAt),
+			ApproveURL: h.url(RouteApproveRequest, r.ClientID, r.Scope), RejectURL: h.url(RouteRejectRequest, r.ClientID, r.Scope),
 		})
 	}
 	return nil
@@ -128,7 +130,7 @@ func (h *Handlers) EditScope(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, pages.AdminScope(pages.AdminScopeView{
 		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil,
-		Form: pages.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive},
+		Form: pages.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
 	}))
 }
 
@@ -142,7 +144,7 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	f.Name = s.Name
 	if errs := f.validate(false); len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, pages.AdminScope(pages.AdminScopeView{
-			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs),
+			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
 		}))
 	}
 	if err := h.store.UpdateScope(c.Request().Context(), s.Name, f.Description, f.Sensitive); err != nil {

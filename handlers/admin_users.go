@@ -32,9 +32,12 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 	}
 	me := CurrentUser(c).ID
 	for _, u := range users {
+		id := strconv.FormatInt(u.ID, 10)
 		v.Users = append(v.Users, pages.AdminUserRow{
-			ID: strconv.FormatInt(u.ID, 10), Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.DisabledAt != nil, Self: u.ID == me,
+			ID: id, Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.DisabledAt != nil, Self: u.ID == me,
 			CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt),
+			EnableURL: h.url(RouteEnableUser, id), DisableURL: h.url(RouteDisableUser, id),
+			GrantAdminURL: h.url(RouteGrantAdmin, id), RemoveAdminURL: h.url(RouteRemoveAdmin, id),
 		})
 	}
 	return render(c, http.StatusOK, pages.AdminUsers(v))

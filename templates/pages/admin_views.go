@@ -11,11 +11,13 @@ import (
 type AdminSection struct{ Key, Label, Href string }
 
 // AdminSections are the admin console's pages, in the order the sub-navigation shows them.
-var AdminSections = []AdminSection{
-	{"clients", "Clients", "/admin/clients"},
-	{"scopes", "Scopes", "/admin/scopes"},
-	{"users", "Users", "/admin/users"},
-	{"audit", "Audit log", "/admin/audit"},
+func AdminSections(l layout.Links) []AdminSection {
+	return []AdminSection{
+		{"clients", "Clients", l.AdminClients},
+		{"scopes", "Scopes", l.AdminScopes},
+		{"users", "Users", l.AdminUsers},
+		{"audit", "Audit log", l.AdminAudit},
+	}
 }
 
 // ClientStatusOption is one choice of the clients page's status filter.
@@ -41,6 +43,9 @@ type AdminClientRow struct {
 	// The client's status as flags, set by the handler from the model's constants so the template
 	// holds no status names.
 	Active, Suspended, Revoked bool
+
+	// Where the row's actions post, from the route table.
+	SuspendURL, ReinstateURL, IntrospectionURL, RevokeURL string
 }
 
 // AdminClientsView is the admin list of every client.
@@ -61,6 +66,7 @@ type AdminScopeRow struct {
 	Name, Description  string
 	Sensitive, Retired bool
 	RetiredAt          string // when it was retired, for people
+	EditURL, RetireURL string
 }
 
 // ScopeRequestRow is a pending request for a sensitive scope.
@@ -69,6 +75,7 @@ type ScopeRequestRow struct {
 	Owner                   string
 	Scope                   string
 	RequestedISO, Requested string
+	ApproveURL, RejectURL   string
 }
 
 // ScopeForm is the new-scope form, or the edit form of one scope.
@@ -92,6 +99,7 @@ type AdminScopeView struct {
 	layout.Base
 	Retired bool
 	Form    ScopeForm
+	SaveURL string // where the form posts
 }
 
 // AdminUserRow is one user in the admin list.
@@ -100,6 +108,8 @@ type AdminUserRow struct {
 	Email                   string
 	IsAdmin, Disabled, Self bool
 	CreatedISO, Created     string
+	// Where the row's actions post, from the route table.
+	EnableURL, DisableURL, GrantAdminURL, RemoveAdminURL string
 }
 
 // AdminUsersView is the admin list of users.
@@ -131,11 +141,14 @@ type AdminAuditView struct {
 func (v AdminAuditView) Filtered() bool { return v.Actor != "" || v.Target != "" || v.Type != "" }
 
 // NewestURL is the first page of the log with the same filters.
-func (v AdminAuditView) NewestURL() string { return AuditURL(v.Actor, v.Target, v.Type, 0) }
+func (v AdminAuditView) NewestURL() string {
+	return AuditURL(v.Links.AdminAudit, v.Actor, v.Target, v.Type, 0)
+}
 
-// AuditURL is the audit log filtered by actor, target and type, starting before the event with
-// id before (0: the newest). Empty filters stay out of the URL so bookmarks read cleanly.
-func AuditURL(actor, target, typ string, before int64) string {
+// AuditURL is the audit log at path filtered by actor, target and type, starting before the
+// event with id before (0: the newest). Empty filters stay out of the URL so bookmarks read
+// cleanly.
+func AuditURL(path, actor, target, typ string, before int64) string {
 	q := url.Values{}
 	for k, v := range map[string]string{"actor": actor, "target": target, "type": typ} {
 		if v != "" {
@@ -146,12 +159,12 @@ func AuditURL(actor, target, typ string, before int64) string {
 		q.Set("before", strconv.FormatInt(before, 10))
 	}
 	if len(q) == 0 {
-		return "/admin/audit"
+		return path
 	}
-	return "/admin/audit?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
-// auditLink is the audit log filtered by one field, for the actor and target cells.
-func auditLink(field, value string) string {
-	return "/admin/audit?" + url.Values{field: {value}}.Encode()
+// auditLink is the audit log at path filtered by one field, for the actor and target cells.
+func auditLink(path, field, value string) string {
+	return path + "?" + url.Values{field: {value}}.Encode()
 }
