@@ -95,7 +95,8 @@ func (h *Handlers) AuthorizedApps(c echo.Context) error {
 	}
 	v := pages.AuthorizedAppsView{Base: h.base(c, "Authorized applications", "account")}
 	for _, a := range apps {
-		row := pages.AuthorizedAppRow{ClientID: a.ClientID, Name: a.ClientName, GrantedISO: isoTime(a.GrantedAt), Granted: humanTime(a.GrantedAt)}
+		row := pages.AuthorizedAppRow{ClientID: a.ClientID, Name: a.ClientName, GrantedISO: isoTime(a.GrantedAt), Granted: humanTime(a.GrantedAt),
+			RevokeURL: h.url(RouteRevokeApp, a.ClientID)}
 		if a.LastUsedAt != nil {
 			row.LastUsedISO, row.LastUsed = isoTime(*a.LastUsedAt), humanTime(*a.LastUsedAt)
 		}

@@ -52,7 +52,8 @@ func (h *Handlers) AppActivity(c echo.Context) error {
 	v := pages.ActivityView{
 		Base: h.base(c, client.Name+" activity", "apps"),
 		App: pages.AppTab{ID: client.ID, Name: client.Name, Type: string(client.Type), Status: client.Status,
-			CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), Current: "activity"},
+			CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), Current: "activity",
+			URLs: h.appLinks(client.ID)},
 		Days:  days,
 		Chart: pages.BuildActivityChart(days),
 	}

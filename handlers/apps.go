@@ -36,7 +36,7 @@ func (h *Handlers) Apps(c echo.Context) error {
 	v := pages.AppsView{Base: h.base(c, "Applications", "apps")}
 	for _, cl := range clients {
 		v.Apps = append(v.Apps, pages.AppRow{ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Status: cl.Status,
-			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt), Pending: pending[cl.ID]})
+			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt), Pending: pending[cl.ID], URL: h.url(RouteApp, cl.ID)})
 	}
 	return render(c, http.StatusOK, pages.Apps(v))
 }
@@ -102,7 +102,7 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	if !client.Type.Confidential() {
 		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
 	}
-	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
+	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
 		AtLimit: client.AtSecretLimit(time.Now())}
 	for _, k := range models.SecretKeeps {
 		v.Options = append(v.Options, pages.KeepOption{Value: k.Name, Label: k.Label, Selected: k.Name == models.DefaultSecretKeep})
@@ -348,7 +348,7 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 	}
 	cfg := h.oauth.Config()
 	v := pages.AppView{
-		Base: h.base(c, client.Name, "apps"), ID: client.ID, Name: client.Name, Heading: client.Name, Type: string(client.Type), Status: client.Status,
+		Base: h.base(c, client.Name, "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, Heading: client.Name, Type: string(client.Type), Status: client.Status,
 		Confidential: client.Type.Confidential(), RedirectURIs: client.RedirectURIs, Scopes: scopes,
 		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
 		LogoURL: client.LogoURL, HomepageURL: client.HomepageURL, PrivacyURL: client.PrivacyURL, TermsURL: client.TermsURL,
@@ -364,7 +364,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 	}
 	now := time.Now()
 	for _, s := range client.Secrets {
-		row := pages.SecretRow{ID: s.ID, Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), Expired: !s.Usable(now)}
+		row := pages.SecretRow{ID: s.ID, Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), Expired: !s.Usable(now),
+			RetireURL: h.url(RouteRetireSecret, client.ID, s.ID)}
 		if s.LastUsedAt != nil {
 			row.LastUsedISO, row.LastUsed = isoTime(*s.LastUsedAt), humanTime(*s.LastUsedAt)
 		}
@@ -434,3 +435,11 @@ func lines(text string) []string {
 
 func isoTime(t time.Time) string   { return t.UTC().Format(time.RFC3339) }
 func humanTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// appLinks are the pages of the application id.
+func (h *Handlers) appLinks(id string) pages.AppLinks {
+	return pages.AppLinks{
+		Overview: h.url(RouteApp, id), Activity: h.url(RouteAppActivity, id),
+		Rotate: h.url(RouteRotateSecret, id), Delete: h.url(RouteDeleteApp, id),
+	}
+}

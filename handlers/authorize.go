@@ -76,6 +76,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	v := pages.ConsentView{
 		Base:         h.base(c, "Allow "+req.Client.Name+"?", ""),
 		AppName:      req.Client.Name,
+		Action:       h.url(RouteAuthorization),
 		Initial:      strings.ToUpper(string([]rune(req.Client.Name)[:1])),
 		UserEmail:    user.Email,
 		SwitchNext:   c.Request().URL.RequestURI(),

@@ -43,6 +43,7 @@ type AppRow struct {
 	ID, Name, TypeLabel, Status string
 	CreatedISO, Created         string
 	Pending                     bool // it has scope requests waiting for an administrator
+	URL                         string
 }
 
 // AppsView is the developer's application list.
@@ -91,11 +92,16 @@ type SecretRow struct {
 	LastUsedISO, LastUsed string // LastUsedISO is empty when it was never used
 	ExpiresISO, Expires   string // empty when it works until retired
 	Expired               bool
+	RetireURL             string
 }
+
+// AppLinks are the pages of one application, from the route table.
+type AppLinks struct{ Overview, Activity, Rotate, Delete string }
 
 // AppView is the application page.
 type AppView struct {
 	layout.Base
+	URLs         AppLinks
 	ID           string
 	Name         string
 	Type         string
@@ -146,6 +152,7 @@ type ConsentView struct {
 	Scopes       []ScopeOption
 	RedirectHost string
 	Params       []Param // the authorization request, re-validated when the form comes back
+	Action       string  // where the decision is posted: the authorization endpoint
 	LogoURL      string
 	HomepageURL  string
 	PrivacyURL   string
@@ -197,6 +204,7 @@ type KeepOption struct {
 // RotateView asks before a new secret is made, and what becomes of the current ones.
 type RotateView struct {
 	layout.Base
+	URLs      AppLinks
 	ID, Name  string
 	Options   []KeepOption
 	AtLimit   bool // two secrets work already: only "now" can succeed
@@ -209,6 +217,7 @@ type AppTab struct {
 	CreatedISO, Created    string
 	Pending                bool
 	Current                string // "overview" or "activity"
+	URLs                   AppLinks
 }
 
 // EventRow is one entry of an application's activity timeline.
@@ -234,6 +243,7 @@ type AuthorizedAppRow struct {
 	Scopes                []ScopeOption
 	GrantedISO, Granted   string
 	LastUsedISO, LastUsed string // LastUsedISO is empty when never used
+	RevokeURL             string
 }
 
 // AuthorizedAppsView lists the applications a user approved.
