@@ -153,7 +153,7 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Request().Method != http.MethodGet {
 				return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Log in and try again.")
 			}
-			return c.Redirect(http.StatusFound, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			return c.Redirect(http.StatusFound, c.Echo().Reverse(handlers.RouteLogin)+"?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		return next(c)
 	}
