@@ -1,6 +1,13 @@
 package handlers
 
-import "testing"
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"slices"
+	"strconv"
+	"testing"
+)
 
 // Issue 9, item 4: a link to a name the route table does not know is a bug to surface, never
 // an empty href or a redirect to "".
@@ -20,4 +27,27 @@ func TestURLPanicsOnAnUnroutedName(t *testing.T) {
 		}
 	}()
 	h.url("no-such-route")
+}
+
+// Issue 9, item 4: web.New checks the names in RouteNames at start-up, so a Route constant
+// missing from the list would slip past that check and fail on its first request instead.
+func TestRouteNamesListsEveryRouteConstant(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "routenames.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			for i, id := range s.(*ast.ValueSpec).Names {
+				name, _ := strconv.Unquote(s.(*ast.ValueSpec).Values[i].(*ast.BasicLit).Value)
+				if !slices.Contains(RouteNames, name) {
+					t.Errorf("%s (%q) is not in RouteNames", id.Name, name)
+				}
+			}
+		}
+	}
 }
