@@ -69,9 +69,9 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			Docs: h.url(RouteDocs), Guide: h.url(RouteGuide), APIReference: h.url(RouteAPIReference),
 			OAuthReference: h.url(RouteOAuthReference), OpenAPI: h.url(RouteOpenAPI),
 			Apps: h.url(RouteApps), NewApp: h.url(RouteNewApp),
-			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps), ChangePassword: h.url(RouteChangePassword),
-			SignOutEverywhere: h.url(RouteSignOutAll),
-			AdminClients:      h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
+			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps),
+			ChangePassword: h.url(RouteChangePassword), SignOutEverywhere: h.url(RouteSignOutAll),
+			AdminClients: h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
 			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
 		}
 	})
