@@ -39,7 +39,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 		case errors.Is(err, models.ErrBadCredential):
 			errs["current_password"] = "That is not your current password."
 		case errors.Is(err, models.ErrBusy):
-			h.flashNow(c, "error", busy(c))
+			h.flashNow(c, "error", Busy(c))
 			return render(c, http.StatusServiceUnavailable, pages.Account(h.accountView(c, errs)))
 		case err != nil:
 			return err

@@ -62,7 +62,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	case errors.As(err, &te):
 		return show(http.StatusTooManyRequests, h.throttled(c, te))
 	case errors.Is(err, models.ErrBusy):
-		return show(http.StatusServiceUnavailable, busy(c))
+		return show(http.StatusServiceUnavailable, Busy(c))
 	case errors.Is(err, models.ErrBadCredential), errors.Is(err, models.ErrDisabled):
 		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: email, Target: email, IP: c.RealIP(), Detail: err.Error()})
 		msg := "That email and password do not match an account."
@@ -109,8 +109,8 @@ func (h *Handlers) throttled(c echo.Context, te *models.ThrottleError) string {
 // busyRetryAfter is what a request refused for want of a hashing slot is told to wait.
 const busyRetryAfter = 5 * time.Second
 
-// busy answers a request whose password could not be checked in time (models.ErrBusy).
-func busy(c echo.Context) string {
+// Busy answers a request whose password could not be checked in time (models.ErrBusy).
+func Busy(c echo.Context) string {
 	setRetryAfter(c, busyRetryAfter)
 	return "The server is busy right now. Try again in a few seconds."
 }
@@ -169,7 +169,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 			h.flashNow(c, "error", h.throttled(c, te))
 		case errors.Is(err, models.ErrBusy):
 			status = http.StatusServiceUnavailable
-			h.flashNow(c, "error", busy(c))
+			h.flashNow(c, "error", Busy(c))
 		case errors.Is(err, models.ErrDuplicate):
 			errs["email"] = "An account with this email already exists. Log in instead."
 		case err != nil:

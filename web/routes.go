@@ -28,20 +28,21 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.StaticFS("/static", static.FS)
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
-	e.POST(Paths["token"], h.Token)
-	e.POST(Paths["introspection"], h.Introspect)
-	e.POST(Paths["revocation"], h.Revoke)
-	e.GET(Paths["metadata"], h.Metadata)
-	e.GET(Paths["jwks"], h.JWKS)
-	e.POST("/oauth/tokens", h.CompatToken) // the compatibility dialect
+	rfcJSON, compatJSON := errorsAs(oauthErrors), errorsAs(compatErrors)
+	e.POST(Paths["token"], h.Token, rfcJSON)
+	e.POST(Paths["introspection"], h.Introspect, rfcJSON)
+	e.POST(Paths["revocation"], h.Revoke, rfcJSON)
+	e.GET(Paths["metadata"], h.Metadata, rfcJSON)
+	e.GET(Paths["jwks"], h.JWKS, rfcJSON)
+	e.POST("/oauth/tokens", h.CompatToken, compatJSON) // the compatibility dialect
 	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
 	// authorization endpoint and the pages never answer CORS.
-	e.OPTIONS(Paths["token"], h.Preflight)
-	e.OPTIONS(Paths["revocation"], h.Preflight)
-	e.OPTIONS("/oauth/tokens", h.Preflight)
+	e.OPTIONS(Paths["token"], h.Preflight, rfcJSON)
+	e.OPTIONS(Paths["revocation"], h.Preflight, rfcJSON)
+	e.OPTIONS("/oauth/tokens", h.Preflight, compatJSON)
 
 	// The sample protected API, for bearer tokens.
-	api := e.Group("/api/v1")
+	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
 	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError))
 	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError))
 
@@ -116,7 +117,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// (end of admin console)
 }
 
-// pageGroup registers page routes with the page middleware. Unlike an echo.Group with
+// pageGroup registers routes under a prefix with the group's middleware (the pages', or the
+// API's error format). Unlike an echo.Group with
 // middleware, it adds no catch-all route, so an unknown path still gets 404 and a wrong method
 // 405 instead of meeting the CSRF check.
 type pageGroup struct {
