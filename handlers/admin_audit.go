@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -26,7 +25,7 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 		Limit:  auditPageSize + 1, // one more tells whether an older page exists
 	}
 	if err := f.Validate(); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, oauth.Capitalize(err.Error())+". Shorten it and try again.")
+		return tooLong(err, "Shorten it and try again.")
 	}
 	if b := c.QueryParam("before"); b != "" {
 		before, err := strconv.ParseInt(b, 10, 64)

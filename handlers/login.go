@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -51,7 +50,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		return show(http.StatusUnprocessableEntity, oauth.Capitalize(err.Error())+".")
+		return show(http.StatusUnprocessableEntity, models.ErrorMessage(err))
 	}
 	if len(f.Password) > models.MaxPasswordLength {
 		return show(http.StatusUnprocessableEntity, fmt.Sprintf("That password is longer than any password here (%d characters at most).", models.MaxPasswordLength))
@@ -152,10 +151,10 @@ func (h *Handlers) Signup(c echo.Context) error {
 	errs := pages.Errors{}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		errs["email"] = oauth.Capitalize(err.Error()) + "."
+		errs["email"] = models.ErrorMessage(err)
 	}
 	if err := models.ValidatePassword(f.Password); err != nil {
-		errs["password"] = "Choose another password: " + err.Error() + "."
+		errs["password"] = models.ErrorMessage(err)
 	}
 	status := http.StatusUnprocessableEntity
 	var u *models.User

@@ -1,6 +1,9 @@
 package models
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Codes of domain errors: what went wrong, for programs. web maps each code to an HTTP status
 // and to the error shape of each endpoint format, in one table (web/errors.go); a code missing
@@ -49,6 +52,21 @@ func Reword(err error, target *Error, message string) error {
 		return target.Describe(message)
 	}
 	return err
+}
+
+// invalidf is an EInvalid error with a message for people.
+func invalidf(format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorMessage is the message for people of err's domain error, or a generic one for an error
+// that is none, whose text is never shown.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong on our side. Try again in a moment."
 }
 
 // ErrorCode is the code of err's domain error, or "" for an error that is none (an internal

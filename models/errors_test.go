@@ -49,3 +49,27 @@ func TestErrorCodes(t *testing.T) {
 		t.Errorf("Reword changed another error: %v", err)
 	}
 }
+
+// Issue 9 item 1: the input rules answer with an EInvalid error whose message is the copy shown
+// to people as it is, so no handler builds copy from err.Error().
+func TestValidationMessagesForPeople(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"short password", models.ValidatePassword("x"), fmt.Sprintf("Choose another password: use at least %d characters.", models.MinPasswordLength)},
+		{"spaces", models.ValidatePassword("              "), "Choose another password: use something other than spaces."},
+		{"not an email", models.ValidateEmail("nope"), "Enter an email address like name@example.com."},
+		{"control character", models.ValidateEmail("a\x00@b.c"), "An email address cannot contain control characters or invalid text."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if models.ErrorCode(tc.err) != models.EInvalid || models.ErrorMessage(tc.err) != tc.want {
+				t.Errorf("got %q (code %q), want %q (invalid)", models.ErrorMessage(tc.err), models.ErrorCode(tc.err), tc.want)
+			}
+		})
+	}
+	if got := models.ErrorMessage(errors.New("pq: connection refused")); got == "pq: connection refused" {
+		t.Error("ErrorMessage shows an internal error's text")
+	}
+}
