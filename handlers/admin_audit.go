@@ -30,7 +30,7 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 	if b := c.QueryParam("before"); b != "" {
 		before, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || before <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "The page of the audit log is not valid. Start again from the newest events.")
+			return models.ErrInvalid.Describe("The page of the audit log is not valid. Start again from the newest events.")
 		}
 		f.Before = before
 	}

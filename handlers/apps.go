@@ -56,7 +56,7 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return models.ErrInvalid.Describe("The form could not be read.")
 	}
 	reg := oauth.Registration{
 		Name:         form.Get("name"),
@@ -124,7 +124,7 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	}
 	keep, ok := models.SecretKeepNamed(c.FormValue("keep"))
 	if !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose how long the current secret keeps working.")
+		return models.ErrInvalid.Describe("Choose how long the current secret keeps working.")
 	}
 	oldUntil := keep.OldUntil(time.Now())
 	var outcome string
@@ -208,7 +208,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return models.ErrInvalid.Describe("The form could not be read.")
 	}
 	ctx := c.Request().Context()
 	p := oauth.Profile{

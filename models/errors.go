@@ -21,6 +21,7 @@ const (
 	ETooManySecrets = "too_many_secrets" // a client already has the most active secrets it may
 	EThrottled      = "throttled"        // refused unchecked: a throttle's limit was reached
 	EBusy           = "busy"             // overloaded: try again shortly
+	EForbidden      = "forbidden"        // the caller may not do this
 )
 
 // Error is a domain error: a Code for programs and a Message for people. Modelled on

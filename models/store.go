@@ -29,6 +29,9 @@ var (
 	// ErrBusy says every password-hashing slot stayed taken for the whole wait (see
 	// LimitHashing): the server is overloaded and the caller should try again shortly.
 	ErrBusy = &Error{Code: EBusy, Message: "the server is busy"}
+	// ErrInvalid and ErrForbidden are refined with Describe into what a person is told.
+	ErrInvalid   = &Error{Code: EInvalid, Message: "invalid input"}
+	ErrForbidden = &Error{Code: EForbidden, Message: "not allowed"}
 )
 
 // Dialect names the SQL database behind a Store.

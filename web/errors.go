@@ -78,6 +78,7 @@ var domainStatus = map[string]int{
 	models.ETooManySecrets: http.StatusConflict,
 	models.EThrottled:      http.StatusTooManyRequests,
 	models.EBusy:           http.StatusServiceUnavailable,
+	models.EForbidden:      http.StatusForbidden,
 }
 
 // pageHeadings title the error page by status; other statuses use their status text.

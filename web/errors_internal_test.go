@@ -84,6 +84,8 @@ func TestDomainErrorTable(t *testing.T) {
 		{"not found, compat", compatErrors, models.ErrNotFound.Describe("There is no such invoice."), http.StatusNotFound, "error_code", "DATA_NOT_FOUND", "There is no such invoice."},
 		{"bare sentinel, compat", compatErrors, models.ErrNotFound, http.StatusNotFound, "error_code", "DATA_NOT_FOUND", "Not found."},
 		{"too long", oauthErrors, models.ErrTooLong.Describe("The search may be at most 3 characters."), http.StatusBadRequest, "error", "invalid_request", "The search may be at most 3 characters."},
+		{"invalid, compat", compatErrors, models.ErrInvalid.Describe("limit must be a whole number from 1 to 100"), http.StatusBadRequest, "error_code", "API_VALIDATION_ERROR", "Limit must be a whole number from 1 to 100."},
+		{"forbidden, compat", compatErrors, models.ErrForbidden.Describe("the token's subject is not a user"), http.StatusForbidden, "error_code", "REQUEST_FORBIDDEN_ERROR", "The token's subject is not a user."},
 		{"busy", oauthErrors, models.ErrBusy, http.StatusServiceUnavailable, "error", "server_error", "The server is busy right now. Try again in a few seconds."},
 		{"internal", compatErrors, errors.New("disk full"), http.StatusInternalServerError, "error_code", "SERVER_ERROR", "Something went wrong on our side."},
 		{"internal, RFC", oauthErrors, errors.New("disk full"), http.StatusInternalServerError, "error", "server_error", "Something went wrong on our side. Try again in a moment."},
