@@ -27,7 +27,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 		errs["current_password"] = "Enter your current password."
 	}
 	if err := models.ValidatePassword(next); err != nil {
-		errs["new_password"] = "Choose another password: " + err.Error() + "."
+		errs["new_password"] = models.ErrorMessage(err)
 	}
 	if len(errs) == 0 {
 		keep := ""
@@ -39,7 +39,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 		case errors.Is(err, models.ErrBadCredential):
 			errs["current_password"] = "That is not your current password."
 		case errors.Is(err, models.ErrBusy):
-			h.flashNow(c, "error", busy(c))
+			h.flashNow(c, "error", Busy(c))
 			return render(c, http.StatusServiceUnavailable, pages.Account(h.accountView(c, errs)))
 		case err != nil:
 			return err
@@ -132,30 +132,26 @@ func (h *Handlers) RevokeApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RevokeConsent(c.Request().Context(), CurrentUser(c).ID, client.ID); errors.Is(err, models.ErrNotFound) {
-		return errNotAuthorized
-	} else if err != nil {
-		return err
+	if err := h.store.RevokeConsent(c.Request().Context(), CurrentUser(c).ID, client.ID); err != nil {
+		return models.Reword(err, models.ErrNotFound, notAuthorized)
 	}
 	h.audit(c, models.AuditConsentRevoked, client.ID, "by the user")
 	h.flash(c, "success", client.Name+" can no longer access your account.")
 	return seeOther(c, h.url(RouteAuthorizedApps))
 }
 
-var errNotAuthorized = echo.NewHTTPError(http.StatusNotFound, "You have not allowed an application with that id to access your account.")
+const notAuthorized = "You have not allowed an application with that id to access your account."
 
 // authorizedClient loads the application named in the path if the signed-in person allowed it.
 func (h *Handlers) authorizedClient(c echo.Context) (*models.Client, error) {
 	ctx := c.Request().Context()
 	id := c.Param("client")
-	if _, err := h.store.ConsentFor(ctx, CurrentUser(c).ID, id); errors.Is(err, models.ErrNotFound) {
-		return nil, errNotAuthorized
-	} else if err != nil {
-		return nil, err
+	if _, err := h.store.ConsentFor(ctx, CurrentUser(c).ID, id); err != nil {
+		return nil, models.Reword(err, models.ErrNotFound, notAuthorized)
 	}
 	client, err := h.store.ClientByID(ctx, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, errNotAuthorized
+	if err != nil {
+		return nil, models.Reword(err, models.ErrNotFound, notAuthorized)
 	}
-	return client, err
+	return client, nil
 }

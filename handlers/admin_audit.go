@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -26,12 +25,12 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 		Limit:  auditPageSize + 1, // one more tells whether an older page exists
 	}
 	if err := f.Validate(); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, oauth.Capitalize(err.Error())+". Shorten it and try again.")
+		return tooLong(err, "Shorten it and try again.")
 	}
 	if b := c.QueryParam("before"); b != "" {
 		before, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || before <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "The page of the audit log is not valid. Start again from the newest events.")
+			return models.ErrInvalid.Describe("The page of the audit log is not valid. Start again from the newest events.")
 		}
 		f.Before = before
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -182,15 +183,25 @@ func (h *Handlers) revocableClient(c echo.Context) (*models.Client, error) {
 // adminClient loads the client named in the path.
 func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
 	client, err := h.store.ClientByID(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no client with that id.")
+	if err != nil {
+		return nil, models.Reword(err, models.ErrNotFound, "There is no client with that id.")
 	}
-	return client, err
+	return client, nil
 }
 
 // searchTooLong refuses an admin search over models.MaxSearchLength with a page saying so.
 func searchTooLong(err error) error {
-	return echo.NewHTTPError(http.StatusBadRequest, oauth.Capitalize(err.Error())+". Shorten the search and try again.")
+	return tooLong(err, "Shorten the search and try again.")
+}
+
+// tooLong words a *models.TooLongError for people, with what to do about it; web's table
+// gives it its status.
+func tooLong(err error, advice string) error {
+	var te *models.TooLongError
+	if !errors.As(err, &te) {
+		return err
+	}
+	return models.ErrTooLong.Describe(fmt.Sprintf("%s may be at most %d characters. %s", oauth.Capitalize(te.Field), te.Max, advice))
 }
 
 // adminReturn is where a row action sends the admin back to: the list it was pressed on, with

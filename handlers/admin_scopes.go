@@ -200,7 +200,7 @@ func (h *Handlers) adminScope(c echo.Context) (*models.Scope, error) {
 		return nil, err
 	}
 	if len(found) != 1 || found[0].Name != name {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no scope with that name in the catalog.")
+		return nil, models.ErrNotFound.Describe("There is no scope with that name in the catalog.")
 	}
 	return &found[0], nil
 }

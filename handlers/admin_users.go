@@ -120,15 +120,17 @@ func (h *Handlers) refuseLastAdmin(c echo.Context, err error, back string) error
 	return seeOther(c, back)
 }
 
+const noSuchUser = "There is no user with that id."
+
 // adminUser loads the user named in the path.
 func (h *Handlers) adminUser(c echo.Context) (*models.User, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no user with that id.")
+		return nil, models.ErrNotFound.Describe(noSuchUser)
 	}
 	u, err := h.store.UserByID(c.Request().Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no user with that id.")
+	if err != nil {
+		return nil, models.Reword(err, models.ErrNotFound, noSuchUser)
 	}
-	return u, err
+	return u, nil
 }

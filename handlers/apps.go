@@ -55,7 +55,7 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return models.ErrInvalid.Describe("The form could not be read.")
 	}
 	reg := oauth.Registration{
 		Name:         form.Get("name"),
@@ -93,6 +93,8 @@ func (h *Handlers) App(c echo.Context) error {
 	return h.showApp(c, http.StatusOK, c.Param("id"), "")
 }
 
+const noSecretToRotate = "This application has no secret to rotate."
+
 // ConfirmRotate asks before making a new secret, and how long the current one keeps working.
 func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	client, err := h.ownedClient(c)
@@ -100,7 +102,7 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 		return err
 	}
 	if !client.Type.Confidential() {
-		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
+		return models.ErrNotFound.Describe(noSecretToRotate)
 	}
 	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
 		AtLimit: client.AtSecretLimit(time.Now())}
@@ -117,11 +119,11 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 		return err
 	}
 	if !client.Type.Confidential() {
-		return echo.NewHTTPError(http.StatusNotFound, "This application has no secret to rotate.")
+		return models.ErrNotFound.Describe(noSecretToRotate)
 	}
 	keep, ok := models.SecretKeepNamed(c.FormValue("keep"))
 	if !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose how long the current secret keeps working.")
+		return models.ErrInvalid.Describe("Choose how long the current secret keeps working.")
 	}
 	oldUntil := keep.OldUntil(time.Now())
 	var outcome string
@@ -135,7 +137,7 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	}
 	secret, err := h.store.AddSecret(c.Request().Context(), client.ID, oldUntil)
 	if errors.Is(err, models.ErrTooManySecrets) {
-		h.flash(c, "error", oauth.Capitalize(err.Error())+".")
+		h.flash(c, "error", models.ErrorMessage(err))
 		return seeOther(c, h.url(RouteApp, client.ID))
 	}
 	if err != nil {
@@ -171,10 +173,8 @@ func (h *Handlers) RetireSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RetireSecret(c.Request().Context(), client.ID, secret.ID); errors.Is(err, models.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "That secret is already retired.")
-	} else if err != nil {
-		return err
+	if err := h.store.RetireSecret(c.Request().Context(), client.ID, secret.ID); err != nil {
+		return models.Reword(err, models.ErrNotFound, "That secret is already retired.")
 	}
 	h.audit(c, models.AuditSecretRetired, client.ID, "…"+secret.Hint)
 	h.flash(c, "success", "The secret ending in …"+secret.Hint+" was retired.")
@@ -195,7 +195,7 @@ func (h *Handlers) ownedSecret(c echo.Context) (*models.Client, *models.ClientSe
 			}
 		}
 	}
-	return nil, nil, echo.NewHTTPError(http.StatusNotFound, "This application has no working secret with that id.")
+	return nil, nil, models.ErrNotFound.Describe("This application has no working secret with that id.")
 }
 
 // UpdateApp saves the settings form of the application page. A sensitive scope the application
@@ -207,7 +207,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return models.ErrInvalid.Describe("The form could not be read.")
 	}
 	ctx := c.Request().Context()
 	p := oauth.Profile{
@@ -310,10 +310,13 @@ func (h *Handlers) DeleteApp(c echo.Context) error {
 // else gets the same 404 as for a missing one, so ids cannot be probed.
 func (h *Handlers) ownedClient(c echo.Context) (*models.Client, error) {
 	client, err := h.store.ClientByID(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (client.OwnerID == nil || *client.OwnerID != CurrentUser(c).ID)) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no application with that id among yours.")
+	if err == nil && (client.OwnerID == nil || *client.OwnerID != CurrentUser(c).ID) {
+		err = models.ErrNotFound
 	}
-	return client, err
+	if err != nil {
+		return nil, models.Reword(err, models.ErrNotFound, "There is no application with that id among yours.")
+	}
+	return client, nil
 }
 
 func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) error {

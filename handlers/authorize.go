@@ -108,7 +108,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 func (h *Handlers) Decide(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return models.ErrInvalid.Describe("The form could not be read.")
 	}
 	ctx := c.Request().Context()
 	req, err := h.oauth.ValidateAuthorize(ctx, parseAuthorize(form))
@@ -126,7 +126,7 @@ func (h *Handlers) Decide(c echo.Context) error {
 	case "deny":
 		return seeOther(c, h.oauth.Deny(req))
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose Allow or Deny.")
+		return models.ErrInvalid.Describe("Choose Allow or Deny.")
 	}
 }
 

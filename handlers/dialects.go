@@ -94,7 +94,7 @@ func (h *Handlers) writeCompatError(c echo.Context, err error) error {
 	}
 	body := compatErrorJSON{ErrorCode: row.compatCode, Message: sentence(msg)}
 	if row.compatStatus < 500 {
-		body.Links = &compatLink{Href: h.issuer + "/docs/integration-guide#errors", Rel: "docs"}
+		body.Links = &compatLink{Href: h.issuer + h.url(RouteGuide) + "#errors", Rel: "docs"}
 	}
 	if row.compatStatus == http.StatusUnauthorized && c.Response().Header().Get("WWW-Authenticate") == "" {
 		c.Response().Header().Set("WWW-Authenticate", `Basic realm="devportal", charset="UTF-8"`)

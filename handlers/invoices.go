@@ -63,7 +63,7 @@ func (h *Handlers) ListInvoices(c echo.Context) error {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			return echo.NewHTTPError(http.StatusBadRequest, "limit must be a whole number from 1 to 100")
+			return models.ErrInvalid.Describe("limit must be a whole number from 1 to 100")
 		}
 		limit = n
 	}
@@ -107,7 +107,7 @@ func (h *Handlers) CreateInvoice(c echo.Context) error {
 		problems = append(problems, "description must be at most 255 characters")
 	}
 	if len(problems) > 0 {
-		return echo.NewHTTPError(http.StatusBadRequest, strings.Join(problems, "; "))
+		return models.ErrInvalid.Describe(strings.Join(problems, "; "))
 	}
 	clientID := AccessClaims(c).ClientID
 	inv := &models.Invoice{OwnerID: owner, ClientID: &clientID, Amount: *in.Amount, Currency: in.Currency, Description: in.Description}
@@ -123,7 +123,7 @@ func (h *Handlers) tokenOwner(c echo.Context) (int64, error) {
 	if claims.GrantID != "" {
 		id, err := strconv.ParseInt(claims.Subject, 10, 64)
 		if err != nil {
-			return 0, echo.NewHTTPError(http.StatusForbidden, "the token's subject is not a user")
+			return 0, models.ErrForbidden.Describe("the token's subject is not a user")
 		}
 		return id, nil
 	}
@@ -135,7 +135,7 @@ func (h *Handlers) tokenOwner(c echo.Context) (int64, error) {
 		return 0, err
 	}
 	if client.OwnerID == nil {
-		return 0, echo.NewHTTPError(http.StatusForbidden, "this client was created from the command line and has no owning developer, so it has no invoices; register the application in the portal")
+		return 0, models.ErrForbidden.Describe("this client was created from the command line and has no owning developer, so it has no invoices; register the application in the portal")
 	}
 	return *client.OwnerID, nil
 }
@@ -148,7 +148,7 @@ func decodeJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "the body is not valid JSON for this request: "+err.Error())
+		return models.ErrInvalid.Describe("the body is not valid JSON for this request: " + err.Error())
 	}
 	return nil
 }

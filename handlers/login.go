@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages"
 )
 
@@ -51,7 +50,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		return show(http.StatusUnprocessableEntity, oauth.Capitalize(err.Error())+".")
+		return show(http.StatusUnprocessableEntity, models.ErrorMessage(err))
 	}
 	if len(f.Password) > models.MaxPasswordLength {
 		return show(http.StatusUnprocessableEntity, fmt.Sprintf("That password is longer than any password here (%d characters at most).", models.MaxPasswordLength))
@@ -62,7 +61,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	case errors.As(err, &te):
 		return show(http.StatusTooManyRequests, h.throttled(c, te))
 	case errors.Is(err, models.ErrBusy):
-		return show(http.StatusServiceUnavailable, busy(c))
+		return show(http.StatusServiceUnavailable, Busy(c))
 	case errors.Is(err, models.ErrBadCredential), errors.Is(err, models.ErrDisabled):
 		h.auditEvent(c, &models.AuditEvent{Type: models.AuditLoginFailed, Actor: email, Target: email, IP: c.RealIP(), Detail: err.Error()})
 		msg := "That email and password do not match an account."
@@ -109,8 +108,8 @@ func (h *Handlers) throttled(c echo.Context, te *models.ThrottleError) string {
 // busyRetryAfter is what a request refused for want of a hashing slot is told to wait.
 const busyRetryAfter = 5 * time.Second
 
-// busy answers a request whose password could not be checked in time (models.ErrBusy).
-func busy(c echo.Context) string {
+// Busy answers a request whose password could not be checked in time (models.ErrBusy).
+func Busy(c echo.Context) string {
 	setRetryAfter(c, busyRetryAfter)
 	return "The server is busy right now. Try again in a few seconds."
 }
@@ -152,10 +151,10 @@ func (h *Handlers) Signup(c echo.Context) error {
 	errs := pages.Errors{}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
-		errs["email"] = oauth.Capitalize(err.Error()) + "."
+		errs["email"] = models.ErrorMessage(err)
 	}
 	if err := models.ValidatePassword(f.Password); err != nil {
-		errs["password"] = "Choose another password: " + err.Error() + "."
+		errs["password"] = models.ErrorMessage(err)
 	}
 	status := http.StatusUnprocessableEntity
 	var u *models.User
@@ -169,7 +168,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 			h.flashNow(c, "error", h.throttled(c, te))
 		case errors.Is(err, models.ErrBusy):
 			status = http.StatusServiceUnavailable
-			h.flashNow(c, "error", busy(c))
+			h.flashNow(c, "error", Busy(c))
 		case errors.Is(err, models.ErrDuplicate):
 			errs["email"] = "An account with this email already exists. Log in instead."
 		case err != nil:

@@ -2,13 +2,12 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 )
 
 // ErrLastAdmin refuses to leave the installation without an enabled admin.
-var ErrLastAdmin = errors.New("this is the last enabled administrator")
+var ErrLastAdmin = &Error{Code: ELastAdmin, Message: "this is the last enabled administrator"}
 
 // ChangePassword replaces a user's password after checking the current one; it ends every other
 // session of the user, since whoever knew the old password may hold one.

@@ -2,13 +2,12 @@ package models
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
 // ErrClientStatus refuses a status change that does not apply to the client's current status,
 // such as reinstating a revoked client or suspending one that is not active.
-var ErrClientStatus = errors.New("the client's status does not allow this change")
+var ErrClientStatus = &Error{Code: EClientStatus, Message: "the client's status does not allow this change"}
 
 // ChangeClientStatus moves a client from one status to another in a single conditional update,
 // so a reinstate that raced a revoke cannot bring the revoked client back. It returns

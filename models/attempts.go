@@ -81,7 +81,7 @@ func (t throttle) subject(a *LoginAttempt) string {
 }
 
 // ErrThrottled is matched (errors.Is) by every *ThrottleError.
-var ErrThrottled = errors.New("too many attempts")
+var ErrThrottled = &Error{Code: EThrottled, Message: "too many attempts"}
 
 // ThrottleError says an attempt was refused unchecked because a throttle's limit was reached.
 type ThrottleError struct {
@@ -101,6 +101,9 @@ func (e *ThrottleError) Error() string {
 
 // Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottleError) Is(target error) bool { return target == ErrThrottled }
+
+// Unwrap gives the domain error behind e, so its code (EThrottled) is found with errors.As.
+func (e *ThrottleError) Unwrap() error { return ErrThrottled }
 
 // Login checks an email and password like Authenticate, under the login throttles: the attempt
 // is reserved first and refused with a *ThrottleError when the email or the IP address has used

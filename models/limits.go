@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -39,7 +38,7 @@ const (
 )
 
 // ErrTooLong is matched (errors.Is) by every *TooLongError.
-var ErrTooLong = errors.New("too long")
+var ErrTooLong = &Error{Code: ETooLong, Message: "too long"}
 
 // TooLongError says an input is longer than its documented maximum.
 type TooLongError struct {
@@ -53,6 +52,9 @@ func (e *TooLongError) Error() string {
 
 // Is makes errors.Is(err, ErrTooLong) true.
 func (e *TooLongError) Is(target error) bool { return target == ErrTooLong }
+
+// Unwrap gives the domain error behind e, so its code (ETooLong) is found with errors.As.
+func (e *TooLongError) Unwrap() error { return ErrTooLong }
 
 // ValidateSearch checks an admin search query.
 func ValidateSearch(query string) error {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -107,7 +106,7 @@ func (k SecretKeep) OldUntil(now time.Time) *time.Time {
 const MaxActiveSecrets = 2
 
 // ErrTooManySecrets refuses a third active secret.
-var ErrTooManySecrets = errors.New("a client may have at most two active secrets: retire one first")
+var ErrTooManySecrets = &Error{Code: ETooManySecrets, Message: "A client may have at most two active secrets: retire one first."}
 
 // AddSecret creates a new secret, shown once. The secrets already working keep working until
 // oldUntil (nil: until retired by hand); a zero oldUntil retires them now. The client's row is

@@ -19,16 +19,19 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// Domain errors returned by Store methods. Callers compare them with errors.Is.
+// Domain errors returned by Store methods (see Error). Callers compare them with errors.Is.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrDuplicate     = errors.New("already exists")
-	ErrAlreadyUsed   = errors.New("already used")
-	ErrBadCredential = errors.New("wrong email or password")
-	ErrDisabled      = errors.New("account disabled")
+	ErrNotFound      = &Error{Code: ENotFound, Message: "not found"}
+	ErrDuplicate     = &Error{Code: EDuplicate, Message: "already exists"}
+	ErrAlreadyUsed   = &Error{Code: EAlreadyUsed, Message: "already used"}
+	ErrBadCredential = &Error{Code: EBadCredential, Message: "wrong email or password"}
+	ErrDisabled      = &Error{Code: EDisabled, Message: "account disabled"}
 	// ErrBusy says every password-hashing slot stayed taken for the whole wait (see
 	// LimitHashing): the server is overloaded and the caller should try again shortly.
-	ErrBusy = errors.New("the server is busy")
+	ErrBusy = &Error{Code: EBusy, Message: "the server is busy"}
+	// ErrInvalid and ErrForbidden are refined with Describe into what a person is told.
+	ErrInvalid   = &Error{Code: EInvalid, Message: "invalid input"}
+	ErrForbidden = &Error{Code: EForbidden, Message: "not allowed"}
 )
 
 // Dialect names the SQL database behind a Store.

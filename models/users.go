@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -27,34 +26,35 @@ type User struct {
 // NormalizeEmail is the form emails are stored and looked up in.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// ValidateEmail reports whether email looks like an address a person could receive mail at. It
+// ValidateEmail reports whether email looks like an address a person could receive mail at (an
+// EInvalid error whose message is for people otherwise). It
 // is checked before an email is stored, looked up or written to the audit log, so it also keeps
 // out what PostgreSQL cannot store (NUL, invalid UTF-8) and what would garble a log line.
 func ValidateEmail(email string) error {
 	if len(email) > MaxEmailLength {
-		return fmt.Errorf("use an email address of at most %d characters", MaxEmailLength)
+		return invalidf("Use an email address of at most %d characters.", MaxEmailLength)
 	}
 	// NormalizeEmail turns invalid UTF-8 into U+FFFD, so that is refused too.
 	if !utf8.ValidString(email) || strings.ContainsFunc(email, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) {
-		return errors.New("an email address cannot contain control characters or invalid text")
+		return invalidf("An email address cannot contain control characters or invalid text.")
 	}
 	local, domain, ok := strings.Cut(email, "@")
 	if !ok || local == "" || domain == "" || strings.ContainsAny(email, " <>\"") || !strings.Contains(domain, ".") {
-		return errors.New("enter an email address like name@example.com")
+		return invalidf("Enter an email address like name@example.com.")
 	}
 	return nil
 }
 
-// ValidatePassword enforces the password rules.
+// ValidatePassword enforces the password rules; an EInvalid error says which one is broken.
 func ValidatePassword(password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordLength {
-		return fmt.Errorf("use at least %d characters", MinPasswordLength)
+		return invalidf("Choose another password: use at least %d characters.", MinPasswordLength)
 	}
 	if len(password) > MaxPasswordLength {
-		return fmt.Errorf("use at most %d characters", MaxPasswordLength)
+		return invalidf("Choose another password: use at most %d characters.", MaxPasswordLength)
 	}
 	if strings.TrimFunc(password, unicode.IsSpace) == "" {
-		return errors.New("use something other than spaces")
+		return invalidf("Choose another password: use something other than spaces.")
 	}
 	return nil
 }

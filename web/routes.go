@@ -28,20 +28,21 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.StaticFS("/static", static.FS).Name = handlers.RouteStatic
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
-	e.POST(Paths["token"], h.Token).Name = handlers.RouteToken
-	e.POST(Paths["introspection"], h.Introspect).Name = handlers.RouteIntrospection
-	e.POST(Paths["revocation"], h.Revoke).Name = handlers.RouteRevocation
-	e.GET(Paths["metadata"], h.Metadata).Name = handlers.RouteMetadata
-	e.GET(Paths["jwks"], h.JWKS).Name = handlers.RouteJWKS
-	e.POST("/oauth/tokens", h.CompatToken).Name = handlers.RouteCompatToken // the compatibility dialect
+	rfcJSON, compatJSON := errorsAs(oauthErrors), errorsAs(compatErrors)
+	e.POST(Paths["token"], h.Token, rfcJSON).Name = handlers.RouteToken
+	e.POST(Paths["introspection"], h.Introspect, rfcJSON).Name = handlers.RouteIntrospection
+	e.POST(Paths["revocation"], h.Revoke, rfcJSON).Name = handlers.RouteRevocation
+	e.GET(Paths["metadata"], h.Metadata, rfcJSON).Name = handlers.RouteMetadata
+	e.GET(Paths["jwks"], h.JWKS, rfcJSON).Name = handlers.RouteJWKS
+	e.POST("/oauth/tokens", h.CompatToken, compatJSON).Name = handlers.RouteCompatToken // the compatibility dialect
 	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
 	// authorization endpoint and the pages never answer CORS.
-	e.OPTIONS(Paths["token"], h.Preflight).Name = handlers.RouteToken
-	e.OPTIONS(Paths["revocation"], h.Preflight).Name = handlers.RouteRevocation
-	e.OPTIONS("/oauth/tokens", h.Preflight).Name = handlers.RouteCompatToken
+	e.OPTIONS(Paths["token"], h.Preflight, rfcJSON).Name = handlers.RouteToken
+	e.OPTIONS(Paths["revocation"], h.Preflight, rfcJSON).Name = handlers.RouteRevocation
+	e.OPTIONS("/oauth/tokens", h.Preflight, compatJSON).Name = handlers.RouteCompatToken
 
 	// The sample protected API, for bearer tokens.
-	api := e.Group("/api/v1")
+	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
 	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError)).Name = handlers.RouteInvoices
 	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
 
@@ -126,7 +127,8 @@ func mustRouteNames(e *echo.Echo, names []string) {
 	}
 }
 
-// pageGroup registers page routes with the page middleware. Unlike an echo.Group with
+// pageGroup registers routes under a prefix with the group's middleware (the pages', or the
+// API's error format). Unlike an echo.Group with
 // middleware, it adds no catch-all route, so an unknown path still gets 404 and a wrong method
 // 405 instead of meeting the CSRF check.
 type pageGroup struct {

@@ -33,7 +33,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
 		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse,
 	})
-	e.HTTPErrorHandler = h.ErrorHandler
+	e.HTTPErrorHandler = errorHandler(h)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(middleware.BodyLimit("1M"))
@@ -50,7 +50,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	}
 	e.Use(loadSession(deps.Store, idle, now, cfg.SecureCookies()))
 
-	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
+	pages := pageGroup{e: e, mw: []echo.MiddlewareFunc{errorsAs(pageErrors), csrf(models.DeriveKey(cfg.Secret, "csrf"), cfg.Issuer, cfg.SecureCookies()), noStoreWhenSignedIn}}
 	routes(e, deps, h, pages)
 	mustRouteNames(e, handlers.RouteNames)
 	return e

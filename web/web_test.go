@@ -539,3 +539,34 @@ func TestLoginThrottle(t *testing.T) {
 		t.Fatalf("another account is throttled too: %d", resp.StatusCode)
 	}
 }
+
+// Issue 9 item 1: a handler names what was not found (models.ErrNotFound.Describe, Reword) and
+// web's one code table answers it with 404, the page heading and the handler's message, as the
+// hand-written echo.HTTPError(404, …) conversions did.
+func TestNotFoundThroughTheCodeTable(t *testing.T) {
+	env := newTestEnv(t)
+	admin := env.mustUser(t, "admin@example.com", true)
+	c, _ := env.mustClient(t, admin, models.ClientNative, []string{"http://127.0.0.1/cb"}, "INVOICE.READ")
+	b := newBrowser(t, env.URL)
+	b.mustLogin("admin@example.com")
+	for _, tc := range []struct{ path, want string }{
+		{"/admin/users/999999/disable", "There is no user with that id."},
+		{"/admin/users/not-a-number/enable", "There is no user with that id."},
+		{"/admin/clients/nope/revoke", "There is no client with that id."},
+		{"/admin/scopes/NO.SUCH", "There is no scope with that name in the catalog."},
+		{"/apps/nope", "There is no application with that id among yours."},
+		{"/apps/" + c.ID + "/rotate", "This application has no secret to rotate."},
+		{"/account/apps/" + c.ID + "/revoke", "You have not allowed an application with that id to access your account."},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, body := b.get(tc.path)
+			if strings.HasPrefix(tc.path, "/admin/users/") { // its actions are POST only
+				b.get("/admin/users")
+				resp, body = b.post(tc.path, url.Values{})
+			}
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Page not found") || !strings.Contains(body, tc.want) {
+				t.Fatalf("GET %s: status %d, want 404 with %q\n%s", tc.path, resp.StatusCode, tc.want, body)
+			}
+		})
+	}
+}

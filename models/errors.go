@@ -1,0 +1,81 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes of domain errors: what went wrong, for programs. web maps each code to an HTTP status
+// and to the error shape of each endpoint format, in one table (web/errors.go); a code missing
+// there is an internal error.
+const (
+	ENotFound       = "not_found"        // the thing asked for does not exist (or is not the caller's)
+	EDuplicate      = "duplicate"        // a unique name or email is taken
+	EInvalid        = "invalid"          // input breaks a rule; the message says which
+	ETooLong        = "too_long"         // input longer than its documented maximum
+	EBadCredential  = "bad_credential"   // a wrong email or password
+	EDisabled       = "disabled"         // the account is disabled
+	EAlreadyUsed    = "already_used"     // a single-use code or token was used before
+	ELastAdmin      = "last_admin"       // the change would leave no enabled administrator
+	EClientStatus   = "client_status"    // the client's status does not allow the change
+	ETooManySecrets = "too_many_secrets" // a client already has the most active secrets it may
+	EThrottled      = "throttled"        // refused unchecked: a throttle's limit was reached
+	EBusy           = "busy"             // overloaded: try again shortly
+	EForbidden      = "forbidden"        // the caller may not do this
+)
+
+// Error is a domain error: a Code for programs and a Message for people. Modelled on
+// benbjohnson/wtf's Error{Code, Message}.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is makes errors.Is(err, target) true for any *Error with target's code, so a copy refined
+// by Describe still matches its sentinel (errors.Is(err, ErrNotFound)).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && e.Code == t.Code
+}
+
+// Describe returns a copy of e whose message says more than the sentinel's; errors.Is still
+// matches e.
+func (e *Error) Describe(message string) *Error {
+	return &Error{Code: e.Code, Message: message}
+}
+
+// Reword returns target refined with message when err is target, and err unchanged otherwise,
+// so a handler names what was not found without deciding the status itself.
+func Reword(err error, target *Error, message string) error {
+	if errors.Is(err, target) {
+		return target.Describe(message)
+	}
+	return err
+}
+
+// invalidf is an EInvalid error with a message for people.
+func invalidf(format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorMessage is the message for people of err's domain error, or a generic one for an error
+// that is none, whose text is never shown.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong on our side. Try again in a moment."
+}
+
+// ErrorCode is the code of err's domain error, or "" for an error that is none (an internal
+// one).
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
