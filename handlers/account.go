@@ -7,13 +7,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/account"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // accountView is the account page of the signed-in person, with the change-password form's errors.
-func (h *Handlers) accountView(c echo.Context, errs pages.Errors) pages.AccountView {
+func (h *Handlers) accountView(c echo.Context, errs shared.Errors) account.AccountView {
 	u := CurrentUser(c)
-	return pages.AccountView{Base: h.base(c, "Account", "account"),
+	return account.AccountView{Base: h.base(c, "Account", "account"),
 		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt), Errors: errs}
 }
 
@@ -22,7 +23,7 @@ func (h *Handlers) accountView(c echo.Context, errs pages.Errors) pages.AccountV
 func (h *Handlers) ChangePassword(c echo.Context) error {
 	u := CurrentUser(c)
 	current, next := c.FormValue("current_password"), c.FormValue("new_password")
-	errs := pages.Errors{}
+	errs := shared.Errors{}
 	if current == "" {
 		errs["current_password"] = "Enter your current password."
 	}
@@ -40,13 +41,13 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 			errs["current_password"] = "That is not your current password."
 		case errors.Is(err, models.ErrBusy):
 			h.flashNow(c, "error", Busy(c))
-			return render(c, http.StatusServiceUnavailable, pages.Account(h.accountView(c, errs)))
+			return render(c, http.StatusServiceUnavailable, account.Account(h.accountView(c, errs)))
 		case err != nil:
 			return err
 		}
 	}
 	if len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, pages.Account(h.accountView(c, errs)))
+		return render(c, http.StatusUnprocessableEntity, account.Account(h.accountView(c, errs)))
 	}
 	h.audit(c, models.AuditPasswordChanged, u.Email, "other sessions ended")
 	h.flash(c, "success", "Your password was changed. You stay signed in here; every other session was signed out.")
@@ -55,7 +56,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 
 // ConfirmSignOutEverywhere asks before ending every session of the signed-in person.
 func (h *Handlers) ConfirmSignOutEverywhere(c echo.Context) error {
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Sign out everywhere", "account"), Heading: "Sign out everywhere?",
 		Message: "Every browser signed in to your account is signed out, this one included, and has to log in again. Applications you authorized keep their access: revoke it under Authorized applications.",
 		Action:  h.url(RouteSignOutAll), Button: "Sign out everywhere", Cancel: h.url(RouteAccount),
@@ -93,9 +94,9 @@ func (h *Handlers) AuthorizedApps(c echo.Context) error {
 	for _, s := range catalog {
 		described[s.Name] = s.Description
 	}
-	v := pages.AuthorizedAppsView{Base: h.base(c, "Authorized applications", "account")}
+	v := account.AuthorizedAppsView{Base: h.base(c, "Authorized applications", "account")}
 	for _, a := range apps {
-		row := pages.AuthorizedAppRow{ClientID: a.ClientID, Name: a.ClientName, GrantedISO: isoTime(a.GrantedAt), Granted: humanTime(a.GrantedAt),
+		row := account.AuthorizedAppRow{ClientID: a.ClientID, Name: a.ClientName, GrantedISO: isoTime(a.GrantedAt), Granted: humanTime(a.GrantedAt),
 			RevokeURL: h.url(RouteRevokeApp, a.ClientID)}
 		if a.LastUsedAt != nil {
 			row.LastUsedISO, row.LastUsed = isoTime(*a.LastUsedAt), humanTime(*a.LastUsedAt)
@@ -105,11 +106,11 @@ func (h *Handlers) AuthorizedApps(c echo.Context) error {
 			if d == "" {
 				d = name
 			}
-			row.Scopes = append(row.Scopes, pages.ScopeOption{Name: name, Description: d})
+			row.Scopes = append(row.Scopes, shared.ScopeOption{Name: name, Description: d})
 		}
 		v.Apps = append(v.Apps, row)
 	}
-	return render(c, http.StatusOK, pages.AuthorizedApps(v))
+	return render(c, http.StatusOK, account.AuthorizedApps(v))
 }
 
 // ConfirmRevokeApp asks before ending an application's access to the signed-in person's account.
@@ -118,7 +119,7 @@ func (h *Handlers) ConfirmRevokeApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Revoke access", "account"), Heading: "Revoke the access of " + client.Name + "?",
 		Message: client.Name + " can no longer access your account: every token it holds for you stops working now. To use it again, you will have to allow it again.",
 		Action:  h.url(RouteRevokeApp, client.ID), Button: "Revoke access", Cancel: h.url(RouteAuthorizedApps),

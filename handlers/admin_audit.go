@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/admin"
 )
 
 // auditPageSize is how many events one page of the audit log shows.
@@ -38,7 +38,7 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := pages.AdminAuditView{
+	v := admin.AdminAuditView{
 		Base: h.base(c, "Audit log · Admin", "admin"), Actor: f.Actor, Target: f.Target, Type: f.Type,
 		Types: models.AuditTypes, Paged: f.Before > 0,
 	}
@@ -48,13 +48,13 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 	}
 	if len(events) > auditPageSize {
 		events = events[:auditPageSize]
-		v.OlderURL = pages.AuditURL(h.url(RouteAdminAudit), f.Actor, f.Target, f.Type, events[len(events)-1].ID)
+		v.OlderURL = admin.AuditURL(h.url(RouteAdminAudit), f.Actor, f.Target, f.Type, events[len(events)-1].ID)
 	}
 	for _, e := range events {
-		v.Events = append(v.Events, pages.AuditRow{
+		v.Events = append(v.Events, admin.AuditRow{
 			Type: e.Type, Actor: e.Actor, Target: e.Target, IP: e.IP, Detail: e.Detail,
 			ISO: isoTime(e.CreatedAt), Time: humanTime(e.CreatedAt),
 		})
 	}
-	return render(c, http.StatusOK, pages.AdminAudit(v))
+	return render(c, http.StatusOK, admin.AdminAudit(v))
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/admin"
+	"github.com/devportal/devportal/templates/pages/apps"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // adminListLimit is how many rows an admin list shows before asking for a narrower search.
@@ -62,13 +64,13 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := pages.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(h.url(RouteAdminClients))}
+	v := admin.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(h.url(RouteAdminClients))}
 	if len(clients) > adminListLimit {
 		clients, v.Truncated = clients[:adminListLimit], true
 	}
 	for _, cl := range clients {
-		v.Clients = append(v.Clients, pages.AdminClientRow{
-			ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
+		v.Clients = append(v.Clients, admin.AdminClientRow{
+			ID: cl.ID, Name: cl.Name, TypeLabel: apps.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
 			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
 			Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
@@ -77,7 +79,7 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 			IntrospectionURL: h.url(RouteIntrospectFlag, cl.ID), RevokeURL: h.url(RouteRevokeClient, cl.ID),
 		})
 	}
-	return render(c, http.StatusOK, pages.AdminClients(v))
+	return render(c, http.StatusOK, admin.AdminClients(v))
 }
 
 // SuspendClient stops a client at once: the token endpoint refuses it with invalid_client and
@@ -145,7 +147,7 @@ func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
 	if client == nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
 		Message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
 		Action:  h.url(RouteRevokeClient, client.ID), Button: "Revoke", Cancel: h.url(RouteAdminClients),

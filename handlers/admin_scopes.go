@@ -12,7 +12,8 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/admin"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // scopeForm is the new-scope and edit-scope form, parsed once.
@@ -30,8 +31,8 @@ func parseScopeForm(c echo.Context) scopeForm {
 	}
 }
 
-func (f scopeForm) validate(withName bool) pages.Errors {
-	errs := pages.Errors{}
+func (f scopeForm) validate(withName bool) shared.Errors {
+	errs := shared.Errors{}
 	if withName {
 		if msg := oauth.CheckCatalogScopeName(f.Name); msg != "" {
 			errs["name"] = msg
@@ -46,8 +47,8 @@ func (f scopeForm) validate(withName bool) pages.Errors {
 	return errs
 }
 
-func (f scopeForm) view(errs pages.Errors) pages.ScopeForm {
-	return pages.ScopeForm{Name: f.Name, Description: f.Description, Sensitive: f.Sensitive, Errors: errs}
+func (f scopeForm) view(errs shared.Errors) admin.ScopeForm {
+	return admin.ScopeForm{Name: f.Name, Description: f.Description, Sensitive: f.Sensitive, Errors: errs}
 }
 
 // detail describes a scope's settings for the audit log.
@@ -61,25 +62,25 @@ func (f scopeForm) detail() string {
 
 // AdminScopes shows the scope catalog, the pending sensitive-scope requests and the new-scope form.
 func (h *Handlers) AdminScopes(c echo.Context) error {
-	return h.renderScopes(c, http.StatusOK, pages.ScopeForm{})
+	return h.renderScopes(c, http.StatusOK, admin.ScopeForm{})
 }
 
-func (h *Handlers) renderScopes(c echo.Context, status int, form pages.ScopeForm) error {
+func (h *Handlers) renderScopes(c echo.Context, status int, form admin.ScopeForm) error {
 	ctx := c.Request().Context()
-	v := pages.AdminScopesView{Base: h.base(c, "Scopes · Admin", "admin"), Form: form}
+	v := admin.AdminScopesView{Base: h.base(c, "Scopes · Admin", "admin"), Form: form}
 	if err := h.loadScopes(ctx, &v); err != nil {
 		return err
 	}
-	return render(c, status, pages.AdminScopes(v))
+	return render(c, status, admin.AdminScopes(v))
 }
 
-func (h *Handlers) loadScopes(ctx context.Context, v *pages.AdminScopesView) error {
+func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) error {
 	scopes, err := h.store.AllScopes(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range scopes {
-		row := pages.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil,
+		row := admin.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil,
 			EditURL: h.url(RouteScope, s.Name), RetireURL: h.url(RouteRetireScope, s.Name)}
 		if s.RetiredAt != nil {
 			row.RetiredAt = humanTime(*s.RetiredAt)
@@ -91,7 +92,7 @@ func (h *Handlers) loadScopes(ctx context.Context, v *pages.AdminScopesView) err
 		return err
 	}
 	for _, r := range requests {
-		v.Requests = append(v.Requests, pages.ScopeRequestRow{
+		v.Requests = append(v.Requests, admin.ScopeRequestRow{
 			ClientID: r.ClientID, ClientName: r.ClientName, Owner: r.OwnerEmail, Scope: r.Scope,
 			RequestedISO: isoTime(r.RequestedAt), Requested: humanTime(r.RequestedAt),
 			ApproveURL: h.url(RouteApproveRequest, r.ClientID, r.Scope), RejectURL: h.url(RouteRejectRequest, r.ClientID, r.Scope),
@@ -128,9 +129,9 @@ func (h *Handlers) EditScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.AdminScope(pages.AdminScopeView{
+	return render(c, http.StatusOK, admin.AdminScope(admin.AdminScopeView{
 		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil,
-		Form: pages.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
+		Form: admin.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
 	}))
 }
 
@@ -143,7 +144,7 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	f := parseScopeForm(c)
 	f.Name = s.Name
 	if errs := f.validate(false); len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, pages.AdminScope(pages.AdminScopeView{
+		return render(c, http.StatusUnprocessableEntity, admin.AdminScope(admin.AdminScopeView{
 			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
 		}))
 	}
@@ -166,7 +167,7 @@ func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
 		return seeOther(c, h.url(RouteAdminScopes))
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Retire scope · Admin", "admin"), Heading: "Retire " + s.Name + "?",
 		Message: "Applications can no longer request it and it disappears from the registration form. Grants that already carry it keep working until they are revoked. A retired scope cannot be brought back, and its name cannot be reused.",
 		Action:  h.url(RouteRetireScope, s.Name), Button: "Retire scope", Cancel: h.url(RouteAdminScopes),

@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/admin"
 )
 
 // AdminUsers lists users, filtered by the query string.
@@ -23,7 +23,7 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := pages.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: h.url(RouteAdminUsers)}
+	v := admin.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: h.url(RouteAdminUsers)}
 	if query != "" {
 		v.Return += "?" + url.Values{"q": {query}}.Encode()
 	}
@@ -33,14 +33,14 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 	me := CurrentUser(c).ID
 	for _, u := range users {
 		id := strconv.FormatInt(u.ID, 10)
-		v.Users = append(v.Users, pages.AdminUserRow{
+		v.Users = append(v.Users, admin.AdminUserRow{
 			ID: id, Email: u.Email, IsAdmin: u.IsAdmin, Disabled: u.DisabledAt != nil, Self: u.ID == me,
 			CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt),
 			EnableURL: h.url(RouteEnableUser, id), DisableURL: h.url(RouteDisableUser, id),
 			GrantAdminURL: h.url(RouteGrantAdmin, id), RemoveAdminURL: h.url(RouteRemoveAdmin, id),
 		})
 	}
-	return render(c, http.StatusOK, pages.AdminUsers(v))
+	return render(c, http.StatusOK, admin.AdminUsers(v))
 }
 
 // DisableUser signs a user out everywhere and stops every token of their grants, until enabled.

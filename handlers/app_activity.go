@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/apps"
 )
 
 // activityDays is how far back the chart of an application's activity reaches, today included.
@@ -49,13 +49,13 @@ func (h *Handlers) AppActivity(c echo.Context) error {
 	}
 
 	days := activityByDay(counts, since, activityDays)
-	v := pages.ActivityView{
+	v := apps.ActivityView{
 		Base: h.base(c, client.Name+" activity", "apps"),
-		App: pages.AppTab{ID: client.ID, Name: client.Name, Type: string(client.Type), Status: client.Status,
+		App: apps.AppTab{ID: client.ID, Name: client.Name, Type: string(client.Type), Status: client.Status,
 			CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), Current: "activity",
 			URLs: h.appLinks(client.ID)},
 		Days:  days,
-		Chart: pages.BuildActivityChart(days),
+		Chart: apps.BuildActivityChart(days),
 	}
 	for _, r := range requests {
 		v.App.Pending = v.App.Pending || r.Status == models.RequestPending
@@ -65,19 +65,19 @@ func (h *Handlers) AppActivity(c echo.Context) error {
 		if !ok {
 			k.label = e.Kind
 		}
-		row := pages.EventRow{Kind: e.Kind, KindLabel: k.label, GrantType: e.GrantType, CreatedISO: isoTime(e.CreatedAt), Created: humanTime(e.CreatedAt), Detail: k.detail}
+		row := apps.EventRow{Kind: e.Kind, KindLabel: k.label, GrantType: e.GrantType, CreatedISO: isoTime(e.CreatedAt), Created: humanTime(e.CreatedAt), Detail: k.detail}
 		if e.Kind == models.EventFailure {
 			row.ErrorCode, row.Detail = e.ErrorCode, e.Detail
 		}
 		v.Events = append(v.Events, row)
 	}
-	return render(c, http.StatusOK, pages.Activity(v))
+	return render(c, http.StatusOK, apps.Activity(v))
 }
 
 // activityByDay spreads per-day counts over n days from since (midnight UTC), so a day without
 // events is a day with zero, not a missing bar.
-func activityByDay(counts []models.DayCount, since time.Time, n int) []pages.ChartDay {
-	days := make([]pages.ChartDay, n)
+func activityByDay(counts []models.DayCount, since time.Time, n int) []apps.ChartDay {
+	days := make([]apps.ChartDay, n)
 	index := make(map[string]int, n)
 	for i := range days {
 		days[i].Date = since.AddDate(0, 0, i)

@@ -13,7 +13,8 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/apps"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // Apps lists the signed-in developer's applications.
@@ -33,12 +34,12 @@ func (h *Handlers) Apps(c echo.Context) error {
 			pending[r.ClientID] = true
 		}
 	}
-	v := pages.AppsView{Base: h.base(c, "Applications", "apps")}
+	v := apps.AppsView{Base: h.base(c, "Applications", "apps")}
 	for _, cl := range clients {
-		v.Apps = append(v.Apps, pages.AppRow{ID: cl.ID, Name: cl.Name, TypeLabel: pages.TypeLabel(string(cl.Type)), Status: cl.Status,
+		v.Apps = append(v.Apps, apps.AppRow{ID: cl.ID, Name: cl.Name, TypeLabel: apps.TypeLabel(string(cl.Type)), Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt), Pending: pending[cl.ID], URL: h.url(RouteApp, cl.ID)})
 	}
-	return render(c, http.StatusOK, pages.Apps(v))
+	return render(c, http.StatusOK, apps.Apps(v))
 }
 
 // NewApp shows the registration form.
@@ -47,7 +48,7 @@ func (h *Handlers) NewApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.AppNew(pages.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
+	return render(c, http.StatusOK, apps.AppNew(apps.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
 }
 
 // CreateApp registers an application and shows its secret, once.
@@ -72,9 +73,9 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, pages.AppNew(pages.AppFormView{
+		return render(c, http.StatusUnprocessableEntity, apps.AppNew(apps.AppFormView{
 			Base: h.base(c, "New application", "apps"), Name: reg.Name, Type: string(reg.Type),
-			RedirectURIs: form.Get("redirect_uris"), Scopes: opts, Errors: pages.Errors(errs),
+			RedirectURIs: form.Get("redirect_uris"), Scopes: opts, Errors: shared.Errors(errs),
 		}))
 	}
 	owner := CurrentUser(c).ID
@@ -104,12 +105,12 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	if !client.Type.Confidential() {
 		return models.ErrNotFound.Describe(noSecretToRotate)
 	}
-	v := pages.RotateView{Base: h.base(c, "Rotate secret", "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
+	v := apps.RotateView{Base: h.base(c, "Rotate secret", "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, MaxActive: models.MaxActiveSecrets,
 		AtLimit: client.AtSecretLimit(time.Now())}
 	for _, k := range models.SecretKeeps {
-		v.Options = append(v.Options, pages.KeepOption{Value: k.Name, Label: k.Label, Selected: k.Name == models.DefaultSecretKeep})
+		v.Options = append(v.Options, apps.KeepOption{Value: k.Name, Label: k.Label, Selected: k.Name == models.DefaultSecretKeep})
 	}
-	return render(c, http.StatusOK, pages.AppRotate(v))
+	return render(c, http.StatusOK, apps.AppRotate(v))
 }
 
 // RotateSecret makes a new secret, shown once, and limits how long the current ones keep working.
@@ -161,7 +162,7 @@ func (h *Handlers) ConfirmRetireSecret(c echo.Context) error {
 	if client.LastUsableSecret(secret, time.Now()) {
 		msg = "This is the only working secret of " + client.Name + ": once it is retired, the application stops authenticating until you rotate in a new secret."
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Retire secret", "apps"), Heading: "Retire the secret ending in …" + secret.Hint + "?", Message: msg + " This cannot be undone.",
 		Action: h.url(RouteRetireSecret, client.ID, secret.ID), Button: "Retire secret", Cancel: h.url(RouteApp, client.ID),
 	}))
@@ -228,10 +229,10 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 			return err
 		}
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
-		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, pages.Errors(errs)
+		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
 		v.AllowedOriginsText = form.Get("allowed_origins")
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
-		return render(c, http.StatusUnprocessableEntity, pages.App(v))
+		return render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
 	if err := h.store.EditClient(ctx, client.ID, profile, pending); err != nil {
 		return err
@@ -285,7 +286,7 @@ func (h *Handlers) ConfirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.Confirm(pages.ConfirmView{
+	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Delete application", "apps"), Heading: "Delete " + client.Name + "?",
 		Message: "Its client id stops working, and every token issued to it ends now. This cannot be undone.",
 		Action:  h.url(RouteDeleteApp, client.ID), Button: "Delete application", Cancel: h.url(RouteApp, client.ID),
@@ -334,23 +335,23 @@ func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) err
 		// The secret is in this response body only; no cache may keep it.
 		c.Response().Header().Set("Cache-Control", "no-store")
 	}
-	return render(c, status, pages.App(v))
+	return render(c, status, apps.App(v))
 }
 
 // appView is the application page for client as stored. checked, when not nil, are the scopes
 // ticked in a submitted form instead of the stored ones.
-func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret string, checked []string) (pages.AppView, error) {
+func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret string, checked []string) (apps.AppView, error) {
 	ctx := c.Request().Context()
 	requests, err := h.store.ScopeRequestsFor(ctx, client.ID)
 	if err != nil {
-		return pages.AppView{}, err
+		return apps.AppView{}, err
 	}
 	scopes, err := h.profileScopes(ctx, client, requests, checked)
 	if err != nil {
-		return pages.AppView{}, err
+		return apps.AppView{}, err
 	}
 	cfg := h.oauth.Config()
-	v := pages.AppView{
+	v := apps.AppView{
 		Base: h.base(c, client.Name, "apps"), URLs: h.appLinks(client.ID), ID: client.ID, Name: client.Name, Heading: client.Name, Type: string(client.Type), Status: client.Status,
 		Confidential: client.Type.Confidential(), RedirectURIs: client.RedirectURIs, Scopes: scopes,
 		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
@@ -367,7 +368,7 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 	}
 	now := time.Now()
 	for _, s := range client.Secrets {
-		row := pages.SecretRow{ID: s.ID, Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), Expired: !s.Usable(now),
+		row := apps.SecretRow{ID: s.ID, Hint: s.Hint, CreatedISO: isoTime(s.CreatedAt), Created: humanTime(s.CreatedAt), Expired: !s.Usable(now),
 			RetireURL: h.url(RouteRetireSecret, client.ID, s.ID)}
 		if s.LastUsedAt != nil {
 			row.LastUsedISO, row.LastUsed = isoTime(*s.LastUsedAt), humanTime(*s.LastUsedAt)
@@ -384,7 +385,7 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 // retired scope the application still holds. A scope is ticked when the application holds it or
 // asked for it (or, after a rejected edit, when the form ticked it), and carries the state of
 // its request, if an administrator has not approved one.
-func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, requests []models.ScopeRequest, checked []string) ([]pages.ScopeOption, error) {
+func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, requests []models.ScopeRequest, checked []string) ([]shared.ScopeOption, error) {
 	active, err := h.store.ActiveScopes(ctx)
 	if err != nil {
 		return nil, err
@@ -405,9 +406,9 @@ func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, req
 			state[r.Scope] = r.Status
 		}
 	}
-	out := make([]pages.ScopeOption, 0, len(active)+len(retired))
+	out := make([]shared.ScopeOption, 0, len(active)+len(retired))
 	for _, s := range append(active, retired...) {
-		o := pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name]}
+		o := shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name]}
 		if checked != nil {
 			o.Checked = slices.Contains(checked, s.Name)
 		} else {
@@ -419,14 +420,14 @@ func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, req
 }
 
 // scopeOptions lists the active catalog as checkboxes, checking those named.
-func (h *Handlers) scopeOptions(ctx context.Context, checked []string) ([]pages.ScopeOption, error) {
+func (h *Handlers) scopeOptions(ctx context.Context, checked []string) ([]shared.ScopeOption, error) {
 	scopes, err := h.store.ActiveScopes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]pages.ScopeOption, len(scopes))
+	out := make([]shared.ScopeOption, len(scopes))
 	for i, s := range scopes {
-		out[i] = pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name)}
+		out[i] = shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name)}
 	}
 	return out, nil
 }
@@ -440,8 +441,8 @@ func isoTime(t time.Time) string   { return t.UTC().Format(time.RFC3339) }
 func humanTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // appLinks are the pages of the application id.
-func (h *Handlers) appLinks(id string) pages.AppLinks {
-	return pages.AppLinks{
+func (h *Handlers) appLinks(id string) apps.AppLinks {
+	return apps.AppLinks{
 		Overview: h.url(RouteApp, id), Activity: h.url(RouteAppActivity, id),
 		Rotate: h.url(RouteRotateSecret, id), Delete: h.url(RouteDeleteApp, id),
 	}

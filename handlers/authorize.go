@@ -11,7 +11,8 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/auth"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // authorizeParamNames are the request parameters the consent form carries back.
@@ -73,7 +74,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusFound, to)
 	}
-	v := pages.ConsentView{
+	v := auth.ConsentView{
 		Base:         h.base(c, "Allow "+req.Client.Name+"?", ""),
 		AppName:      req.Client.Name,
 		Action:       h.url(RouteAuthorization),
@@ -92,15 +93,15 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	for _, s := range req.Scopes {
 		// "new" only means something to a user who allowed this application something before.
 		isNew := len(fresh) < len(req.Scopes) && slices.Contains(fresh, s.Name)
-		v.Scopes = append(v.Scopes, pages.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, New: isNew})
+		v.Scopes = append(v.Scopes, shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, New: isNew})
 	}
 	for _, name := range authorizeParamNames {
 		if val := q.Get(name); val != "" {
-			v.Params = append(v.Params, pages.Param{Name: name, Value: val})
+			v.Params = append(v.Params, auth.Param{Name: name, Value: val})
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, pages.Consent(v))
+	return render(c, http.StatusOK, auth.Consent(v))
 }
 
 // Decide takes the user's Allow or Deny from the consent page. The request is validated again
@@ -162,7 +163,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 			return c.Redirect(http.StatusFound, to)
 		}
 		host := redirectHost(req.RedirectURI)
-		return render(c, http.StatusBadRequest, pages.ErrorPage(pages.ErrorView{
+		return render(c, http.StatusBadRequest, auth.ErrorPage(auth.ErrorView{
 			Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
 			Heading:     req.Client.Name + " sent a request that could not be completed",
 			Message:     oauth.Capitalize(oe.Description) + ".",
@@ -170,7 +171,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 			ContinueURL: to, ContinueHost: host,
 		}))
 	}
-	v := pages.ErrorView{Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
+	v := auth.ErrorView{Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
 		Heading: "This application's sign-in link is broken", Message: oauth.Capitalize(oe.Description) + "."}
 	switch {
 	case errors.Is(oe, oauth.ErrUnknownClient):
@@ -180,7 +181,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 	case errors.Is(oe, oauth.ErrClientDisabled):
 		v.Heading = "This application is not available"
 	}
-	return render(c, http.StatusBadRequest, pages.ErrorPage(v))
+	return render(c, http.StatusBadRequest, auth.ErrorPage(v))
 }
 
 func redirectHost(uri string) string {

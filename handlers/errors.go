@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/auth"
 )
 
 // ErrorPage renders the error page for people, with the navigation of whoever is signed in.
@@ -16,7 +16,7 @@ func (h *Handlers) ErrorPage(c echo.Context, status int, heading, message string
 	if CurrentUser(c) != nil {
 		noStore(c) // the page names who is signed in: keep it out of caches, like every signed-in page
 	}
-	return render(c, status, pages.ErrorPage(pages.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: message}))
+	return render(c, status, auth.ErrorPage(auth.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: message}))
 }
 
 // NoStore keeps a response out of browser and proxy caches.

@@ -13,7 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/auth"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 type credentialsForm struct {
@@ -37,7 +38,7 @@ func (h *Handlers) LoginPage(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
-	return render(c, http.StatusOK, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
+	return render(c, http.StatusOK, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
 
 // Login checks the credentials and starts a new session. Input no account can match is refused
@@ -46,7 +47,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
 	show := func(status int, msg string) error {
-		return render(c, status, pages.Login(pages.LoginView{Base: h.base(c, "Log in", ""), Email: f.shownEmail(), Next: f.Next, Error: msg}))
+		return render(c, status, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Email: f.shownEmail(), Next: f.Next, Error: msg}))
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
@@ -141,14 +142,14 @@ func (h *Handlers) SignupPage(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
-	return render(c, http.StatusOK, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
+	return render(c, http.StatusOK, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
 
 // Signup creates an account and signs the new user in.
 func (h *Handlers) Signup(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
-	errs := pages.Errors{}
+	errs := shared.Errors{}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
 		errs["email"] = models.ErrorMessage(err)
@@ -176,7 +177,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 		}
 	}
 	if u == nil {
-		return render(c, status, pages.Signup(pages.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
+		return render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
 	}
 	if err := h.startSession(c, u); err != nil {
 		return err

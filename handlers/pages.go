@@ -5,7 +5,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/devportal/devportal/templates/pages"
+	"github.com/devportal/devportal/templates/pages/account"
+	"github.com/devportal/devportal/templates/pages/auth"
+	"github.com/devportal/devportal/templates/pages/docs"
 )
 
 // Home is the landing page; signed-in people go to their applications.
@@ -13,12 +15,12 @@ func (h *Handlers) Home(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, h.url(RouteApps))
 	}
-	return render(c, http.StatusOK, pages.Home(pages.HomeView{Base: h.base(c, "Developer portal", "")}))
+	return render(c, http.StatusOK, auth.Home(auth.HomeView{Base: h.base(c, "Developer portal", "")}))
 }
 
 // Account shows the signed-in person's account.
 func (h *Handlers) Account(c echo.Context) error {
-	return render(c, http.StatusOK, pages.Account(h.accountView(c, nil)))
+	return render(c, http.StatusOK, account.Account(h.accountView(c, nil)))
 }
 
 // Docs is the integration overview: which flow to use, the endpoints, the scope catalog.
@@ -28,9 +30,9 @@ func (h *Handlers) Docs(c echo.Context) error {
 		return err
 	}
 	iss := h.issuer
-	return render(c, http.StatusOK, pages.Docs(pages.DocsView{
+	return render(c, http.StatusOK, docs.Docs(docs.DocsView{
 		Base: h.base(c, "Docs", "docs"), Issuer: iss, MetadataURL: iss + h.paths["metadata"], Scopes: opts,
-		Endpoints: []pages.Endpoint{
+		Endpoints: []docs.Endpoint{
 			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
 			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},
 			{Name: "Introspection", Method: "POST", URL: iss + h.paths["introspection"], Spec: "RFC 7662"},

@@ -1,42 +1,11 @@
-// Package pages holds one templ component per page, each taking a typed view model defined here.
-package pages
+// Package apps holds a developer's application pages: the list, the forms, the application page,
+// its secrets and its activity chart, each taking a view model defined here.
+package apps
 
-import "github.com/devportal/devportal/templates/layout"
-
-// Errors maps a form field name to the message shown beside it.
-type Errors map[string]string
-
-// HomeView is the landing page.
-type HomeView struct {
-	layout.Base
-}
-
-// LoginView is the log-in form.
-type LoginView struct {
-	layout.Base
-	Email string
-	Next  string
-	Error string
-}
-
-// SignupView is the sign-up form.
-type SignupView struct {
-	layout.Base
-	Email  string
-	Next   string
-	Errors Errors
-}
-
-// ScopeOption is a catalog scope as a checkbox or a consent line.
-type ScopeOption struct {
-	Name        string
-	Description string
-	Sensitive   bool
-	Checked     bool
-	New         bool
-	Retired     bool   // no longer in the catalog; an application that holds it keeps it
-	Request     string // an administrator's pending or rejected decision on it, for this application
-}
+import (
+	"github.com/devportal/devportal/templates/layout"
+	"github.com/devportal/devportal/templates/pages/shared"
+)
 
 // AppRow is one application in the developer's list.
 type AppRow struct {
@@ -80,8 +49,8 @@ type AppFormView struct {
 	Name         string
 	Type         string
 	RedirectURIs string
-	Scopes       []ScopeOption
-	Errors       Errors
+	Scopes       []shared.ScopeOption
+	Errors       shared.Errors
 }
 
 // SecretRow is one client secret, described without its value.
@@ -108,7 +77,7 @@ type AppView struct {
 	Status       string
 	Confidential bool
 	RedirectURIs []string
-	Scopes       []ScopeOption
+	Scopes       []shared.ScopeOption
 	CreatedISO   string
 	Created      string
 	Secrets      []SecretRow
@@ -121,78 +90,10 @@ type AppView struct {
 	RedirectURIsText                           string // one per line
 	AccessTTL, RefreshTTL                      string // "15m", "720h"; empty is the default
 	DefaultAccessTTL, DefaultRefreshTTL        string
-	Errors                                     Errors
+	Errors                                     shared.Errors
 
 	AllowedOriginsText string   // one per line; empty means DefaultOrigins
 	DefaultOrigins     []string // the redirect URIs' origins, shown as the default
-}
-
-// ConfirmView asks before a destructive action.
-type ConfirmView struct {
-	layout.Base
-	Heading string
-	Message string
-	Action  string // where the confirming form posts
-	Button  string
-	Cancel  string // where "Cancel" leads
-}
-
-// Param is a hidden form field.
-type Param struct{ Name, Value string }
-
-// ConsentView is the consent screen.
-type ConsentView struct {
-	layout.Base
-	AppName      string
-	Owner        string
-	Initial      string
-	UserEmail    string
-	SwitchNext   string // the authorization request, to come back to after "Not you?"
-	Before       bool   // the user allowed every requested scope before (a public client asks again)
-	Scopes       []ScopeOption
-	RedirectHost string
-	Params       []Param // the authorization request, re-validated when the form comes back
-	Action       string  // where the decision is posted: the authorization endpoint
-	LogoURL      string
-	HomepageURL  string
-	PrivacyURL   string
-	TermsURL     string
-}
-
-// ErrorView explains a failure to a person.
-type ErrorView struct {
-	layout.Base
-	Status  int
-	Heading string
-	Message string
-	Hint    string // what the application's developer should check
-	Code    string // the RFC error code, in small type
-	// ContinueURL, when set, is the error response for the application, offered as a link to
-	// ContinueHost instead of an automatic redirect (RFC 9700 §4.11.2).
-	ContinueURL  string
-	ContinueHost string
-}
-
-// Endpoint is one protocol endpoint on the docs page.
-type Endpoint struct{ Name, Method, URL, Spec string }
-
-// DocsView is the developer documentation page.
-type DocsView struct {
-	layout.Base
-	Issuer      string
-	MetadataURL string
-	Endpoints   []Endpoint
-	Scopes      []ScopeOption
-}
-
-// AccountView is the signed-in person's account page.
-type AccountView struct {
-	layout.Base
-	Email      string
-	IsAdmin    bool
-	CreatedISO string
-	Created    string
-	Errors     Errors // of the change-password form
 }
 
 // KeepOption is one choice of how long the current secrets keep working after a rotation.
@@ -235,19 +136,4 @@ type ActivityView struct {
 	Days   []ChartDay // oldest first
 	Chart  Chart
 	Events []EventRow
-}
-
-// AuthorizedAppRow is one application a user approved.
-type AuthorizedAppRow struct {
-	ClientID, Name        string
-	Scopes                []ScopeOption
-	GrantedISO, Granted   string
-	LastUsedISO, LastUsed string // LastUsedISO is empty when never used
-	RevokeURL             string
-}
-
-// AuthorizedAppsView lists the applications a user approved.
-type AuthorizedAppsView struct {
-	layout.Base
-	Apps []AuthorizedAppRow
 }

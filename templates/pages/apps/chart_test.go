@@ -1,4 +1,4 @@
-package pages
+package apps
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // tests that only look for the chart: unit tests of the layout rules, and golden files of the
 // SVG it renders. After an intended change to the chart, rewrite the golden files with
 //
-//	go test ./templates/pages -run TestActivityChartGolden -update
+//	go test ./templates/pages/apps -run TestActivityChartGolden -update
 //
 // and review the diff of testdata/*.svg.
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

@@ -1,10 +1,13 @@
-package pages
+// Package admin holds the admin console's pages: clients, scopes, users and the audit log, each
+// taking a view model defined here.
+package admin
 
 import (
 	"net/url"
 	"strconv"
 
 	"github.com/devportal/devportal/templates/layout"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // AdminSection is one entry of the admin console's sub-navigation.
@@ -83,7 +86,7 @@ type ScopeForm struct {
 	Name        string
 	Description string
 	Sensitive   bool
-	Errors      Errors
+	Errors      shared.Errors
 }
 
 // AdminScopesView is the scope catalog with the pending sensitive-scope requests.

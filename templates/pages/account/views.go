@@ -1,0 +1,33 @@
+// Package account holds the signed-in person's account pages, each taking a view model defined
+// here.
+package account
+
+import (
+	"github.com/devportal/devportal/templates/layout"
+	"github.com/devportal/devportal/templates/pages/shared"
+)
+
+// AccountView is the signed-in person's account page.
+type AccountView struct {
+	layout.Base
+	Email      string
+	IsAdmin    bool
+	CreatedISO string
+	Created    string
+	Errors     shared.Errors // of the change-password form
+}
+
+// AuthorizedAppRow is one application a user approved.
+type AuthorizedAppRow struct {
+	ClientID, Name        string
+	Scopes                []shared.ScopeOption
+	GrantedISO, Granted   string
+	LastUsedISO, LastUsed string // LastUsedISO is empty when never used
+	RevokeURL             string
+}
+
+// AuthorizedAppsView lists the applications a user approved.
+type AuthorizedAppsView struct {
+	layout.Base
+	Apps []AuthorizedAppRow
+}

@@ -1,0 +1,37 @@
+package apps_test
+
+import (
+	"testing"
+
+	"github.com/devportal/devportal/templates/layout"
+	"github.com/devportal/devportal/templates/pages/apps"
+	"github.com/devportal/devportal/templates/pages/pagetest"
+	"github.com/devportal/devportal/templates/pages/shared"
+)
+
+func TestNewApplicationForm(t *testing.T) {
+	doc := pagetest.MustRender(t, apps.AppNew(apps.AppFormView{
+		Base:   layout.Base{Title: "New application", User: &layout.User{Email: "dev@example.com"}, CSRF: "tok"},
+		Type:   "web",
+		Scopes: []shared.ScopeOption{{Name: "INVOICE.READ", Description: "See invoices"}, {Name: "EWALLET.WRITE", Description: "Pay", Sensitive: true}},
+		Errors: shared.Errors{"name": "Enter a name for the application."},
+	}))
+	pagetest.AssertAccessible(t, doc)
+	for _, label := range []string{"Name", "Redirect URIs"} {
+		if doc.Find(`label:contains("`+label+`")`).Length() == 0 {
+			t.Errorf("no label %q", label)
+		}
+	}
+	if inv, _ := doc.Find("#name").Attr("aria-invalid"); inv != "true" || doc.Find("#name-error").Text() == "" {
+		t.Error("the name error is not tied to its field")
+	}
+	if doc.Find(`input[name="type"]`).Length() != 3 {
+		t.Error("want three application types")
+	}
+	if doc.Find(".badge-sensitive").Length() != 1 {
+		t.Error("sensitive scope not tagged")
+	}
+	if doc.Find(`button:contains("Create application")`).Length() != 1 {
+		t.Error("no Create application button")
+	}
+}
