@@ -41,13 +41,13 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 			errs["current_password"] = "That is not your current password."
 		case errors.Is(err, models.ErrBusy):
 			h.flashNow(c, "error", Busy(c))
-			return render(c, http.StatusServiceUnavailable, account.Account(h.accountView(c, errs)))
+			return h.render(c, http.StatusServiceUnavailable, account.Account(h.accountView(c, errs)))
 		case err != nil:
 			return err
 		}
 	}
 	if len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, account.Account(h.accountView(c, errs)))
+		return h.render(c, http.StatusUnprocessableEntity, account.Account(h.accountView(c, errs)))
 	}
 	h.audit(c, models.AuditPasswordChanged, u.Email, "other sessions ended")
 	h.flash(c, "success", "Your password was changed. You stay signed in here; every other session was signed out.")
@@ -56,7 +56,7 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 
 // ConfirmSignOutEverywhere asks before ending every session of the signed-in person.
 func (h *Handlers) ConfirmSignOutEverywhere(c echo.Context) error {
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Sign out everywhere", "account"), Heading: "Sign out everywhere?",
 		Message: "Every browser signed in to your account is signed out, this one included, and has to log in again. Applications you authorized keep their access: revoke it under Authorized applications.",
 		Action:  h.url(RouteSignOutAll), Button: "Sign out everywhere", Cancel: h.url(RouteAccount),
@@ -110,7 +110,7 @@ func (h *Handlers) AuthorizedApps(c echo.Context) error {
 		}
 		v.Apps = append(v.Apps, row)
 	}
-	return render(c, http.StatusOK, account.AuthorizedApps(v))
+	return h.render(c, http.StatusOK, account.AuthorizedApps(v))
 }
 
 // ConfirmRevokeApp asks before ending an application's access to the signed-in person's account.
@@ -119,7 +119,7 @@ func (h *Handlers) ConfirmRevokeApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Revoke access", "account"), Heading: "Revoke the access of " + client.Name + "?",
 		Message: client.Name + " can no longer access your account: every token it holds for you stops working now. To use it again, you will have to allow it again.",
 		Action:  h.url(RouteRevokeApp, client.ID), Button: "Revoke access", Cancel: h.url(RouteAuthorizedApps),

@@ -56,5 +56,5 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 			ISO: isoTime(e.CreatedAt), Time: humanTime(e.CreatedAt),
 		})
 	}
-	return render(c, http.StatusOK, admin.AdminAudit(v))
+	return h.render(c, http.StatusOK, admin.AdminAudit(v))
 }

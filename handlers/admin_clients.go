@@ -79,7 +79,7 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 			IntrospectionURL: h.url(RouteIntrospectFlag, cl.ID), RevokeURL: h.url(RouteRevokeClient, cl.ID),
 		})
 	}
-	return render(c, http.StatusOK, admin.AdminClients(v))
+	return h.render(c, http.StatusOK, admin.AdminClients(v))
 }
 
 // SuspendClient stops a client at once: the token endpoint refuses it with invalid_client and
@@ -147,7 +147,7 @@ func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
 	if client == nil {
 		return err
 	}
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
 		Message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
 		Action:  h.url(RouteRevokeClient, client.ID), Button: "Revoke", Cancel: h.url(RouteAdminClients),

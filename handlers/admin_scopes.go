@@ -71,7 +71,7 @@ func (h *Handlers) renderScopes(c echo.Context, status int, form admin.ScopeForm
 	if err := h.loadScopes(ctx, &v); err != nil {
 		return err
 	}
-	return render(c, status, admin.AdminScopes(v))
+	return h.render(c, status, admin.AdminScopes(v))
 }
 
 func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) error {
@@ -129,7 +129,7 @@ func (h *Handlers) EditScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, admin.AdminScope(admin.AdminScopeView{
+	return h.render(c, http.StatusOK, admin.AdminScope(admin.AdminScopeView{
 		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil,
 		Form: admin.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
 	}))
@@ -144,7 +144,7 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	f := parseScopeForm(c)
 	f.Name = s.Name
 	if errs := f.validate(false); len(errs) > 0 {
-		return render(c, http.StatusUnprocessableEntity, admin.AdminScope(admin.AdminScopeView{
+		return h.render(c, http.StatusUnprocessableEntity, admin.AdminScope(admin.AdminScopeView{
 			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
 		}))
 	}
@@ -167,7 +167,7 @@ func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
 		return seeOther(c, h.url(RouteAdminScopes))
 	}
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Retire scope · Admin", "admin"), Heading: "Retire " + s.Name + "?",
 		Message: "Applications can no longer request it and it disappears from the registration form. Grants that already carry it keep working until they are revoked. A retired scope cannot be brought back, and its name cannot be reused.",
 		Action:  h.url(RouteRetireScope, s.Name), Button: "Retire scope", Cancel: h.url(RouteAdminScopes),

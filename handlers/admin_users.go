@@ -40,7 +40,7 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 			GrantAdminURL: h.url(RouteGrantAdmin, id), RemoveAdminURL: h.url(RouteRemoveAdmin, id),
 		})
 	}
-	return render(c, http.StatusOK, admin.AdminUsers(v))
+	return h.render(c, http.StatusOK, admin.AdminUsers(v))
 }
 
 // DisableUser signs a user out everywhere and stops every token of their grants, until enabled.

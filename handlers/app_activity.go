@@ -71,7 +71,7 @@ func (h *Handlers) AppActivity(c echo.Context) error {
 		}
 		v.Events = append(v.Events, row)
 	}
-	return render(c, http.StatusOK, apps.Activity(v))
+	return h.render(c, http.StatusOK, apps.Activity(v))
 }
 
 // activityByDay spreads per-day counts over n days from since (midnight UTC), so a day without

@@ -39,7 +39,7 @@ func (h *Handlers) Apps(c echo.Context) error {
 		v.Apps = append(v.Apps, apps.AppRow{ID: cl.ID, Name: cl.Name, TypeLabel: apps.TypeLabel(string(cl.Type)), Status: cl.Status,
 			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt), Pending: pending[cl.ID], URL: h.url(RouteApp, cl.ID)})
 	}
-	return render(c, http.StatusOK, apps.Apps(v))
+	return h.render(c, http.StatusOK, apps.Apps(v))
 }
 
 // NewApp shows the registration form.
@@ -48,7 +48,7 @@ func (h *Handlers) NewApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, apps.AppNew(apps.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
+	return h.render(c, http.StatusOK, apps.AppNew(apps.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
 }
 
 // CreateApp registers an application and shows its secret, once.
@@ -73,7 +73,7 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, apps.AppNew(apps.AppFormView{
+		return h.render(c, http.StatusUnprocessableEntity, apps.AppNew(apps.AppFormView{
 			Base: h.base(c, "New application", "apps"), Name: reg.Name, Type: string(reg.Type),
 			RedirectURIs: form.Get("redirect_uris"), Scopes: opts, Errors: shared.Errors(errs),
 		}))
@@ -110,7 +110,7 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	for _, k := range models.SecretKeeps {
 		v.Options = append(v.Options, apps.KeepOption{Value: k.Name, Label: k.Label, Selected: k.Name == models.DefaultSecretKeep})
 	}
-	return render(c, http.StatusOK, apps.AppRotate(v))
+	return h.render(c, http.StatusOK, apps.AppRotate(v))
 }
 
 // RotateSecret makes a new secret, shown once, and limits how long the current ones keep working.
@@ -162,7 +162,7 @@ func (h *Handlers) ConfirmRetireSecret(c echo.Context) error {
 	if client.LastUsableSecret(secret, time.Now()) {
 		msg = "This is the only working secret of " + client.Name + ": once it is retired, the application stops authenticating until you rotate in a new secret."
 	}
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Retire secret", "apps"), Heading: "Retire the secret ending in …" + secret.Hint + "?", Message: msg + " This cannot be undone.",
 		Action: h.url(RouteRetireSecret, client.ID, secret.ID), Button: "Retire secret", Cancel: h.url(RouteApp, client.ID),
 	}))
@@ -232,7 +232,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
 		v.AllowedOriginsText = form.Get("allowed_origins")
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
-		return render(c, http.StatusUnprocessableEntity, apps.App(v))
+		return h.render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
 	if err := h.store.EditClient(ctx, client.ID, profile, pending); err != nil {
 		return err
@@ -286,7 +286,7 @@ func (h *Handlers) ConfirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
 		Base: h.base(c, "Delete application", "apps"), Heading: "Delete " + client.Name + "?",
 		Message: "Its client id stops working, and every token issued to it ends now. This cannot be undone.",
 		Action:  h.url(RouteDeleteApp, client.ID), Button: "Delete application", Cancel: h.url(RouteApp, client.ID),
@@ -335,7 +335,7 @@ func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) err
 		// The secret is in this response body only; no cache may keep it.
 		c.Response().Header().Set("Cache-Control", "no-store")
 	}
-	return render(c, status, apps.App(v))
+	return h.render(c, status, apps.App(v))
 }
 
 // appView is the application page for client as stored. checked, when not nil, are the scopes

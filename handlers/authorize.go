@@ -101,7 +101,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, auth.Consent(v))
+	return h.render(c, http.StatusOK, auth.Consent(v))
 }
 
 // Decide takes the user's Allow or Deny from the consent page. The request is validated again
@@ -163,7 +163,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 			return c.Redirect(http.StatusFound, to)
 		}
 		host := redirectHost(req.RedirectURI)
-		return render(c, http.StatusBadRequest, auth.ErrorPage(auth.ErrorView{
+		return h.render(c, http.StatusBadRequest, auth.ErrorPage(auth.ErrorView{
 			Base: h.base(c, "Authorization failed", ""), Status: http.StatusBadRequest, Code: oe.Code,
 			Heading:     req.Client.Name + " sent a request that could not be completed",
 			Message:     oauth.Capitalize(oe.Description) + ".",
@@ -181,7 +181,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 	case errors.Is(oe, oauth.ErrClientDisabled):
 		v.Heading = "This application is not available"
 	}
-	return render(c, http.StatusBadRequest, auth.ErrorPage(v))
+	return h.render(c, http.StatusBadRequest, auth.ErrorPage(v))
 }
 
 func redirectHost(uri string) string {

@@ -16,7 +16,7 @@ func (h *Handlers) ErrorPage(c echo.Context, status int, heading, message string
 	if CurrentUser(c) != nil {
 		noStore(c) // the page names who is signed in: keep it out of caches, like every signed-in page
 	}
-	return render(c, status, auth.ErrorPage(auth.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: message}))
+	return h.render(c, status, auth.ErrorPage(auth.ErrorView{Base: h.base(c, heading, ""), Status: status, Heading: heading, Message: message}))
 }
 
 // NoStore keeps a response out of browser and proxy caches.

@@ -22,7 +22,7 @@ func (h *Handlers) OAuthReference(c echo.Context) error {
 }
 
 func (h *Handlers) markdownPage(c echo.Context, title, body string) error {
-	return render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer, HTML: body}))
+	return h.render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer, HTML: body}))
 }
 
 // APIReference is GET /docs/api: every endpoint of docs/openapi.yaml as a page.
@@ -31,7 +31,7 @@ func (h *Handlers) APIReference(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, docpages.APIReference(docpages.APIReferenceView{
+	return h.render(c, http.StatusOK, docpages.APIReference(docpages.APIReferenceView{
 		Base:  h.base(c, "API reference", "docs"),
 		Title: ref.Title, Version: ref.Version, DescriptionHTML: ref.DescriptionHTML,
 		Groups: ref.Groups, Schemas: ref.Schemas,

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -36,6 +37,8 @@ type Handlers struct {
 	// links are the pages' fixed destinations, built once: the route table is complete by the
 	// first request.
 	links func() layout.Links
+	// render writes a page as an HTML response: web's render helper (Options.Render).
+	render func(c echo.Context, status int, page templ.Component) error
 }
 
 // Options configures New.
@@ -51,7 +54,13 @@ type Options struct {
 	// URL builds the path of a named route (see RouteNames) from the route table, with params
 	// in place of its :parameters; it returns "" for a name that is not routed.
 	URL func(name string, params ...any) string
+	// Render writes a templ component as an HTML response with the given status; web passes its
+	// render helper. Unset, every page fails with errNoRender.
+	Render func(c echo.Context, status int, page templ.Component) error
 }
+
+// errNoRender is what pages answer when New was given no Options.Render.
+var errNoRender = errors.New("handlers: Options.Render is not set")
 
 // New builds the handlers.
 func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
@@ -62,7 +71,10 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL}
+	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render}
+	if h.render == nil {
+		h.render = func(echo.Context, int, templ.Component) error { return errNoRender }
+	}
 	h.links = sync.OnceValue(func() layout.Links {
 		return layout.Links{
 			Home: h.url(RouteHome), Login: h.url(RouteLogin), Signup: h.url(RouteSignup), Logout: h.url(RouteLogout),
@@ -76,13 +88,6 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		}
 	})
 	return h
-}
-
-// render writes a templ component as an HTML response.
-func render(c echo.Context, status int, page templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return page.Render(c.Request().Context(), c.Response())
 }
 
 // base is the frame data of every page: who is signed in, the CSRF token, pending flashes.

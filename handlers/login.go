@@ -38,7 +38,7 @@ func (h *Handlers) LoginPage(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
-	return render(c, http.StatusOK, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
+	return h.render(c, http.StatusOK, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
 }
 
 // Login checks the credentials and starts a new session. Input no account can match is refused
@@ -47,7 +47,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
 	show := func(status int, msg string) error {
-		return render(c, status, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Email: f.shownEmail(), Next: f.Next, Error: msg}))
+		return h.render(c, status, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Email: f.shownEmail(), Next: f.Next, Error: msg}))
 	}
 	email := models.NormalizeEmail(f.Email)
 	if err := models.ValidateEmail(email); err != nil {
@@ -142,7 +142,7 @@ func (h *Handlers) SignupPage(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
-	return render(c, http.StatusOK, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
+	return h.render(c, http.StatusOK, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
 
 // Signup creates an account and signs the new user in.
@@ -177,7 +177,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 		}
 	}
 	if u == nil {
-		return render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
+		return h.render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
 	}
 	if err := h.startSession(c, u); err != nil {
 		return err

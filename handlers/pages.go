@@ -15,12 +15,12 @@ func (h *Handlers) Home(c echo.Context) error {
 	if CurrentUser(c) != nil {
 		return c.Redirect(http.StatusFound, h.url(RouteApps))
 	}
-	return render(c, http.StatusOK, auth.Home(auth.HomeView{Base: h.base(c, "Developer portal", "")}))
+	return h.render(c, http.StatusOK, auth.Home(auth.HomeView{Base: h.base(c, "Developer portal", "")}))
 }
 
 // Account shows the signed-in person's account.
 func (h *Handlers) Account(c echo.Context) error {
-	return render(c, http.StatusOK, account.Account(h.accountView(c, nil)))
+	return h.render(c, http.StatusOK, account.Account(h.accountView(c, nil)))
 }
 
 // Docs is the integration overview: which flow to use, the endpoints, the scope catalog.
@@ -30,7 +30,7 @@ func (h *Handlers) Docs(c echo.Context) error {
 		return err
 	}
 	iss := h.issuer
-	return render(c, http.StatusOK, docs.Docs(docs.DocsView{
+	return h.render(c, http.StatusOK, docs.Docs(docs.DocsView{
 		Base: h.base(c, "Docs", "docs"), Issuer: iss, MetadataURL: iss + h.paths["metadata"], Scopes: opts,
 		Endpoints: []docs.Endpoint{
 			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
