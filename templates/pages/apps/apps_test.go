@@ -1,16 +1,15 @@
-package apps_test
+package apps
 
 import (
 	"testing"
 
 	"github.com/devportal/devportal/templates/layout"
-	"github.com/devportal/devportal/templates/pages/apps"
 	"github.com/devportal/devportal/templates/pages/pagetest"
 	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 func TestNewApplicationForm(t *testing.T) {
-	doc := pagetest.MustRender(t, apps.AppNew(apps.AppFormView{
+	doc := pagetest.MustRender(t, AppNew(AppFormView{
 		Base:   layout.Base{Title: "New application", User: &layout.User{Email: "dev@example.com"}, CSRF: "tok"},
 		Type:   "web",
 		Scopes: []shared.ScopeOption{{Name: "INVOICE.READ", Description: "See invoices"}, {Name: "EWALLET.WRITE", Description: "Pay", Sensitive: true}},
