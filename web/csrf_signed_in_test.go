@@ -51,14 +51,7 @@ func (b *browser) postToken(path, token string) (*http.Response, string) {
 	if token != "" {
 		form.Set("csrf_token", token)
 	}
-	req, _ := http.NewRequest(http.MethodPost, b.abs(path), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.base)
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.read(resp)
+	return b.postExactly(path, form)
 }
 
 // Issue #8 (OWASP CSRF prevention, synchronizer token bound to the session): for a signed-in

@@ -143,6 +143,12 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	if form.Get("csrf_token") == "" && b.csrf != "" {
 		form.Set("csrf_token", b.csrf)
 	}
+	return b.postExactly(path, form)
+}
+
+// postExactly posts form as given (no CSRF token filled in), same-origin.
+func (b *browser) postExactly(path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, b.abs(path), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", b.base)

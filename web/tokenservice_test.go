@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -17,19 +16,13 @@ import (
 // postForm sends a form to a protocol endpoint with HTTP Basic client authentication.
 func postForm(t *testing.T, endpoint, id, secret string, form url.Values) (*http.Response, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var headers map[string]string
 	if id != "" {
+		req, _ := http.NewRequest(http.MethodPost, endpoint, nil)
 		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+		headers = map[string]string{"Authorization": req.Header.Get("Authorization")}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp, out
+	return corsRequest(t, http.MethodPost, endpoint, "", form, headers)
 }
 
 // A resource server verifies our access tokens offline with an independent JOSE stack: go-oidc's
