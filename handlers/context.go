@@ -13,7 +13,8 @@ import (
 )
 
 const (
-	userKey  = "devportal.user"
+	userKey    = "devportal.user"
+	sessionKey = "devportal.session"
 	csrfKey  = "devportal.csrf"
 	flashKey = "devportal.flash"
 )
@@ -25,6 +26,16 @@ func SetCurrentUser(c echo.Context, u *models.User) { c.Set(userKey, u) }
 func CurrentUser(c echo.Context) *models.User {
 	u, _ := c.Get(userKey).(*models.User)
 	return u
+}
+
+// SetCurrentSession records the signed-in user's session (its sid, when and how it was
+// authenticated); the session middleware and a login call it.
+func SetCurrentSession(c echo.Context, s *models.Session) { c.Set(sessionKey, s) }
+
+// CurrentSession is the session of the signed-in user, or nil.
+func CurrentSession(c echo.Context) *models.Session {
+	s, _ := c.Get(sessionKey).(*models.Session)
+	return s
 }
 
 // SetCSRFToken records the token forms must echo; the CSRF middleware calls it.

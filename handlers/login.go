@@ -213,12 +213,13 @@ func (h *Handlers) startSession(c echo.Context, u *models.User) error {
 			return err
 		}
 	}
-	token, err := h.store.CreateSession(ctx, u.ID, h.sessionTTL, c.RealIP(), c.Request().UserAgent())
+	token, sess, err := h.store.CreateSession(ctx, u.ID, h.sessionTTL, c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}
 	c.SetCookie(h.cookie(SessionCookie, token, int(h.sessionTTL.Seconds())))
 	SetCurrentUser(c, u)
+	SetCurrentSession(c, sess)
 	return nil
 }
 

@@ -53,8 +53,13 @@ type Client struct {
 	HomepageURL string
 	PrivacyURL  string
 	TermsURL    string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// PostLogoutRedirectURIs are where RP-Initiated Logout may send the browser back to, matched
+	// exactly (OpenID Connect RP-Initiated Logout 1.0 §3).
+	PostLogoutRedirectURIs Lines `gorm:"column:post_logout_redirect_uris"`
+	// IDTokenSignedResponseAlg is the client's registered ID Token algorithm; "" means RS256.
+	IDTokenSignedResponseAlg string `gorm:"column:id_token_signed_response_alg"`
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
 
 	// OwnerDisabledAt is set when the developer who owns the client is disabled: the client then
 	// works nowhere until they are enabled again. Loaded by ClientByID, never stored here.
@@ -79,6 +84,9 @@ type NewClient struct {
 	CanIntrospect     bool
 	AccessTTLSeconds  *int
 	RefreshTTLSeconds *int
+
+	PostLogoutRedirectURIs   []string
+	IDTokenSignedResponseAlg string
 }
 
 // CreateClient stores a client and, for confidential types, a first secret, which is returned in
@@ -98,6 +106,9 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 		CanIntrospect:     in.CanIntrospect,
 		AccessTTLSeconds:  in.AccessTTLSeconds,
 		RefreshTTLSeconds: in.RefreshTTLSeconds,
+
+		PostLogoutRedirectURIs:   in.PostLogoutRedirectURIs,
+		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg,
 	}
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -257,6 +268,8 @@ type ClientProfile struct {
 	AllowedOrigins                                   []string // empty: the origins of the redirect URIs
 	Scopes                                           []string // approved scopes the client keeps
 	AccessTTLSeconds, RefreshTTLSeconds              *int
+	PostLogoutRedirectURIs                           []string
+	IDTokenSignedResponseAlg                         string // "" means RS256
 }
 
 // UpdateClient saves a developer's edit of an application, and the origin index with it in the
@@ -267,6 +280,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, p ClientProfile) er
 			"name": p.Name, "logo_url": p.LogoURL, "homepage_url": p.HomepageURL, "privacy_url": p.PrivacyURL, "terms_url": p.TermsURL,
 			"redirect_uris": Lines(p.RedirectURIs), "allowed_origins": Lines(p.AllowedOrigins), "scopes": Words(p.Scopes),
 			"access_ttl_seconds": p.AccessTTLSeconds, "refresh_ttl_seconds": p.RefreshTTLSeconds, "updated_at": time.Now().UTC(),
+			"post_logout_redirect_uris": Lines(p.PostLogoutRedirectURIs), "id_token_signed_response_alg": p.IDTokenSignedResponseAlg,
 		})
 		if res.Error != nil {
 			return res.Error

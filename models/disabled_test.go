@@ -65,18 +65,18 @@ func TestDisabledUser(t *testing.T) {
 
 		t.Run("SessionUser refuses a session of a disabled user", func(t *testing.T) {
 			u := mustUser(t, s, "sessions@example.test")
-			before, err := s.CreateSession(ctx, u.ID, time.Hour, "127.0.0.1", "test")
+			before, _, err := s.CreateSession(ctx, u.ID, time.Hour, "127.0.0.1", "test")
 			if err != nil {
 				t.Fatal(err)
 			}
 			mustDisabled(t, s, u)
 			// Created after the disable, as a login that had already checked the password would.
-			after, err := s.CreateSession(ctx, u.ID, time.Hour, "127.0.0.1", "test")
+			after, _, err := s.CreateSession(ctx, u.ID, time.Hour, "127.0.0.1", "test")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for name, token := range map[string]string{"before": before, "after": after} {
-				if got, err := s.SessionUser(ctx, token, time.Now().UTC(), time.Hour); !errors.Is(err, models.ErrNotFound) {
+				if got, _, err := s.SessionUser(ctx, token, time.Now().UTC(), time.Hour); !errors.Is(err, models.ErrNotFound) {
 					t.Errorf("session created %s disabling: SessionUser = %+v, %v; want ErrNotFound", name, got, err)
 				}
 			}

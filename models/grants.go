@@ -16,6 +16,15 @@ type Grant struct {
 	Scope     Words
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	Authn
+}
+
+// Authn is what an ID Token says about the sign-in behind a code or grant (OIDC Core §2): when
+// it happened, how, and in which portal session. Zero for plain OAuth 2.0 and machine grants.
+type Authn struct {
+	AuthTime *time.Time
+	AMR      Words  `gorm:"column:amr"`
+	SID      string `gorm:"column:sid"`
 }
 
 // AuthCode is an authorization code, stored as its SHA-256.
@@ -31,6 +40,8 @@ type AuthCode struct {
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
 	UsedAt              *time.Time
+	Nonce               string // OIDC Core §3.1.2.1, echoed in the ID Token
+	Authn
 }
 
 // RefreshToken is one refresh token of a grant, stored as its SHA-256. Rotation marks it used

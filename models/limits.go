@@ -16,6 +16,8 @@ const (
 	MaxPasswordLength = 1024
 	// MaxAppNameLength bounds an application name, shown on every consent page.
 	MaxAppNameLength = 80
+	// MaxDisplayNameLength bounds a person's display name (the OpenID name claim).
+	MaxDisplayNameLength = 80
 	// MaxURLLength bounds every URL a developer registers: redirect URIs, logo, homepage, privacy
 	// policy and terms links; and the local next= address of the login and sign-up forms.
 	MaxURLLength = 2000

@@ -32,11 +32,14 @@ type schemaMigration struct {
 
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
-// dialectTypes fills the few placeholders where SQLite and PostgreSQL spell a type differently;
-// the rest of each migration is plain SQL both accept.
+// dialectTypes fills the few placeholders where SQLite and PostgreSQL spell a type (or a random
+// identifier) differently; the rest of each migration is plain SQL both accept.
 var dialectTypes = map[Dialect]*strings.Replacer{
-	SQLite:   strings.NewReplacer("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BYTES}}", "BLOB"),
-	Postgres: strings.NewReplacer("{{ID}}", "BIGSERIAL PRIMARY KEY", "{{TIME}}", "TIMESTAMPTZ", "{{BYTES}}", "BYTEA"),
+	SQLite: strings.NewReplacer("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BYTES}}", "BLOB",
+		"{{RANDOM_ID}}", "lower(hex(randomblob(16)))"),
+	// gen_random_uuid (PostgreSQL 13+) draws from the strong random source; 122 random bits.
+	Postgres: strings.NewReplacer("{{ID}}", "BIGSERIAL PRIMARY KEY", "{{TIME}}", "TIMESTAMPTZ", "{{BYTES}}", "BYTEA",
+		"{{RANDOM_ID}}", "replace(gen_random_uuid()::text, '-', '')"),
 }
 
 // dataSteps are the parts of a migration SQL cannot express portably, run in that migration's

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -57,8 +58,16 @@ func (s *Store) UpdateScope(ctx context.Context, name, description string, sensi
 	return nil
 }
 
+// StandardScopes are the OpenID Connect scopes (OIDC Core §5.4, §11): always in the catalog,
+// never retired, whatever an admin does.
+var StandardScopes = []string{"openid", "profile", "email", "offline_access"}
+
 // RetireScope stops new requests for a scope; grants that carry it keep working until revoked.
+// The standard scopes cannot be retired (ErrForbidden).
 func (s *Store) RetireScope(ctx context.Context, name string) error {
+	if slices.Contains(StandardScopes, name) {
+		return ErrForbidden.Describe(name + " is a standard OpenID Connect scope and stays in the catalog.")
+	}
 	res := s.q(ctx).Model(&Scope{}).Where("name = ? AND retired_at IS NULL", name).Update("retired_at", time.Now().UTC())
 	if res.Error != nil {
 		return res.Error

@@ -50,14 +50,14 @@ func TestSessionIdleTimeout(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				token, err := s.CreateSession(ctx, u.ID, tc.ttl, "192.0.2.1", "test agent")
+				token, _, err := s.CreateSession(ctx, u.ID, tc.ttl, "192.0.2.1", "test agent")
 				if err != nil {
 					t.Fatal(err)
 				}
 				// CreateSession reads the system clock; start no earlier than it did.
 				start := time.Now().UTC()
 				for _, l := range tc.looks {
-					got, err := s.SessionUser(ctx, token, start.Add(l.at), tc.idle)
+					got, _, err := s.SessionUser(ctx, token, start.Add(l.at), tc.idle)
 					switch {
 					case l.live && (err != nil || got.ID != u.ID || got.Email != u.Email):
 						t.Fatalf("at +%v: SessionUser = %+v, %v; want %s", l.at, got, err, u.Email)

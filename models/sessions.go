@@ -8,8 +8,13 @@ import (
 // Session is a signed-in browser. Its ID is the SHA-256 of the cookie value, so a database
 // leak does not hand out live sessions.
 type Session struct {
-	ID        string
-	UserID    int64
+	ID     string
+	UserID int64
+	// SID is the session's public identifier, the ID Token's sid; ID is the cookie's hash and
+	// is never shown.
+	SID string `gorm:"column:sid"`
+	// AMR says how the session was authenticated (RFC 8176 values such as "pwd").
+	AMR       Words `gorm:"column:amr"`
 	IP        string
 	UserAgent string
 	CreatedAt time.Time
@@ -18,18 +23,18 @@ type Session struct {
 	LastSeenAt time.Time
 }
 
-// CreateSession starts a session for userID and returns the cookie value.
-func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string) (string, error) {
+// CreateSession starts a session for userID and returns the cookie value and the session.
+func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string) (string, *Session, error) {
 	token := NewToken("")
 	now := time.Now().UTC()
 	if len(userAgent) > 256 {
 		userAgent = userAgent[:256]
 	}
-	sess := &Session{ID: HashToken(token), UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now}
+	sess := &Session{ID: HashToken(token), SID: NewID(16), AMR: Words{"pwd"}, UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now}
 	if err := s.q(ctx).Create(sess).Error; err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return token, nil
+	return token, sess, nil
 }
 
 // SessionUser returns the user behind a session cookie value at now, or ErrNotFound when the
@@ -37,28 +42,32 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 // disabled. It records the activity, but only when the last record is older than
 // min(idle/10, 5m): page views do not each cost a write, and the idle limit is still kept to
 // within a tenth of itself.
-func (s *Store) SessionUser(ctx context.Context, token string, now time.Time, idle time.Duration) (*User, error) {
+func (s *Store) SessionUser(ctx context.Context, token string, now time.Time, idle time.Duration) (*User, *Session, error) {
 	var row struct {
 		User
-		SessionLastSeenAt time.Time
+		SessionLastSeenAt time.Time `gorm:"column:session_last_seen_at"`
+		SessionCreatedAt  time.Time `gorm:"column:session_created_at"`
+		SessionSID        string    `gorm:"column:session_sid"`
+		SessionAMR        Words     `gorm:"column:session_amr"`
 	}
-	q := s.q(ctx).Table("users").Select("users.*, sessions.last_seen_at AS session_last_seen_at").
+	q := s.q(ctx).Table("users").Select("users.*, sessions.last_seen_at AS session_last_seen_at, sessions.created_at AS session_created_at, sessions.sid AS session_sid, sessions.amr AS session_amr").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
 		Where("sessions.id = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL", HashToken(token), now)
 	if idle > 0 {
 		q = q.Where("sessions.last_seen_at > ?", now.Add(-idle))
 	}
 	if err := q.Take(&row).Error; err != nil {
-		return nil, notFound(err)
+		return nil, nil, notFound(err)
 	}
+	sess := &Session{ID: HashToken(token), UserID: row.User.ID, SID: row.SessionSID, AMR: row.SessionAMR, CreatedAt: row.SessionCreatedAt, LastSeenAt: row.SessionLastSeenAt}
 	if now.Sub(row.SessionLastSeenAt) >= touchInterval(idle) {
 		// The condition keeps two instances' touches from moving it backwards.
 		err := s.q(ctx).Model(&Session{}).Where("id = ? AND last_seen_at < ?", HashToken(token), now).Update("last_seen_at", now).Error
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return &row.User, nil
+	return &row.User, sess, nil
 }
 
 // touchInterval is how stale a session's last_seen_at may get before a request refreshes it.

@@ -26,7 +26,7 @@ import (
 const password = "correct horse battery staple"
 
 // catalog is the default scope catalog of CONTRACT.md, in name order.
-var catalog = []string{"EWALLET.READ", "EWALLET.WRITE", "INVOICE.READ", "INVOICE.WRITE", "VIRTUAL_ACCOUNT.READ", "VIRTUAL_ACCOUNT.WRITE"}
+var catalog = []string{"EWALLET.READ", "EWALLET.WRITE", "INVOICE.READ", "INVOICE.WRITE", "VIRTUAL_ACCOUNT.READ", "VIRTUAL_ACCOUNT.WRITE", "email", "offline_access", "openid", "profile"}
 
 func mustUser(t *testing.T, s *models.Store, email string) *models.User {
 	t.Helper()
@@ -231,11 +231,11 @@ func TestStore(t *testing.T) {
 		})
 
 		t.Run("sessions", func(t *testing.T) {
-			live, err := s.CreateSession(ctx, owner.ID, time.Hour, "192.0.2.1", "test agent")
+			live, _, err := s.CreateSession(ctx, owner.ID, time.Hour, "192.0.2.1", "test agent")
 			if err != nil {
 				t.Fatal(err)
 			}
-			expired, err := s.CreateSession(ctx, owner.ID, -time.Minute, "192.0.2.1", "test agent")
+			expired, _, err := s.CreateSession(ctx, owner.ID, -time.Minute, "192.0.2.1", "test agent")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,7 +250,7 @@ func TestStore(t *testing.T) {
 				{"the stored id is not a cookie", models.HashToken(live), 0},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					u, err := s.SessionUser(ctx, tc.token, time.Now().UTC(), time.Hour)
+					u, _, err := s.SessionUser(ctx, tc.token, time.Now().UTC(), time.Hour)
 					if tc.wantID == 0 {
 						if !errors.Is(err, models.ErrNotFound) {
 							t.Fatalf("SessionUser = %+v, %v; want ErrNotFound", u, err)
@@ -265,13 +265,13 @@ func TestStore(t *testing.T) {
 			if n, err := s.Purge(ctx, time.Now().UTC()); err != nil || n < 1 {
 				t.Fatalf("Purge = %d, %v; want the expired session gone", n, err)
 			}
-			if _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); err != nil {
+			if _, _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); err != nil {
 				t.Fatalf("live session gone after Purge: %v", err)
 			}
 			if err := s.DeleteSession(ctx, live); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); !errors.Is(err, models.ErrNotFound) {
+			if _, _, err := s.SessionUser(ctx, live, time.Now().UTC(), time.Hour); !errors.Is(err, models.ErrNotFound) {
 				t.Fatalf("SessionUser after DeleteSession err = %v, want ErrNotFound", err)
 			}
 			if err := s.DeleteSession(ctx, live); err != nil {
@@ -747,7 +747,7 @@ func TestStoreRows(t *testing.T) {
 		})
 
 		t.Run("sessions are stored hashed", func(t *testing.T) {
-			token, err := s.CreateSession(ctx, owner.ID, time.Hour, "192.0.2.1", strings.Repeat("a", 300))
+			token, _, err := s.CreateSession(ctx, owner.ID, time.Hour, "192.0.2.1", strings.Repeat("a", 300))
 			if err != nil {
 				t.Fatal(err)
 			}

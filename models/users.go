@@ -14,8 +14,12 @@ const MinPasswordLength = 12
 
 // User is a person with a login: a developer, an end user, an admin, or all three.
 type User struct {
-	ID           int64
-	Email        string
+	ID    int64
+	Email string
+	// Subject is the account's OpenID Connect sub (and every token's sub): random, opaque,
+	// never reused, so relying parties can key on it without learning the email or the row.
+	Subject      string
+	DisplayName  string
 	PasswordHash string `json:"-"`
 	IsAdmin      bool
 	DisabledAt   *time.Time
@@ -73,7 +77,7 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, admin bo
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Email: email, PasswordHash: hash, IsAdmin: admin}
+	u := &User{Email: email, Subject: NewID(16), PasswordHash: hash, IsAdmin: admin}
 	if err := s.q(ctx).Create(u).Error; err != nil {
 		return nil, duplicate(err)
 	}
@@ -127,4 +131,43 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.q(ctx).Model(&User{}).Count(&n).Error
 	return n, err
+}
+
+// ValidateDisplayName trims a display name and checks it: at most MaxDisplayNameLength
+// characters, no control characters. Empty is allowed (the name is optional).
+func ValidateDisplayName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > MaxDisplayNameLength {
+		return "", invalidf("Use a name of at most %d characters.", MaxDisplayNameLength)
+	}
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) {
+		return "", invalidf("A name cannot contain control characters or invalid text.")
+	}
+	return name, nil
+}
+
+// SetDisplayName changes a user's display name (validated with ValidateDisplayName); updated_at
+// moves with it, since it is the OpenID updated_at claim.
+func (s *Store) SetDisplayName(ctx context.Context, userID int64, name string) error {
+	name, err := ValidateDisplayName(name)
+	if err != nil {
+		return err
+	}
+	res := s.q(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"display_name": name, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// UserBySubject loads the user whose OpenID subject is sub (the unique index on subject).
+func (s *Store) UserBySubject(ctx context.Context, sub string) (*User, error) {
+	var u User
+	if err := s.q(ctx).Where("subject = ?", sub).Take(&u).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
 }

@@ -46,10 +46,11 @@ func loadSession(store *models.Store, idle time.Duration, now func() time.Time, 
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if ck, err := c.Cookie(handlers.SessionCookie); err == nil && ck.Value != "" {
-				u, err := store.SessionUser(c.Request().Context(), ck.Value, now(), idle)
+				u, sess, err := store.SessionUser(c.Request().Context(), ck.Value, now(), idle)
 				switch {
 				case err == nil:
 					handlers.SetCurrentUser(c, u)
+					handlers.SetCurrentSession(c, sess)
 				case errors.Is(err, models.ErrNotFound):
 					// Ended, expired or idle: drop the cookie, so the browser stops sending a
 					// credential that only costs a lookup.

@@ -1103,7 +1103,7 @@ func TestMetadata(t *testing.T) {
 		{"RFC 8414 §2: token_endpoint_auth_methods_supported", set(md.TokenEndpointAuthMethodsSupported), []string{"client_secret_basic", "client_secret_post", "none"}},
 		{"RFC 8414 §2, RFC 9700 §2.1.1: code_challenge_methods_supported is S256 only", md.CodeChallengeMethodsSupported, []string{"S256"}},
 		{"RFC 9207 §3: authorization_response_iss_parameter_supported", md.AuthorizationResponseISSParameterSupported, true},
-		{"RFC 8414 §2: scopes_supported is the catalog", set(md.ScopesSupported), []string{"EWALLET.READ", "EWALLET.WRITE", "INVOICE.READ", "INVOICE.WRITE", "VIRTUAL_ACCOUNT.READ", "VIRTUAL_ACCOUNT.WRITE"}},
+		{"RFC 8414 §2: scopes_supported is the catalog", set(md.ScopesSupported), []string{"EWALLET.READ", "EWALLET.WRITE", "INVOICE.READ", "INVOICE.WRITE", "VIRTUAL_ACCOUNT.READ", "VIRTUAL_ACCOUNT.WRITE", "email", "offline_access", "openid", "profile"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !equalAny(tc.got, tc.want) {
