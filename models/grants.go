@@ -10,9 +10,11 @@ import (
 // Grant is one authorization of a client: the tokens issued from one authorization code, or one
 // refresh-token family. Revoking it ends all of them.
 type Grant struct {
-	ID        string `gorm:"primaryKey"`
-	ClientID  string
-	UserID    *int64
+	ID       string `gorm:"primaryKey"`
+	ClientID string
+	UserID   *int64
+	// Subject is the user's OpenID subject, the sub of the grant's tokens ("" for none).
+	Subject   string
 	Scope     Words
 	CreatedAt time.Time
 	RevokedAt *time.Time

@@ -22,6 +22,9 @@ ALTER TABLE auth_codes ADD COLUMN sid TEXT NOT NULL DEFAULT '';
 ALTER TABLE grants ADD COLUMN auth_time {{TIME}};
 ALTER TABLE grants ADD COLUMN amr TEXT NOT NULL DEFAULT '';
 ALTER TABLE grants ADD COLUMN sid TEXT NOT NULL DEFAULT '';
+-- The subject its tokens carry, so a refresh needs no look-up of the user.
+ALTER TABLE grants ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+UPDATE grants SET subject = (SELECT users.subject FROM users WHERE users.id = grants.user_id) WHERE user_id IS NOT NULL;
 
 -- RP-Initiated Logout targets, one per line, and the client's ID Token algorithm ('' = RS256).
 ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '';
