@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,8 +16,10 @@ import (
 	"github.com/devportal/devportal/templates/pages/shared"
 )
 
-// authorizeParamNames are the request parameters the consent form carries back.
-var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state", "code_challenge", "code_challenge_method", "prompt"}
+// authorizeParamNames are the request parameters the consent form carries back (OIDC's
+// ui_locales, claims_locales, display and acr_values are accepted and ignored).
+var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state",
+	"code_challenge", "code_challenge_method", "prompt", "nonce", "max_age", "login_hint", "id_token_hint", "request", "request_uri"}
 
 // parseAuthorize reads both dialects: RFC scope, or the compatibility dialect's scopes (names or
 // a JSON array), and its legacy grant_type=code spelling of response_type=code.
@@ -31,6 +34,12 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		CodeChallenge:       v.Get("code_challenge"),
 		CodeChallengeMethod: v.Get("code_challenge_method"),
 		Prompt:              v.Get("prompt"),
+		Nonce:               v.Get("nonce"),
+		MaxAge:              v.Get("max_age"),
+		LoginHint:           v.Get("login_hint"),
+		IDTokenHint:         v.Get("id_token_hint"),
+		Request:             v.Get("request"),
+		RequestURI:          v.Get("request_uri"),
 	}
 	if len(p.Scope) == 0 && v.Get("scopes") != "" {
 		p.Scope, p.Malformed = oauth.ParseScopesParam(v.Get("scopes"))
@@ -49,33 +58,70 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 	return p
 }
 
-// Authorize is the authorization endpoint (RFC 6749 §4.1.1): it validates the request, sends a
-// signed-out user to log in and back, and shows the consent page.
+// authentication is the signed-in user and their session, or nil.
+func authentication(c echo.Context) *oauth.Authentication {
+	u, s := CurrentUser(c), CurrentSession(c)
+	if u == nil || s == nil {
+		return nil
+	}
+	return &oauth.Authentication{User: u, Session: s}
+}
+
+// Authorize is the authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): it validates the
+// request, then logs the user in, asks which account or for consent, or approves, as
+// oauth.NextStep decides.
 func (h *Handlers) Authorize(c echo.Context) error {
 	q := c.QueryParams()
-	req, err := h.oauth.ValidateAuthorize(c.Request().Context(), parseAuthorize(q))
-	if err != nil {
-		return h.authorizeError(c, req, err, false)
-	}
-	user := CurrentUser(c)
-	if user == nil {
-		return c.Redirect(http.StatusFound, h.url(RouteLogin)+"?next="+url.QueryEscape(c.Request().URL.RequestURI()))
-	}
 	ctx := c.Request().Context()
-	needed, fresh, err := h.oauth.ConsentNeeded(ctx, req, user.ID)
+	req, err := h.oauth.ValidateAuthorize(ctx, parseAuthorize(q))
 	if err != nil {
 		return h.authorizeError(c, req, err, false)
 	}
-	if !needed {
+	a := authentication(c)
+	step, fresh, err := h.oauth.NextStep(ctx, req, a)
+	if err != nil {
+		return h.authorizeError(c, req, err, false)
+	}
+	here := h.url(RouteAuthorization)
+	switch step {
+	case oauth.StepLogin, oauth.StepSignup:
+		next := here + "?" + oauth.ContinueAfter(step, q).Encode()
+		route := RouteLogin
+		if step == oauth.StepSignup {
+			route = RouteSignup
+		}
+		v := url.Values{"next": {next}}
+		if a != nil {
+			v.Set("reauth", "1") // signed in, but this request needs a fresh login
+		}
+		if req.LoginHint != "" {
+			v.Set("email", req.LoginHint)
+		}
+		return c.Redirect(http.StatusFound, h.url(route)+"?"+v.Encode())
+	case oauth.StepSelectAccount:
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return h.render(c, http.StatusOK, auth.SelectAccount(auth.SelectAccountView{
+			Base: h.base(c, "Choose an account", ""), AppName: req.Client.Name, UserEmail: a.User.Email,
+			ContinueURL: here + "?" + oauth.ContinueAfter(step, q).Encode(),
+			SwitchNext:  here + "?" + oauth.ContinueAfter(oauth.StepLogin, q).Encode(),
+		}))
+	case oauth.StepApprove:
 		// Everything asked for was allowed before: no page, straight back to the application.
-		to, err := h.oauth.Approve(ctx, req, user.ID)
+		resp, err := h.oauth.Approve(ctx, req, a)
 		if err != nil {
 			return h.authorizeError(c, req, err, false)
 		}
-		return c.Redirect(http.StatusFound, to)
+		return h.sendResponse(c, http.StatusFound, resp)
+	}
+	user := a.User
+	title := "Allow " + req.Client.Name + "?"
+	signIn := oauth.SignInOnly(req.ScopeNames())
+	if signIn {
+		title = "Sign in to " + req.Client.Name + "?"
 	}
 	v := auth.ConsentView{
-		Base:         h.base(c, "Allow "+req.Client.Name+"?", ""),
+		Base:         h.base(c, title, ""),
+		SignIn:       signIn,
 		AppName:      req.Client.Name,
 		Action:       h.url(RouteAuthorization),
 		Initial:      strings.ToUpper(string([]rune(req.Client.Name)[:1])),
@@ -118,14 +164,18 @@ func (h *Handlers) Decide(c echo.Context) error {
 	}
 	switch form.Get("decision") {
 	case "allow":
-		to, err := h.oauth.Approve(ctx, req, CurrentUser(c).ID)
+		a := authentication(c)
+		if a == nil { // requireUser guards the route; the session is loaded with the user
+			return models.ErrForbidden.Describe("Log in first.")
+		}
+		resp, err := h.oauth.Approve(ctx, req, a)
 		if err != nil {
 			return h.authorizeError(c, req, err, true)
 		}
 		h.audit(c, models.AuditConsentGranted, req.Client.ID, strings.Join(req.ScopeNames(), " "))
-		return seeOther(c, to)
+		return h.sendResponse(c, http.StatusSeeOther, resp)
 	case "deny":
-		return seeOther(c, h.oauth.Deny(req))
+		return h.sendResponse(c, http.StatusSeeOther, h.oauth.Deny(req))
 	default:
 		return models.ErrInvalid.Describe("Choose Allow or Deny.")
 	}
@@ -150,7 +200,8 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 		oe = oauth.ErrServerError
 	}
 	if req != nil {
-		to := h.oauth.ErrorRedirect(req, oe)
+		resp := h.oauth.ErrorResponse(req, oe)
+		to := resp.URL()
 		var userID int64
 		if u := CurrentUser(c); u != nil {
 			userID = u.ID
@@ -160,7 +211,7 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 			return terr
 		}
 		if interactive || trusted {
-			return c.Redirect(http.StatusFound, to)
+			return h.sendResponse(c, http.StatusFound, resp)
 		}
 		host := redirectHost(req.RedirectURI)
 		return h.render(c, http.StatusBadRequest, auth.ErrorPage(auth.ErrorView{
@@ -182,6 +233,42 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 		v.Heading = "This application is not available"
 	}
 	return h.render(c, http.StatusBadRequest, auth.ErrorPage(v))
+}
+
+// sendResponse delivers an authorization response: a redirect (status 302 or 303) with the
+// parameters in the query, or, for response_mode=form_post, a page whose form posts them to the
+// redirect URI (OAuth 2.0 Form Post Response Mode §2). That page submits itself with a script
+// from /static, so the strict CSP holds, and shows a button for browsers without JavaScript; its
+// CSP lets the form go to that one redirect URI and nowhere else.
+func (h *Handlers) sendResponse(c echo.Context, status int, resp *oauth.Response) error {
+	if !resp.FormPost {
+		return c.Redirect(status, resp.URL())
+	}
+	v := auth.FormPostView{Action: resp.RedirectURI, Host: redirectHost(resp.RedirectURI)}
+	for _, k := range slices.Sorted(maps.Keys(resp.Params)) {
+		for _, val := range resp.Params[k] {
+			v.Params = append(v.Params, auth.Param{Name: k, Value: val})
+		}
+	}
+	hdr := c.Response().Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; form-action "+cspSource(resp.RedirectURI)+"; base-uri 'none'; frame-ancestors 'none'")
+	return h.render(c, http.StatusOK, auth.FormPost(v))
+}
+
+// cspSource is uri as a CSP source expression: scheme, host and path, without query or
+// fragment (CSP3 §2.3.2); a custom scheme, as native apps use, becomes "scheme:".
+func cspSource(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		if err == nil && u.Scheme != "" {
+			return u.Scheme + ":"
+		}
+		return "'none'"
+	}
+	// Characters CSP would read as separators cannot appear: the URI was validated at
+	// registration, and url.Parse escapes the path.
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
 }
 
 func redirectHost(uri string) string {

@@ -24,6 +24,7 @@ type compatTokenJSON struct {
 	ExpiresAt    string `json:"expires_at"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"` // the flow's "ID token", for openid grants
 }
 
 // compatTokenBody is the JSON body POST /oauth/tokens takes. scope may be a string or an array.
@@ -57,7 +58,7 @@ func (h *Handlers) CompatToken(c echo.Context) error {
 	noStore(c)
 	return c.JSON(http.StatusOK, compatTokenJSON{
 		TokenType: resp.TokenType, AccessToken: resp.AccessToken, Scope: strings.Join(resp.Scope, " "),
-		ExpiresAt: resp.ExpiresAt.UTC().Format(time.RFC3339), ExpiresIn: resp.ExpiresIn, RefreshToken: resp.RefreshToken,
+		ExpiresAt: resp.ExpiresAt.UTC().Format(time.RFC3339), ExpiresIn: resp.ExpiresIn, RefreshToken: resp.RefreshToken, IDToken: resp.IDToken,
 	})
 }
 

@@ -15,8 +15,8 @@ import (
 const (
 	userKey    = "devportal.user"
 	sessionKey = "devportal.session"
-	csrfKey  = "devportal.csrf"
-	flashKey = "devportal.flash"
+	csrfKey    = "devportal.csrf"
+	flashKey   = "devportal.flash"
 )
 
 // SetCurrentUser records the signed-in user; the session middleware calls it.

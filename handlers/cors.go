@@ -18,9 +18,14 @@ const preflightMaxAge = 600
 // names no client, so the allow headers go to an origin that at least one active application
 // allows; each actual request is then checked against its own client. Credentials (cookies) are
 // never allowed: these endpoints authenticate clients, not people.
-func (h *Handlers) Preflight(c echo.Context) error {
+func (h *Handlers) Preflight(c echo.Context) error { return h.preflight(c, "POST") }
+
+// UserInfoPreflight answers CORS preflights of the userinfo endpoint, which takes GET and POST.
+func (h *Handlers) UserInfoPreflight(c echo.Context) error { return h.preflight(c, "GET, POST") }
+
+func (h *Handlers) preflight(c echo.Context, methods string) error {
 	r, hdr := c.Request(), c.Response().Header()
-	hdr.Set("Allow", "OPTIONS, POST")
+	hdr.Set("Allow", "OPTIONS, "+methods)
 	origin := r.Header.Get("Origin")
 	if !h.oauth.CrossOrigin(origin) || r.Header.Get("Access-Control-Request-Method") == "" {
 		return c.NoContent(http.StatusNoContent)
@@ -32,7 +37,7 @@ func (h *Handlers) Preflight(c echo.Context) error {
 	}
 	if ok {
 		hdr.Set("Access-Control-Allow-Origin", origin)
-		hdr.Set("Access-Control-Allow-Methods", "POST")
+		hdr.Set("Access-Control-Allow-Methods", methods)
 		hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 		hdr.Set("Access-Control-Max-Age", strconv.Itoa(preflightMaxAge))
 	}

@@ -64,9 +64,10 @@ type oauthErrorJSON struct {
 // writeOAuthError answers in the RFC dialect.
 func writeOAuthError(c echo.Context, err error) error {
 	oe, row := classify(c, err)
-	if row.rfcStatus == http.StatusUnauthorized {
+	if row.rfcStatus == http.StatusUnauthorized && c.Response().Header().Get("WWW-Authenticate") == "" {
 		// RFC 6749 §5.2 requires the challenge when the client used Basic; sending it always
-		// also tells body-authenticating clients which scheme exists.
+		// also tells body-authenticating clients which scheme exists. A bearer endpoint
+		// (userinfo) has set its own.
 		c.Response().Header().Set("WWW-Authenticate", `Basic realm="devportal", charset="UTF-8"`)
 	}
 	noStore(c)

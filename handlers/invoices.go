@@ -121,11 +121,14 @@ func (h *Handlers) CreateInvoice(c echo.Context) error {
 func (h *Handlers) tokenOwner(c echo.Context) (int64, error) {
 	claims := AccessClaims(c)
 	if claims.GrantID != "" {
-		id, err := strconv.ParseInt(claims.Subject, 10, 64)
-		if err != nil {
-			return 0, models.ErrForbidden.Describe("the token's subject is not a user")
+		u, err := h.store.UserBySubject(c.Request().Context(), claims.Subject)
+		if errors.Is(err, models.ErrNotFound) {
+			return 0, oauth.ErrInvalidToken.Describe("the token's user no longer exists")
 		}
-		return id, nil
+		if err != nil {
+			return 0, err
+		}
+		return u.ID, nil
 	}
 	client, err := h.store.ClientByID(c.Request().Context(), claims.ClientID)
 	if errors.Is(err, models.ErrNotFound) {

@@ -32,13 +32,20 @@ func (f *credentialsForm) bind(c echo.Context) {
 // shownEmail is the email as the form shows it back: never longer than an email can be.
 func (f *credentialsForm) shownEmail() string { return truncate(f.Email, models.MaxEmailLength) }
 
-// LoginPage shows the log-in form; a signed-in visitor goes straight on.
+// LoginPage shows the log-in form; a signed-in visitor goes straight on, unless an authorization
+// request demands a fresh login (reauth=1: prompt=login, max_age). email pre-fills the form
+// (an authorization request's login_hint).
 func (h *Handlers) LoginPage(c echo.Context) error {
 	next := safeNext(c.QueryParam("next"))
-	if CurrentUser(c) != nil {
+	u := CurrentUser(c)
+	if u != nil && (c.QueryParam("reauth") != "1" || next == "") {
 		return c.Redirect(http.StatusFound, cmp.Or(next, h.url(RouteApps)))
 	}
-	return h.render(c, http.StatusOK, auth.Login(auth.LoginView{Base: h.base(c, "Log in", ""), Next: next}))
+	v := auth.LoginView{Base: h.base(c, "Log in", ""), Next: next, Email: truncate(c.QueryParam("email"), models.MaxEmailLength)}
+	if u != nil {
+		v.SignedInAs, v.Email = u.Email, cmp.Or(v.Email, u.Email)
+	}
+	return h.render(c, http.StatusOK, auth.Login(v))
 }
 
 // Login checks the credentials and starts a new session. Input no account can match is refused
@@ -189,12 +196,9 @@ func (h *Handlers) Signup(c echo.Context) error {
 
 // Logout ends the current session.
 func (h *Handlers) Logout(c echo.Context) error {
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if err := h.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
-			return err
-		}
+	if err := h.endSession(c); err != nil {
+		return err
 	}
-	c.SetCookie(h.cookie(SessionCookie, "", -1))
 	h.flash(c, "info", "You are logged out.")
 	// "Not you?" on the consent page signs out and comes back to the same authorization request
 	// once the right person has logged in.

@@ -12,6 +12,9 @@ const (
 	RouteRevocation     = "revocation"
 	RouteJWKS           = "jwks"
 	RouteMetadata       = "metadata"
+	RouteOpenIDConfig   = "openid_configuration"
+	RouteUserInfo       = "userinfo"
+	RouteEndSession     = "end_session" // RP-Initiated Logout; RouteLogout is the portal's own
 	RouteCompatToken    = "compat-token"
 	RouteInvoices       = "invoices"
 	RouteHome           = "home"
@@ -60,6 +63,7 @@ const (
 var RouteNames = []string{
 	RouteHealthz, RouteReadyz, RouteStatic,
 	RouteAuthorization, RouteToken, RouteIntrospection, RouteRevocation, RouteJWKS, RouteMetadata, RouteCompatToken,
+	RouteOpenIDConfig, RouteUserInfo, RouteEndSession,
 	RouteInvoices,
 	RouteHome, RouteDocs, RouteGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
 	RouteLogin, RouteSignup, RouteLogout, RouteAuth,

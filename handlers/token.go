@@ -19,6 +19,7 @@ type tokenJSON struct {
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"` // OIDC Core §3.1.3.3
 }
 
 // Token is the RFC 6749 token endpoint. Browser pages may call it from the origins their
@@ -39,7 +40,7 @@ func (h *Handlers) Token(c echo.Context) error {
 	noStore(c)
 	return c.JSON(http.StatusOK, tokenJSON{
 		AccessToken: resp.AccessToken, TokenType: resp.TokenType, ExpiresIn: resp.ExpiresIn,
-		RefreshToken: resp.RefreshToken, Scope: strings.Join(resp.Scope, " "),
+		RefreshToken: resp.RefreshToken, Scope: strings.Join(resp.Scope, " "), IDToken: resp.IDToken,
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 const (
 	AuditSignup           = "user.signup"
 	AuditLogin            = "user.login"
+	AuditLogout           = "user.logout" // RP-initiated logout (the detail names the application)
 	AuditLoginFailed      = "user.login_failed"
 	AuditLoginThrottled   = "user.login_throttled"
 	AuditSignupThrottled  = "user.signup_throttled"

@@ -34,6 +34,7 @@ type AuthCode struct {
 	Hash                string `gorm:"primaryKey"`
 	ClientID            string
 	UserID              int64
+	Subject             string // the user's OpenID subject, the sub of the code's tokens
 	RedirectURI         string // as sent in the authorization request ("" when omitted)
 	Scope               Words
 	CodeChallenge       string

@@ -14,7 +14,7 @@ import (
 // machineEndpoints are the POST routes that authenticate a client rather than a browser session
 // and so take no CSRF token (routes.go). Every other POST route is a page form.
 var machineEndpoints = []string{
-	web.Paths["token"], web.Paths["introspection"], web.Paths["revocation"], "/oauth/tokens",
+	web.Paths["token"], web.Paths["introspection"], web.Paths["revocation"], "/oauth/tokens", web.Paths["userinfo"],
 }
 
 // mustPageForms lists every state-changing page route the server serves, with each :param

@@ -18,7 +18,11 @@ var Paths = map[string]string{
 	"revocation":    "/oauth/revoke",
 	"jwks":          "/.well-known/jwks.json",
 	"metadata":      "/.well-known/oauth-authorization-server",
-	"docs":          "/docs",
+	// OpenID Connect: discovery serves the same document as metadata (Discovery 1.0 §4).
+	"openid_configuration": "/.well-known/openid-configuration",
+	"userinfo":             "/oauth/userinfo",
+	"end_session":          "/oauth/logout",
+	"docs":                 "/docs",
 }
 
 // routes is the one table of every URL devportal serves.
@@ -34,6 +38,10 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.POST(Paths["revocation"], h.Revoke, rfcJSON).Name = handlers.RouteRevocation
 	e.GET(Paths["metadata"], h.Metadata, rfcJSON).Name = handlers.RouteMetadata
 	e.GET(Paths["jwks"], h.JWKS, rfcJSON).Name = handlers.RouteJWKS
+	e.GET(Paths["openid_configuration"], h.Metadata, rfcJSON).Name = handlers.RouteOpenIDConfig
+	e.GET(Paths["userinfo"], h.UserInfo, rfcJSON).Name = handlers.RouteUserInfo
+	e.POST(Paths["userinfo"], h.UserInfo, rfcJSON).Name = handlers.RouteUserInfo
+	e.OPTIONS(Paths["userinfo"], h.UserInfoPreflight, rfcJSON).Name = handlers.RouteUserInfo
 	e.POST("/oauth/tokens", h.CompatToken, compatJSON).Name = handlers.RouteCompatToken // the compatibility dialect
 	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
 	// authorization endpoint and the pages never answer CORS.
@@ -63,6 +71,9 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET(Paths["authorization"], h.Authorize).Name = handlers.RouteAuthorization
 	pages.GET("/auth", h.Authorize).Name = handlers.RouteAuth
 	pages.POST(Paths["authorization"], h.Decide, requireUser).Name = handlers.RouteAuthorization
+	// RP-Initiated Logout: GET from the application, POST from its confirmation page (CSRF).
+	pages.GET(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
+	pages.POST(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
 
 	pages.GET("/account", h.Account, requireUser).Name = handlers.RouteAccount
 	apps := pages.Group("/apps", requireUser)

@@ -118,7 +118,15 @@ func TestKeyRotationPublishesBothKeys(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Keys) != 2 || set.Keys[0]["kid"] == set.Keys[1]["kid"] || set.Keys[0]["d"] != nil {
-		t.Fatalf("JWKS %v: want two public keys", set.Keys)
+	// An ES256 and an RS256 key before the rotation, and a new one of each after.
+	kids := map[any]bool{}
+	for _, k := range set.Keys {
+		if k["d"] != nil {
+			t.Fatalf("JWKS publishes a private key: %v", k)
+		}
+		kids[k["kid"]] = true
+	}
+	if len(set.Keys) != 4 || len(kids) != 4 {
+		t.Fatalf("JWKS %v: want four distinct public keys", set.Keys)
 	}
 }

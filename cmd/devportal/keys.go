@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/devportal/devportal/models/oauth"
 )
@@ -17,10 +19,13 @@ func keysRotate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer env.store.Close()
-	kid, err := env.oauth.RotateKey(ctx)
+	kids, err := env.oauth.RotateKeys(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "added signing key %s: running servers publish it in the JWKS within a minute and sign with it %s after now; older keys keep verifying\n", kid, oauth.DefaultKeyActivation)
+	for _, alg := range slices.Sorted(maps.Keys(kids)) {
+		fmt.Fprintf(stdout, "added %s signing key %s\n", alg, kids[alg])
+	}
+	fmt.Fprintf(stdout, "running servers publish the new keys in the JWKS within a minute and sign with them %s after now; older keys keep verifying\n", oauth.DefaultKeyActivation)
 	return nil
 }

@@ -15,6 +15,7 @@ ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
 
 -- What an ID Token issued from a code (and later from its grant's refresh tokens) must say
 -- about the authentication behind it: nonce (codes only), auth_time, amr, and the session.
+ALTER TABLE auth_codes ADD COLUMN subject TEXT NOT NULL DEFAULT '';
 ALTER TABLE auth_codes ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
 ALTER TABLE auth_codes ADD COLUMN auth_time {{TIME}};
 ALTER TABLE auth_codes ADD COLUMN amr TEXT NOT NULL DEFAULT '';

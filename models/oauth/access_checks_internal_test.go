@@ -65,7 +65,7 @@ func (e *ringEnv) mustRingKey(t testing.TB) jose.JSONWebKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := e.srv.signingKey(rows)
+	k := e.srv.signingKey(rows, e.srv.cfg.SigningAlg)
 	priv, err := openKey(k, e.srv.kek)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/devportal/devportal/models"
 )
@@ -20,7 +23,13 @@ type AuthorizeParams struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
-	Prompt              string // "consent" shows the consent page even when the scopes were allowed before
+	// Prompt is the space-separated prompt parameter (OIDC Core §3.1.2.1): none, login, consent,
+	// select_account, and create (OpenID Connect Prompt Create 1.0).
+	Prompt string
+	// The other OpenID Connect parameters: nonce, max_age (as sent), login_hint, id_token_hint.
+	Nonce, MaxAge, LoginHint, IDTokenHint string
+	// Request and RequestURI are the request-object parameters, which are refused.
+	Request, RequestURI string
 	// Malformed, when set, is a parameter the handler could not parse; it is reported (to the
 	// client, once the redirect URI is trusted) as invalid_request.
 	Malformed error
@@ -42,11 +51,45 @@ type AuthorizeRequest struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
-	Prompt              string
+	// FormPost delivers the response as an auto-submitted form (OAuth 2.0 Form Post Response
+	// Mode) instead of in the redirect's query.
+	FormPost bool
+	Prompts  []string // the prompt values, validated
+	Nonce    string
+	// MaxAge is the most seconds since the user last authenticated (OIDC Core §3.1.2.1); -1 when
+	// not sent.
+	MaxAge    int
+	LoginHint string
+	// Hint is the id_token_hint, verified; nil when none was sent.
+	Hint *IDClaims
 }
 
 // ScopeNames lists the granted scope names.
 func (r *AuthorizeRequest) ScopeNames() []string { return scopeNames(r.Scopes) }
+
+// OpenID reports whether this is an OpenID Connect request (its scope has openid).
+func (r *AuthorizeRequest) OpenID() bool { return slices.Contains(r.ScopeNames(), ScopeOpenID) }
+
+// Prompted reports whether the request's prompt includes value.
+func (r *AuthorizeRequest) Prompted(value string) bool { return slices.Contains(r.Prompts, value) }
+
+// The prompt values (OIDC Core §3.1.2.1; create from OpenID Connect Prompt Create 1.0).
+const (
+	PromptNone          = "none"
+	PromptLogin         = "login"
+	PromptConsent       = "consent"
+	PromptSelectAccount = "select_account"
+	PromptCreate        = "create"
+)
+
+var promptValues = []string{PromptNone, PromptLogin, PromptConsent, PromptSelectAccount, PromptCreate}
+
+// Response modes (OAuth 2.0 Multiple Response Type Encoding Practices §2.1, Form Post Response
+// Mode §2).
+const (
+	ResponseModeQuery    = "query"
+	ResponseModeFormPost = "form_post"
+)
 
 // ValidateAuthorize checks an authorization request, deciding once between showing and
 // redirecting (RFC 6749 §4.1.2.1): when the returned request is nil the error must be shown to
@@ -79,6 +122,8 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 	}
 	redirect := p.RedirectURI
 	switch {
+	case redirect == "" && slices.Contains(p.Scope, ScopeOpenID):
+		return nil, ErrInvalidRedirectURI.Describe("redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)")
 	case redirect == "" && len(client.RedirectURIs) == 1:
 		redirect = client.RedirectURIs[0]
 	case redirect == "":
@@ -90,7 +135,9 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 			return nil, err
 		}
 	}
-	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State, Prompt: p.Prompt}
+	req := &AuthorizeRequest{Client: client, RedirectURI: redirect, RequestedRedirect: p.RedirectURI, State: p.State, MaxAge: -1,
+		// Errors go back in the mode asked for, once that mode is one we have.
+		FormPost: p.ResponseMode == ResponseModeFormPost}
 	if err := s.checkAuthorize(ctx, req, p); err != nil {
 		s.record(client.ID, "", "", err)
 		return req, err
@@ -116,8 +163,15 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 		return ErrInvalidRequest.Describe("response_type is missing")
 	case p.ResponseType != "code":
 		return ErrUnsupportedResponseType
-	case p.ResponseMode != "" && p.ResponseMode != "query":
-		return ErrInvalidRequest.Describe("response_mode must be query")
+	case p.ResponseMode != "" && p.ResponseMode != ResponseModeQuery && p.ResponseMode != ResponseModeFormPost:
+		return ErrInvalidRequest.Describe("response_mode must be query or form_post")
+	case p.Request != "":
+		return ErrRequestNotSupported
+	case p.RequestURI != "":
+		return ErrRequestURINotSupported
+	}
+	if err := s.checkOpenID(req, p); err != nil {
+		return err
 	}
 	if p.CodeChallenge != "" {
 		if p.CodeChallengeMethod != MethodS256 {
@@ -138,6 +192,137 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 	}
 	req.Scopes = scopes
 	return nil
+}
+
+// checkOpenID validates prompt, max_age and id_token_hint (OIDC Core §3.1.2.1) and keeps nonce
+// and login_hint. They are read for any request, since prompt=consent predates OpenID here.
+func (s *Server) checkOpenID(req *AuthorizeRequest, p AuthorizeParams) error {
+	for _, v := range strings.Fields(p.Prompt) {
+		if !slices.Contains(promptValues, v) {
+			return ErrInvalidRequest.Describe("prompt %q is not supported; use none, login, consent, select_account or create", v)
+		}
+		if !slices.Contains(req.Prompts, v) {
+			req.Prompts = append(req.Prompts, v)
+		}
+	}
+	if req.Prompted(PromptNone) && len(req.Prompts) > 1 {
+		return ErrInvalidRequest.Describe("prompt=none cannot be combined with other prompt values")
+	}
+	if p.MaxAge != "" {
+		n, err := strconv.Atoi(p.MaxAge)
+		if err != nil || n < 0 {
+			return ErrInvalidRequest.Describe("max_age must be a whole number of seconds, 0 or more")
+		}
+		req.MaxAge = n
+	}
+	if p.IDTokenHint != "" {
+		hint, err := s.ParseIDTokenHint(p.IDTokenHint, req.Client.ID)
+		if err != nil {
+			return err
+		}
+		req.Hint = hint
+	}
+	req.Nonce, req.LoginHint = p.Nonce, p.LoginHint
+	return nil
+}
+
+// Authentication is the signed-in user as the authorization endpoint sees them: the account and
+// the portal session (when and how they signed in, and its sid).
+type Authentication struct {
+	User    *models.User
+	Session *models.Session
+}
+
+func (a *Authentication) authn() models.Authn {
+	t := a.Session.CreatedAt
+	return models.Authn{AuthTime: &t, AMR: a.Session.AMR, SID: a.Session.SID}
+}
+
+// Step is what the authorization endpoint does next for a request and a (possibly absent)
+// signed-in user.
+type Step int
+
+// The steps, in the order NextStep considers them.
+const (
+	StepApprove       Step = iota // issue the code and go back to the client
+	StepLogin                     // send the user to log in, even if signed in (continue with ContinueAfter)
+	StepSignup                    // prompt=create: send a signed-out user to create an account
+	StepSelectAccount             // ask the user which account to continue with
+	StepConsent                   // show the consent page
+)
+
+// NextStep decides between logging in, choosing an account, consent and approving (OIDC Core
+// §3.1.2.3–4): a signed-out user, prompt=login, an authentication older than max_age (0: always)
+// and an id_token_hint naming someone else all need a login; prompt=select_account asks which
+// account; then consent as ConsentNeeded says. With prompt=none, whatever would need the user
+// is an error for the client instead: login_required, consent_required or
+// account_selection_required. fresh lists the scopes not allowed before.
+func (s *Server) NextStep(ctx context.Context, req *AuthorizeRequest, a *Authentication) (step Step, fresh []string, err error) {
+	step = StepApprove
+	switch {
+	case a == nil && req.Prompted(PromptCreate):
+		step = StepSignup
+	case a == nil, req.Prompted(PromptLogin):
+		step = StepLogin
+	case req.MaxAge >= 0 && s.now().Sub(a.Session.CreatedAt) > time.Duration(req.MaxAge)*time.Second:
+		step = StepLogin
+	case req.MaxAge == 0:
+		step = StepLogin
+	case req.Hint != nil && req.Hint.Subject != a.User.Subject:
+		step = StepLogin
+	case req.Prompted(PromptSelectAccount):
+		step = StepSelectAccount
+	}
+	if step == StepApprove {
+		var needed bool
+		if needed, fresh, err = s.ConsentNeeded(ctx, req, a.User.ID); err != nil {
+			return 0, nil, err
+		}
+		if needed {
+			step = StepConsent
+		}
+	}
+	if req.Prompted(PromptNone) {
+		switch step {
+		case StepLogin, StepSignup:
+			err = ErrLoginRequired
+		case StepConsent:
+			err = ErrConsentRequired
+		}
+		if err != nil {
+			s.record(req.Client.ID, "", "", err)
+			return 0, nil, err
+		}
+	}
+	return step, fresh, nil
+}
+
+// ContinueAfter is the authorization request to come back to once the user has done step: the
+// demand that caused it (prompt login, select_account or create, max_age, id_token_hint) is
+// removed, since the user has just met it, so the request does not send them round again.
+func ContinueAfter(step Step, v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	var drop []string
+	switch step {
+	case StepLogin, StepSignup:
+		drop = []string{PromptLogin, PromptCreate, PromptSelectAccount}
+		out.Del("max_age")
+		out.Del("id_token_hint")
+	case StepSelectAccount:
+		drop = []string{PromptSelectAccount}
+	}
+	if prompt := out.Get("prompt"); prompt != "" {
+		kept := slices.DeleteFunc(strings.Fields(prompt), func(p string) bool { return slices.Contains(drop, p) })
+		if len(kept) == 0 {
+			out.Del("prompt")
+		} else {
+			out.Set("prompt", strings.Join(kept, " "))
+		}
+	}
+	return out
 }
 
 func repeatedParam(name string) error {
@@ -165,14 +350,19 @@ func (s *Server) ConsentNeeded(ctx context.Context, req *AuthorizeRequest, userI
 			fresh = append(fresh, name)
 		}
 	}
-	return len(fresh) > 0 || req.Prompt == "consent" || !req.Client.Type.Confidential(), fresh, nil
+	return len(fresh) > 0 || req.Prompted(PromptConsent) || !req.Client.Type.Confidential(), fresh, nil
 }
 
 // TrustsRedirect reports whether an error for req may be sent to its redirect URI without the
 // user's interaction: only when the signed-in user (userID, 0 for none) allowed this application
 // before. Anyone can register an application with any https redirect URI, so for everyone else
 // an automatic error redirect would make the endpoint an open redirector (RFC 9700 §4.11.2).
+// The exception is prompt=none, whose whole point is an answer without any page (OIDC Core
+// §3.1.2.6); docs/security.md weighs it.
 func (s *Server) TrustsRedirect(ctx context.Context, req *AuthorizeRequest, userID int64) (bool, error) {
+	if req.Prompted(PromptNone) {
+		return true, nil
+	}
 	if userID == 0 {
 		return false, nil
 	}
@@ -186,21 +376,49 @@ func (s *Server) TrustsRedirect(ctx context.Context, req *AuthorizeRequest, user
 	return false, err
 }
 
-// Deny returns the URL that tells the client the user said no.
-func (s *Server) Deny(req *AuthorizeRequest) string {
-	s.record(req.Client.ID, models.EventDenied, "", nil)
-	return s.ErrorRedirect(req, ErrAccessDenied)
+// Response is an authorization response or error response on its way to the client (RFC 6749
+// §4.1.2): its parameters, state and iss included, and whether they go in the redirect's query
+// or in an auto-submitted form (OAuth 2.0 Form Post Response Mode).
+type Response struct {
+	RedirectURI string
+	Params      url.Values
+	FormPost    bool
 }
 
-// Approve issues an authorization code for the signed-in user and returns the URL to redirect
-// the browser to, carrying code, state and iss (RFC 9207).
-func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, userID int64) (string, error) {
+// URL is the redirect URI with the parameters in its query, keeping any query it had.
+func (r *Response) URL() string {
+	u, err := url.Parse(r.RedirectURI)
+	if err != nil { // validated at registration; unreachable unless the row was edited by hand
+		return r.RedirectURI
+	}
+	q := u.Query()
+	for k, vs := range r.Params {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Deny returns the response that tells the client the user said no.
+func (s *Server) Deny(req *AuthorizeRequest) *Response {
+	s.record(req.Client.ID, models.EventDenied, "", nil)
+	return s.ErrorResponse(req, ErrAccessDenied)
+}
+
+// Approve issues an authorization code for the signed-in user a and returns the response
+// carrying code, state and iss (RFC 9207). The code remembers the request's nonce and a's
+// sign-in, for the ID Token (OIDC Core §3.1.3.6).
+func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, a *Authentication) (*Response, error) {
 	code := models.NewToken("dpc_")
 	now := s.now()
+	userID := a.User.ID
 	row := &models.AuthCode{
 		Hash:                models.HashToken(code),
 		ClientID:            req.Client.ID,
 		UserID:              userID,
+		Subject:             a.User.Subject,
+		Nonce:               req.Nonce,
+		Authn:               a.authn(),
 		RedirectURI:         req.RequestedRedirect,
 		Scope:               req.ScopeNames(),
 		CodeChallenge:       req.CodeChallenge,
@@ -215,14 +433,19 @@ func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, userID int6
 		return tx.SaveConsent(ctx, userID, req.Client.ID, row.Scope)
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	s.record(req.Client.ID, models.EventAuthorization, "", nil)
-	return s.redirectWith(req, url.Values{"code": {code}}), nil
+	return s.respond(req, url.Values{"code": {code}}), nil
 }
 
-// ErrorRedirect returns the URL that reports err to the client (RFC 6749 §4.1.2.1).
+// ErrorRedirect returns the URL that reports err to the client in the query (RFC 6749 §4.1.2.1).
 func (s *Server) ErrorRedirect(req *AuthorizeRequest, err error) string {
+	return s.ErrorResponse(req, err).URL()
+}
+
+// ErrorResponse returns the response that reports err to the client (RFC 6749 §4.1.2.1).
+func (s *Server) ErrorResponse(req *AuthorizeRequest, err error) *Response {
 	var oe *Error
 	if !errors.As(err, &oe) {
 		oe = ErrServerError
@@ -231,23 +454,14 @@ func (s *Server) ErrorRedirect(req *AuthorizeRequest, err error) string {
 	if oe.Description != "" {
 		v.Set("error_description", oe.Description)
 	}
-	return s.redirectWith(req, v)
+	return s.respond(req, v)
 }
 
-// redirectWith adds v, state and iss to the redirect URI, keeping any query it already had.
-func (s *Server) redirectWith(req *AuthorizeRequest, v url.Values) string {
-	u, err := url.Parse(req.RedirectURI)
-	if err != nil { // validated at registration; unreachable unless the row was edited by hand
-		return req.RedirectURI
-	}
-	q := u.Query()
-	for k, vs := range v {
-		q[k] = vs
-	}
+// respond adds state and iss to v and addresses it to the request's redirect URI, in its mode.
+func (s *Server) respond(req *AuthorizeRequest, v url.Values) *Response {
 	if req.State != "" {
-		q.Set("state", req.State)
+		v.Set("state", req.State)
 	}
-	q.Set("iss", s.cfg.Issuer)
-	u.RawQuery = q.Encode()
-	return u.String()
+	v.Set("iss", s.cfg.Issuer)
+	return &Response{RedirectURI: req.RedirectURI, Params: v, FormPost: req.FormPost}
 }

@@ -21,20 +21,27 @@ import (
 	"github.com/devportal/devportal/models"
 )
 
-// Supported signing algorithms for access tokens.
+// Supported signing algorithms, of access tokens and of ID Tokens.
 const (
 	AlgES256 = "ES256"
 	AlgRS256 = "RS256"
 )
 
-// keyRing holds the signing keys in memory: the newest one of the configured algorithm signs,
-// all of them verify and are published in the JWKS.
+// publishedAlgs are the algorithms the server always has a key of: RS256, which OpenID Connect
+// requires for ID Tokens (OIDC Core §3.1.3.7, Discovery §3), and ES256.
+var publishedAlgs = []string{AlgES256, AlgRS256}
+
+// keyRing holds the signing keys in memory: per algorithm, the active key signs; all of them
+// verify and are published in the JWKS. Access tokens and ID Tokens are signed by the same keys
+// but carry different typ headers (at+jwt and JWT), which each verification path insists on.
 type keyRing struct {
 	mu     sync.RWMutex
-	signer jose.Signer
+	signer jose.Signer // access tokens, in the configured algorithm
 	kid    string
-	public jose.JSONWebKeySet
-	byKid  map[string]crypto.PublicKey
+	// idSigners sign ID Tokens, by algorithm.
+	idSigners map[string]jose.Signer
+	public    jose.JSONWebKeySet
+	byKid     map[string]crypto.PublicKey
 }
 
 func sealer(kek []byte) (cipher.AEAD, error) {
@@ -106,23 +113,32 @@ func openKey(k *models.SigningKey, kek []byte) (crypto.Signer, error) {
 	return signer, nil
 }
 
-// LoadKeys reads the signing keys from the database into memory, creating the first key of the
-// configured algorithm when there is none.
+// LoadKeys reads the signing keys from the database into memory, creating the first key of each
+// published algorithm when there is none.
 func (s *Server) LoadKeys(ctx context.Context) error {
 	rows, err := s.store.SigningKeys(ctx)
 	if err != nil {
 		return err
 	}
-	if !hasAlg(rows, s.cfg.SigningAlg) {
-		if _, err := s.RotateKey(ctx); err != nil {
-			return err
+	added := false
+	for _, alg := range publishedAlgs {
+		if !hasAlg(rows, alg) {
+			if _, err := s.addKey(ctx, alg); err != nil {
+				return err
+			}
+			added = true
 		}
+	}
+	if added {
 		if rows, err = s.store.SigningKeys(ctx); err != nil {
 			return err
 		}
 	}
-	ring := keyRing{byKid: map[string]crypto.PublicKey{}}
-	signing := s.signingKey(rows)
+	ring := keyRing{byKid: map[string]crypto.PublicKey{}, idSigners: map[string]jose.Signer{}}
+	active := map[*models.SigningKey]bool{}
+	for _, alg := range publishedAlgs {
+		active[s.signingKey(rows, alg)] = true
+	}
 	for i := range rows {
 		k := &rows[i]
 		priv, err := openKey(k, s.kek)
@@ -131,31 +147,38 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 		}
 		ring.public.Keys = append(ring.public.Keys, jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig"})
 		ring.byKid[k.ID] = priv.Public()
-		if k != signing {
+		if !active[k] {
 			continue
 		}
-		signer, err := jose.NewSigner(
-			jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
-			(&jose.SignerOptions{}).WithType("at+jwt"))
+		key := jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}}
+		idSigner, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("JWT"))
+		if err != nil {
+			return err
+		}
+		ring.idSigners[k.Algorithm] = idSigner
+		if k.Algorithm != s.cfg.SigningAlg {
+			continue
+		}
+		signer, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("at+jwt"))
 		if err != nil {
 			return err
 		}
 		ring.signer, ring.kid = signer, k.ID
 	}
 	s.keys.mu.Lock()
-	s.keys.signer, s.keys.kid, s.keys.public, s.keys.byKid = ring.signer, ring.kid, ring.public, ring.byKid
+	s.keys.signer, s.keys.kid, s.keys.idSigners, s.keys.public, s.keys.byKid = ring.signer, ring.kid, ring.idSigners, ring.public, ring.byKid
 	s.keys.mu.Unlock()
 	return nil
 }
 
-// signingKey picks the newest key of the configured algorithm that has been published for at
-// least KeyActivation, or the oldest one when none has (the very first key signs at once).
-func (s *Server) signingKey(rows []models.SigningKey) *models.SigningKey {
+// signingKey picks the newest key of alg that has been published for at least KeyActivation, or
+// the oldest one when none has (the very first key signs at once).
+func (s *Server) signingKey(rows []models.SigningKey, alg string) *models.SigningKey {
 	var pick, oldest *models.SigningKey
 	cutoff := s.now().Add(-s.cfg.KeyActivation)
 	for i := range rows { // oldest first
 		k := &rows[i]
-		if k.Algorithm != s.cfg.SigningAlg {
+		if k.Algorithm != alg {
 			continue
 		}
 		if oldest == nil {
@@ -204,11 +227,29 @@ func hasAlg(rows []models.SigningKey, alg string) bool {
 	return false
 }
 
-// RotateKey adds a new signing key of the configured algorithm. It is published at once and
+// RotateKeys adds a new signing key of every published algorithm. Each is published at once and
 // signs after KeyActivation; earlier keys stay published, so tokens they signed keep verifying.
-// It returns the new key id.
+// It returns the new key ids by algorithm.
+func (s *Server) RotateKeys(ctx context.Context) (map[string]string, error) {
+	kids := map[string]string{}
+	for _, alg := range publishedAlgs {
+		kid, err := s.addKey(ctx, alg)
+		if err != nil {
+			return kids, err
+		}
+		kids[alg] = kid
+	}
+	return kids, nil
+}
+
+// RotateKey rotates every key (RotateKeys) and returns the id of the new access-token key.
 func (s *Server) RotateKey(ctx context.Context) (string, error) {
-	k, err := generateKey(s.cfg.SigningAlg, s.kek)
+	kids, err := s.RotateKeys(ctx)
+	return kids[s.cfg.SigningAlg], err
+}
+
+func (s *Server) addKey(ctx context.Context, alg string) (string, error) {
+	k, err := generateKey(alg, s.kek)
 	if err != nil {
 		return "", err
 	}

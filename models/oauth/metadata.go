@@ -4,7 +4,9 @@ import (
 	"context"
 )
 
-// Metadata is the RFC 8414 authorization server metadata document.
+// Metadata is the authorization server metadata document: RFC 8414's, which OpenID Connect
+// Discovery 1.0 §3 extends. One document serves both well-known paths, so they agree on every
+// field by construction.
 type Metadata struct {
 	Issuer                                     string   `json:"issuer"`
 	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
@@ -22,6 +24,22 @@ type Metadata struct {
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	ServiceDocumentation                       string   `json:"service_documentation,omitempty"`
+
+	// OpenID Connect Discovery 1.0 §3, and the logout specifications.
+	UserinfoEndpoint                 string   `json:"userinfo_endpoint"`
+	EndSessionEndpoint               string   `json:"end_session_endpoint"`
+	SubjectTypesSupported            []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
+	ClaimsSupported                  []string `json:"claims_supported"`
+	ClaimTypesSupported              []string `json:"claim_types_supported"`
+	PromptValuesSupported            []string `json:"prompt_values_supported"`
+	// Stated because Discovery's defaults differ from what devportal does: request_uri_parameter_
+	// supported defaults to true, and a relying party should not assume the rest.
+	RequestParameterSupported    bool `json:"request_parameter_supported"`
+	RequestURIParameterSupported bool `json:"request_uri_parameter_supported"`
+	ClaimsParameterSupported     bool `json:"claims_parameter_supported"`
+	FrontchannelLogoutSupported  bool `json:"frontchannel_logout_supported"`
+	BackchannelLogoutSupported   bool `json:"backchannel_logout_supported"`
 }
 
 // Metadata describes what this server really supports; endpoints are given as paths relative
@@ -42,7 +60,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		JWKSURI:                           iss + paths["jwks"],
 		ScopesSupported:                   names,
 		ResponseTypesSupported:            []string{"code"},
-		ResponseModesSupported:            []string{"query"},
+		ResponseModesSupported:            []string{ResponseModeQuery, ResponseModeFormPost},
 		GrantTypesSupported:               []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		// Introspection needs a confidential client; revocation also takes a public one by id.
@@ -51,5 +69,13 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		CodeChallengeMethodsSupported:              []string{MethodS256},
 		AuthorizationResponseISSParameterSupported: true,
 		ServiceDocumentation:                       iss + paths["docs"],
+
+		UserinfoEndpoint:                 iss + paths["userinfo"],
+		EndSessionEndpoint:               iss + paths["end_session"],
+		SubjectTypesSupported:            []string{"public"},
+		IDTokenSigningAlgValuesSupported: []string{AlgRS256, AlgES256},
+		ClaimsSupported:                  ClaimsSupported,
+		ClaimTypesSupported:              []string{"normal"},
+		PromptValuesSupported:            promptValues,
 	}, nil
 }

@@ -101,10 +101,11 @@ func (f *fixture) mustCode(t *testing.T, p oauth.AuthorizeParams) string {
 	if err != nil {
 		t.Fatalf("ValidateAuthorize: %v", err)
 	}
-	loc, err := f.srv.Approve(ctx, req, f.user.ID)
+	resp, err := f.srv.Approve(ctx, req, signIn(t, f.store, f.user))
 	if err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
+	loc := resp.URL()
 	u, err := url.Parse(loc)
 	if err != nil {
 		t.Fatalf("Approve returned %q: %v", loc, err)
@@ -556,10 +557,11 @@ func TestAuthorizationResponseRedirect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		loc, err := f.srv.Approve(ctx, req, f.user.ID)
+		resp, err := f.srv.Approve(ctx, req, signIn(t, f.store, f.user))
 		if err != nil {
 			t.Fatal(err)
 		}
+		loc := resp.URL()
 		q := mustQuery(t, loc, multiRedirectA)
 		if !strings.HasPrefix(q.Get("code"), "dpc_") || q.Get("state") != "st" || q.Get("iss") != issuer || q.Get("tenant") != "7" || q.Has("error") {
 			t.Fatalf("query = %v, want code, state=st, iss, tenant=7", q)
@@ -995,7 +997,7 @@ func TestAccessToken(t *testing.T) {
 			if typ := h.ExtraHeaders[jose.HeaderType]; typ != "at+jwt" {
 				t.Errorf("RFC 9068 §2.1: typ = %v, want at+jwt", typ)
 			}
-			if err := c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: issuer, Subject: strconv.FormatInt(f.user.ID, 10), AnyAudience: jwt.Audience{tc.aud}, Time: time.Now()}, 0); err != nil {
+			if err := c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: issuer, Subject: f.user.Subject, AnyAudience: jwt.Audience{tc.aud}, Time: time.Now()}, 0); err != nil {
 				t.Errorf("RFC 9068 §2.2: %v (claims %+v)", err, c.Claims)
 			}
 			if c.ClientID != f.web.ID || c.Scope != "INVOICE.READ INVOICE.WRITE" || c.ID == "" || c.GrantID == "" {
@@ -1098,7 +1100,7 @@ func TestMetadata(t *testing.T) {
 		{"RFC 8414 §2: token_endpoint", md.TokenEndpoint, issuer + "/oauth/token"},
 		{"RFC 8414 §2: jwks_uri", md.JWKSURI, issuer + "/.well-known/jwks.json"},
 		{"RFC 8414 §2: response_types_supported", md.ResponseTypesSupported, []string{"code"}},
-		{"RFC 8414 §2: response_modes_supported", md.ResponseModesSupported, []string{"query"}},
+		{"RFC 8414 §2, OAuth 2.0 Form Post Response Mode: response_modes_supported", md.ResponseModesSupported, []string{"query", "form_post"}},
 		{"RFC 8414 §2: grant_types_supported", set(md.GrantTypesSupported), []string{"authorization_code", "client_credentials", "refresh_token"}},
 		{"RFC 8414 §2: token_endpoint_auth_methods_supported", set(md.TokenEndpointAuthMethodsSupported), []string{"client_secret_basic", "client_secret_post", "none"}},
 		{"RFC 8414 §2, RFC 9700 §2.1.1: code_challenge_methods_supported is S256 only", md.CodeChallengeMethodsSupported, []string{"S256"}},

@@ -65,8 +65,10 @@ func (s *Server) resolveScopes(ctx context.Context, requested, allowed []string)
 		return nil, err
 	}
 	if len(requested) == 0 {
+		// A request that names no scope gets the client's API scopes; it never becomes an OpenID
+		// request (or one for offline access) without asking.
 		for _, name := range allowed {
-			if _, live := catalog[name]; live {
+			if _, live := catalog[name]; live && !IsIdentityScope(name) {
 				requested = append(requested, name)
 			}
 		}

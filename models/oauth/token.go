@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -48,6 +47,8 @@ type TokenResponse struct {
 	ExpiresAt    time.Time
 	RefreshToken string
 	Scope        []string
+	// IDToken is set when the grant carries openid (OIDC Core §3.1.3.3, §12.2).
+	IDToken string
 }
 
 // AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
@@ -200,15 +201,21 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 			failed = ErrInvalidGrant.Describe("the user no longer allows this application, or their account is disabled")
 			return nil
 		}
-		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Scope: code.Scope, CreatedAt: now}
+		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Subject: code.Subject, Scope: code.Scope, CreatedAt: now, Authn: code.Authn}
 		if err := tx.CreateGrant(ctx, g); err != nil {
 			return err
 		}
 		if err := tx.LinkAuthCode(ctx, code.Hash, g.ID); err != nil {
 			return err
 		}
-		resp, err = s.issue(ctx, tx, client, g, strconv.FormatInt(code.UserID, 10), code.Scope, &refreshSpec{scope: code.Scope})
-		return err
+		var refresh *refreshSpec
+		if refreshAllowed(code.Scope) {
+			refresh = &refreshSpec{scope: code.Scope}
+		}
+		if resp, err = s.issue(ctx, tx, client, g, code.Subject, code.Scope, refresh); err != nil {
+			return err
+		}
+		return s.addIDToken(ctx, tx, client, g, resp, code.Nonce)
 	})
 	switch {
 	case err != nil:
@@ -236,6 +243,11 @@ func checkCodeRedirect(client *models.Client, atAuthorize, atToken string) error
 }
 
 func (s *Server) clientCredentialsGrant(ctx context.Context, client *models.Client, r TokenRequest) (*TokenResponse, error) {
+	for _, name := range r.Scope {
+		if IsIdentityScope(name) {
+			return nil, ErrInvalidScope.Describe("scope %q is about a signed-in user, and the client_credentials grant has none", name)
+		}
+	}
 	scopes, err := s.resolveScopes(ctx, r.Scope, client.Scopes)
 	if err != nil {
 		return nil, err
@@ -271,11 +283,11 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 					return err
 				}
 				// The client lost our answer: give it the same successor again.
-				resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), nil)
-				if err == nil {
-					resp.RefreshToken = successor
+				if resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), nil); err != nil {
+					return err
 				}
-				return err
+				resp.RefreshToken = successor
+				return s.addIDToken(ctx, tx, client, &rt.Grant, resp, "")
 			}
 			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family, commit
 			// that, and report the replay after.
@@ -290,8 +302,11 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 			return err
 		}
 		// The new refresh token keeps the grant's scope (RFC 6749 §6); only the access token narrows.
-		resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope})
-		return err
+		if resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope}); err != nil {
+			return err
+		}
+		// A new ID Token for the same sign-in, without the nonce (OIDC Core §12.2).
+		return s.addIDToken(ctx, tx, client, &rt.Grant, resp, "")
 	})
 	if err == nil && replayed {
 		return nil, ErrRefreshTokenReused
@@ -347,7 +362,32 @@ func subjectOf(g *models.Grant) string {
 	if g.UserID == nil {
 		return g.ClientID
 	}
-	return strconv.FormatInt(*g.UserID, 10)
+	return g.Subject
+}
+
+// refreshAllowed decides whether a code exchange for scope gets a refresh token. For an OpenID
+// request it takes offline_access (OIDC Core §11): a sign-in alone does not keep access while the
+// user is away. A plain OAuth 2.0 grant, without openid, gets one as it always has.
+func refreshAllowed(scope []string) bool {
+	return !slices.Contains(scope, ScopeOpenID) || slices.Contains(scope, ScopeOfflineAccess)
+}
+
+// addIDToken adds an ID Token to resp when its access token carries openid, for the user of g,
+// read in tx so a disabled or deleted account gets none.
+func (s *Server) addIDToken(ctx context.Context, tx *models.Store, client *models.Client, g *models.Grant, resp *TokenResponse, nonce string) error {
+	if !slices.Contains(resp.Scope, ScopeOpenID) || g.UserID == nil {
+		return nil
+	}
+	u, err := tx.UserByID(ctx, *g.UserID)
+	if err != nil {
+		return err
+	}
+	if u.DisabledAt != nil {
+		return ErrInvalidGrant.Describe("the user's account is disabled")
+	}
+	accessTTL, _ := s.lifetimes(client)
+	resp.IDToken, err = s.mintIDToken(client, idTokenSpec{user: u, scope: resp.Scope, authn: g.Authn, nonce: nonce, accessToken: resp.AccessToken}, s.now(), accessTTL)
+	return err
 }
 
 // refreshSpec describes the refresh token to issue with an access token; it lives for the

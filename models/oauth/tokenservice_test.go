@@ -77,10 +77,11 @@ func (e *tsEnv) mustCodeTokens(t *testing.T) *oauth.TokenResponse {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := e.srv.Approve(ctx, req, e.user.ID)
+	ar, err := e.srv.Approve(ctx, req, signIn(t, e.store, e.user))
 	if err != nil {
 		t.Fatal(err)
 	}
+	to := ar.URL()
 	u, _ := url.Parse(to)
 	resp, err := e.srv.Token(ctx, oauth.TokenRequest{GrantType: oauth.GrantAuthorizationCode, Code: u.Query().Get("code"), RedirectURI: e.redirect, ClientID: e.web.ID, ClientSecret: e.webSec})
 	if err != nil {
@@ -319,10 +320,11 @@ func TestFailedExchangeSpendsTheCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := e.srv.Approve(ctx, req, e.user.ID)
+	ar, err := e.srv.Approve(ctx, req, signIn(t, e.store, e.user))
 	if err != nil {
 		t.Fatal(err)
 	}
+	to := ar.URL()
 	u, _ := url.Parse(to)
 	exchange := func(v string) error {
 		_, err := e.srv.Token(ctx, oauth.TokenRequest{GrantType: oauth.GrantAuthorizationCode, Code: u.Query().Get("code"), RedirectURI: e.redirect,
@@ -350,8 +352,9 @@ func TestKeyRotationActivation(t *testing.T) {
 	if err := e.srv.LoadKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(e.srv.JWKS().Keys); got != 2 {
-		t.Fatalf("JWKS has %d keys, want the new key published beside the old", got)
+	// One key of each published algorithm (ES256, RS256) before, two after.
+	if got := len(e.srv.JWKS().Keys); got != 4 {
+		t.Fatalf("JWKS has %d keys, want the new keys published beside the old", got)
 	}
 	if e.srv.SigningKeyID() != oldKid {
 		t.Fatal("the new key signs before its activation delay")

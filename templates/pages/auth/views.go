@@ -18,6 +18,8 @@ type LoginView struct {
 	Email string
 	Next  string
 	Error string
+	// SignedInAs is set when a signed-in user must log in again (prompt=login, max_age).
+	SignedInAs string
 }
 
 // SignupView is the sign-up form.
@@ -34,6 +36,8 @@ type Param struct{ Name, Value string }
 // ConsentView is the consent screen.
 type ConsentView struct {
 	layout.Base
+	// SignIn is set when only identity scopes are asked: "Sign in to App as email".
+	SignIn       bool
 	AppName      string
 	Owner        string
 	Initial      string
