@@ -264,10 +264,8 @@ func (s *Server) NextStep(ctx context.Context, req *AuthorizeRequest, a *Authent
 		step = StepSignup
 	case a == nil, req.Prompted(PromptLogin):
 		step = StepLogin
-	case req.MaxAge >= 0 && s.now().Sub(a.Session.CreatedAt) > time.Duration(req.MaxAge)*time.Second:
-		step = StepLogin
-	case req.MaxAge == 0:
-		step = StepLogin
+	case req.MaxAge >= 0 && s.now().Sub(a.Session.CreatedAt) >= time.Duration(req.MaxAge)*time.Second:
+		step = StepLogin // max_age=0 therefore always asks
 	case req.Hint != nil && req.Hint.Subject != a.User.Subject:
 		step = StepLogin
 	case req.Prompted(PromptSelectAccount):

@@ -36,9 +36,7 @@ func (s *Server) UserInfo(ctx context.Context, raw string) (*UserInfo, *AccessCl
 	if err != nil {
 		return nil, c, err
 	}
-	if u.DisabledAt != nil {
-		return nil, c, ErrInvalidToken.Describe("the token's user is disabled")
-	}
+	// A disabled user's tokens are already refused by ValidateAccessToken (AccessTokenActive).
 	return &UserInfo{Subject: u.Subject, UserClaims: claimsFor(u, ParseScope(c.Scope))}, c, nil
 }
 
