@@ -166,8 +166,10 @@ func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
 		return err
 	}
 	if slices.Contains(models.StandardScopes, s.Name) {
-		// The same refusal the store gives a forged POST (Store.RetireScope).
-		return models.ErrForbidden.Describe(s.Name + " is a standard OpenID Connect scope and stays in the catalog.")
+		// The page offers no "Retire" for it; this is a typed or stale link. Same words as the
+		// store's refusal of the POST (Store.RetireScope).
+		h.flash(c, "error", s.Name+" is a standard OpenID Connect scope and stays in the catalog.")
+		return seeOther(c, h.url(RouteAdminScopes))
 	}
 	if s.RetiredAt != nil {
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
@@ -189,6 +191,9 @@ func (h *Handlers) RetireScope(c echo.Context) error {
 	switch err := h.store.RetireScope(c.Request().Context(), s.Name); {
 	case errors.Is(err, models.ErrNotFound): // retired meanwhile
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
+		return seeOther(c, h.url(RouteAdminScopes))
+	case errors.Is(err, models.ErrForbidden): // a standard scope: the page has no button for it
+		h.flash(c, "error", models.ErrorMessage(err))
 		return seeOther(c, h.url(RouteAdminScopes))
 	case err != nil:
 		return err

@@ -139,6 +139,7 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
 	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, c.allowed_origins, o.disabled_at,
+	c.post_logout_redirect_uris, c.id_token_signed_response_alg,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
 FROM clients c LEFT JOIN users o ON o.id = c.owner_id
 LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
@@ -161,6 +162,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 		if err := rows.Scan(&row.ID, &row.OwnerID, &row.Name, &row.Type, &row.RedirectURIs, &row.Scopes, &row.Status,
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
 			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.AllowedOrigins, &row.OwnerDisabledAt,
+			&row.PostLogoutRedirectURIs, &row.IDTokenSignedResponseAlg,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}

@@ -65,3 +65,30 @@ func TestCreateAccountDisplayName(t *testing.T) {
 		}
 	})
 }
+
+// Issue #10: ClientByID (the one loader of the token, logout and settings paths) returns the
+// OpenID registration fields (RP-Initiated Logout 1.0 §3.1 post-logout URIs, OIDC Registration §2
+// id_token_signed_response_alg) as created and as edited.
+func TestClientByIDOpenIDFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		c, _, err := s.CreateClient(ctx, models.NewClient{Name: "Site", Type: models.ClientWeb, RedirectURIs: []string{"https://site.example/cb"},
+			Scopes: []string{"openid"}, PostLogoutRedirectURIs: []string{"https://site.example/bye"}, IDTokenSignedResponseAlg: "ES256"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ClientByID(ctx, c.ID)
+		if err != nil || strings.Join(got.PostLogoutRedirectURIs, " ") != "https://site.example/bye" || got.IDTokenSignedResponseAlg != "ES256" {
+			t.Fatalf("created: %+v, %v", got, err)
+		}
+		err = s.UpdateClient(ctx, c.ID, models.ClientProfile{Name: "Site", RedirectURIs: got.RedirectURIs, Scopes: got.Scopes,
+			PostLogoutRedirectURIs: []string{"https://site.example/a", "https://site.example/b"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = s.ClientByID(ctx, c.ID)
+		if err != nil || strings.Join(got.PostLogoutRedirectURIs, " ") != "https://site.example/a https://site.example/b" || got.IDTokenSignedResponseAlg != "" {
+			t.Fatalf("edited: %+v, %v", got, err)
+		}
+	})
+}
