@@ -227,10 +227,13 @@ func TestSignInScopesInAppForms(t *testing.T) {
 	if signIn < 0 || api < signIn {
 		t.Fatalf("the new-application form does not group the sign-in scopes before the API scopes (at %d and %d)", signIn, api)
 	}
-	for _, sc := range models.StandardScopes {
-		if at := strings.Index(body, `<strong class="mono">`+sc+`</strong>`); at < signIn || at > api {
-			t.Errorf("%s is not in the sign-in group", sc)
+	last := signIn
+	for _, sc := range models.StandardScopes { // in their usual order: openid, profile, email, offline_access
+		at := strings.Index(body, `<strong class="mono">`+sc+`</strong>`)
+		if at < last || at > api {
+			t.Errorf("%s is not in the sign-in group, after the scopes before it in %v", sc, models.StandardScopes)
 		}
+		last = at
 	}
 	if at := strings.Index(body, `<strong class="mono">INVOICE.READ</strong>`); at < api {
 		t.Error("INVOICE.READ is not in the API group")
