@@ -234,7 +234,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
 		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
 		v.AllowedOriginsText = form.Get("allowed_origins")
-		v.PostLogoutURIsText, v.IDTokenAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
+		v.PostLogoutURIsText, v.SigningAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return h.render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
@@ -370,8 +370,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		DefaultOrigins:     models.EffectiveOrigins(nil, client.RedirectURIs),
 
 		PostLogoutURIsText: strings.Join(client.PostLogoutRedirectURIs, "\n"),
-		IDTokenAlg:         client.IDTokenSignedResponseAlg,
-		IDTokenAlgs:        idTokenAlgOptions(),
+		SigningAlg:         client.IDTokenSignedResponseAlg,
+		SigningAlgs:        idTokenAlgOptions(),
 	}
 	if client.Type != models.ClientMachine {
 		v.OpenID = h.openIDPanel(client)

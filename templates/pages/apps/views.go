@@ -96,8 +96,8 @@ type AppView struct {
 	DefaultOrigins     []string // the redirect URIs' origins, shown as the default
 
 	PostLogoutURIsText string // one per line
-	IDTokenAlg         string // "" is RS256
-	IDTokenAlgs        []AlgOption
+	SigningAlg         string // "" is RS256
+	SigningAlgs        []AlgOption
 	OpenID             *OpenIDPanel // nil for machine applications
 }
 
