@@ -11,11 +11,46 @@ import (
 	"github.com/devportal/devportal/templates/pages/shared"
 )
 
-// accountView is the account page of the signed-in person, with the change-password form's errors.
+// accountView is the account page of the signed-in person, with the forms' errors.
 func (h *Handlers) accountView(c echo.Context, errs shared.Errors) account.AccountView {
 	u := CurrentUser(c)
 	return account.AccountView{Base: h.base(c, "Account", "account"),
-		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt), Errors: errs}
+		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt), Errors: errs,
+		DisplayName: u.DisplayName, ProfileURL: h.url(RouteProfile)}
+}
+
+// UpdateProfile changes the signed-in person's display name, the name relying parties receive
+// in the OpenID profile scope (OIDC Core §5.1).
+func (h *Handlers) UpdateProfile(c echo.Context) error {
+	u := CurrentUser(c)
+	raw := c.FormValue("display_name")
+	name, err := models.ValidateDisplayName(raw)
+	if err == nil {
+		err = h.store.SetDisplayName(c.Request().Context(), u.ID, name)
+	}
+	if errors.Is(err, models.ErrInvalid) {
+		v := h.accountView(c, shared.Errors{"display_name": models.ErrorMessage(err)})
+		v.DisplayName = shownName(raw)
+		return h.render(c, http.StatusUnprocessableEntity, account.Account(v))
+	}
+	if err != nil {
+		return err
+	}
+	if name == u.DisplayName {
+		h.flash(c, "info", "Your display name is unchanged.")
+		return seeOther(c, h.url(RouteAccount))
+	}
+	detail := "display name removed"
+	if name != "" {
+		detail = "display name changed"
+	}
+	h.audit(c, models.AuditProfileChanged, u.Email, detail)
+	msg := "Your display name was saved."
+	if name == "" {
+		msg = "Your display name was removed."
+	}
+	h.flash(c, "success", msg)
+	return seeOther(c, h.url(RouteAccount))
 }
 
 // ChangePassword replaces the signed-in person's password. This session stays; every other one

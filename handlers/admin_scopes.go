@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -81,7 +82,7 @@ func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) err
 	}
 	for _, s := range scopes {
 		row := admin.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil,
-			EditURL: h.url(RouteScope, s.Name), RetireURL: h.url(RouteRetireScope, s.Name)}
+			Standard: slices.Contains(models.StandardScopes, s.Name), EditURL: h.url(RouteScope, s.Name), RetireURL: h.url(RouteRetireScope, s.Name)}
 		if s.RetiredAt != nil {
 			row.RetiredAt = humanTime(*s.RetiredAt)
 		}
@@ -130,7 +131,7 @@ func (h *Handlers) EditScope(c echo.Context) error {
 		return err
 	}
 	return h.render(c, http.StatusOK, admin.AdminScope(admin.AdminScopeView{
-		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil,
+		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Standard: slices.Contains(models.StandardScopes, s.Name),
 		Form: admin.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
 	}))
 }
@@ -145,7 +146,8 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	f.Name = s.Name
 	if errs := f.validate(false); len(errs) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, admin.AdminScope(admin.AdminScopeView{
-			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
+			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Standard: slices.Contains(models.StandardScopes, s.Name),
+			Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
 		}))
 	}
 	if err := h.store.UpdateScope(c.Request().Context(), s.Name, f.Description, f.Sensitive); err != nil {
@@ -162,6 +164,12 @@ func (h *Handlers) ConfirmRetireScope(c echo.Context) error {
 	s, err := h.adminScope(c)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(models.StandardScopes, s.Name) {
+		// The page offers no "Retire" for it; this is a typed or stale link. Same words as the
+		// store's refusal of the POST (Store.RetireScope).
+		h.flash(c, "error", s.Name+" is a standard OpenID Connect scope and stays in the catalog.")
+		return seeOther(c, h.url(RouteAdminScopes))
 	}
 	if s.RetiredAt != nil {
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
@@ -183,6 +191,9 @@ func (h *Handlers) RetireScope(c echo.Context) error {
 	switch err := h.store.RetireScope(c.Request().Context(), s.Name); {
 	case errors.Is(err, models.ErrNotFound): // retired meanwhile
 		h.flash(c, "info", "Scope "+s.Name+" is already retired.")
+		return seeOther(c, h.url(RouteAdminScopes))
+	case errors.Is(err, models.ErrForbidden): // a standard scope: the page has no button for it
+		h.flash(c, "error", models.ErrorMessage(err))
 		return seeOther(c, h.url(RouteAdminScopes))
 	case err != nil:
 		return err

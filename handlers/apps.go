@@ -218,6 +218,9 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		Scopes:       form["scopes"], AccessTTL: form.Get("access_ttl"), RefreshTTL: form.Get("refresh_ttl"),
 
 		AllowedOrigins: lines(form.Get("allowed_origins")),
+
+		PostLogoutRedirectURIs:   lines(form.Get("post_logout_redirect_uris")),
+		IDTokenSignedResponseAlg: form.Get("id_token_signed_response_alg"),
 	}
 	profile, pending, errs, err := h.oauth.ValidateProfile(ctx, client, p)
 	if err != nil {
@@ -231,6 +234,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
 		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
 		v.AllowedOriginsText = form.Get("allowed_origins")
+		v.PostLogoutURIsText, v.SigningAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return h.render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
@@ -268,6 +272,8 @@ func profileChanges(old *models.Client, p models.ClientProfile, pending []string
 	note("scopes", !slices.Equal(old.Scopes, p.Scopes))
 	note("access_ttl", !equalInt(old.AccessTTLSeconds, p.AccessTTLSeconds))
 	note("refresh_ttl", !equalInt(old.RefreshTTLSeconds, p.RefreshTTLSeconds))
+	note("post_logout_redirect_uris", !slices.Equal(old.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs))
+	note("id_token_signed_response_alg", old.IDTokenSignedResponseAlg != p.IDTokenSignedResponseAlg)
 	out := "changed: " + strings.Join(changed, " ")
 	if len(changed) == 0 {
 		out = "no changes"
@@ -362,6 +368,13 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 
 		AllowedOriginsText: strings.Join(client.AllowedOrigins, "\n"),
 		DefaultOrigins:     models.EffectiveOrigins(nil, client.RedirectURIs),
+
+		PostLogoutURIsText: strings.Join(client.PostLogoutRedirectURIs, "\n"),
+		SigningAlg:         client.IDTokenSignedResponseAlg,
+		SigningAlgs:        idTokenAlgOptions(),
+	}
+	if client.Type != models.ClientMachine {
+		v.OpenID = h.openIDPanel(client)
 	}
 	for _, r := range requests {
 		v.Pending = v.Pending || r.Status == models.RequestPending
@@ -408,7 +421,8 @@ func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, req
 	}
 	out := make([]shared.ScopeOption, 0, len(active)+len(retired))
 	for _, s := range append(active, retired...) {
-		o := shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name]}
+		o := shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name],
+			Standard: slices.Contains(models.StandardScopes, s.Name)}
 		if checked != nil {
 			o.Checked = slices.Contains(checked, s.Name)
 		} else {
@@ -416,7 +430,45 @@ func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, req
 		}
 		out = append(out, o)
 	}
-	return out, nil
+	return standardFirst(out), nil
+}
+
+// standardFirst orders scope options as the forms group them: the OpenID Connect scopes first,
+// in their usual order (openid, profile, email, offline_access), then the rest as they came.
+func standardFirst(opts []shared.ScopeOption) []shared.ScopeOption {
+	slices.SortStableFunc(opts, func(a, b shared.ScopeOption) int {
+		return standardRank(a.Name) - standardRank(b.Name)
+	})
+	return opts
+}
+
+func standardRank(name string) int {
+	if i := slices.Index(models.StandardScopes, name); i >= 0 {
+		return i
+	}
+	return len(models.StandardScopes)
+}
+
+// idTokenAlgOptions are the choices of the ID Token algorithm select: the default, then the others.
+func idTokenAlgOptions() []apps.AlgOption {
+	out := []apps.AlgOption{{Value: "", Label: "RS256 (default)"}}
+	for _, alg := range oauth.IDTokenAlgs {
+		out = append(out, apps.AlgOption{Value: alg, Label: alg})
+	}
+	return out
+}
+
+// openIDPanel is what a developer configures in an OpenID Connect library to sign people in with
+// this application (OIDC Discovery §4): the issuer, its discovery document and the scopes to ask.
+func (h *Handlers) openIDPanel(client *models.Client) *apps.OpenIDPanel {
+	p := &apps.OpenIDPanel{Issuer: h.issuer, DiscoveryURL: h.issuer + "/.well-known/openid-configuration",
+		Enabled: slices.Contains(client.Scopes, "openid")}
+	for _, sc := range models.StandardScopes {
+		if sc == "openid" || slices.Contains(client.Scopes, sc) {
+			p.Scopes = append(p.Scopes, sc)
+		}
+	}
+	return p
 }
 
 // scopeOptions lists the active catalog as checkboxes, checking those named.
@@ -427,9 +479,10 @@ func (h *Handlers) scopeOptions(ctx context.Context, checked []string) ([]shared
 	}
 	out := make([]shared.ScopeOption, len(scopes))
 	for i, s := range scopes {
-		out[i] = shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name)}
+		out[i] = shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name),
+			Standard: slices.Contains(models.StandardScopes, s.Name)}
 	}
-	return out, nil
+	return standardFirst(out), nil
 }
 
 // lines splits a textarea into its lines, whatever the browser's line endings.

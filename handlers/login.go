@@ -164,11 +164,15 @@ func (h *Handlers) Signup(c echo.Context) error {
 	if err := models.ValidatePassword(f.Password); err != nil {
 		errs["password"] = models.ErrorMessage(err)
 	}
+	name := c.FormValue("name")
+	if _, err := models.ValidateDisplayName(name); err != nil {
+		errs["name"] = models.ErrorMessage(err)
+	}
 	status := http.StatusUnprocessableEntity
 	var u *models.User
 	if len(errs) == 0 {
 		var err error
-		u, err = h.store.Signup(c.Request().Context(), email, f.Password, c.RealIP())
+		u, err = h.store.Signup(c.Request().Context(), email, f.Password, name, c.RealIP())
 		var te *models.ThrottleError
 		switch {
 		case errors.As(err, &te):
@@ -184,7 +188,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 		}
 	}
 	if u == nil {
-		return h.render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Next: f.Next, Errors: errs}))
+		return h.render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Name: shownName(name), Next: f.Next, Errors: errs}))
 	}
 	if err := h.startSession(c, u); err != nil {
 		return err
@@ -193,6 +197,9 @@ func (h *Handlers) Signup(c echo.Context) error {
 	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
 	return seeOther(c, cmp.Or(f.Next, h.url(RouteApps)))
 }
+
+// shownName is a display name as a form shows it back: never much longer than a name can be.
+func shownName(name string) string { return truncate(name, 4*models.MaxDisplayNameLength) }
 
 // Logout ends the current session.
 func (h *Handlers) Logout(c echo.Context) error {

@@ -36,6 +36,7 @@ const (
 	RouteAppActivity    = "app-activity"
 	RouteRetireSecret   = "retire-secret"
 	RouteChangePassword = "change-password"
+	RouteProfile        = "account-profile"
 	RouteSignOutAll     = "sign-out-everywhere"
 	RouteAuthorizedApps = "authorized-apps"
 	RouteRevokeApp      = "revoke-app"
@@ -68,7 +69,7 @@ var RouteNames = []string{
 	RouteHome, RouteDocs, RouteGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
 	RouteLogin, RouteSignup, RouteLogout, RouteAuth,
 	RouteAccount, RouteApps, RouteNewApp, RouteApp, RouteRotateSecret, RouteDeleteApp, RouteAppActivity, RouteRetireSecret,
-	RouteChangePassword, RouteSignOutAll, RouteAuthorizedApps, RouteRevokeApp,
+	RouteChangePassword, RouteProfile, RouteSignOutAll, RouteAuthorizedApps, RouteRevokeApp,
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,

@@ -130,8 +130,8 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (*User, e
 
 // Signup creates an account like CreateUser, under the sign-up throttle of ip. Every sign-up that
 // passes validation counts, taken emails included, so the form cannot be used to probe for
-// accounts at speed.
-func (s *Store) Signup(ctx context.Context, email, password, ip string) (*User, error) {
+// accounts at speed. name is the optional display name (ValidateDisplayName).
+func (s *Store) Signup(ctx context.Context, email, password, name, ip string) (*User, error) {
 	email = NormalizeEmail(email)
 	if err := ValidateEmail(email); err != nil {
 		return nil, err
@@ -139,11 +139,15 @@ func (s *Store) Signup(ctx context.Context, email, password, ip string) (*User, 
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
+	// Checked before the reservation, like the email and password: a bad name costs no attempt.
+	if _, err := ValidateDisplayName(name); err != nil {
+		return nil, err
+	}
 	a, err := s.reserve(ctx, &LoginAttempt{Kind: attemptSignup, IP: ip}, signupPerIP)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.CreateUser(ctx, email, password, false)
+	u, err := s.CreateAccount(ctx, NewUser{Email: email, Password: password, Name: name})
 	if err != nil && !errors.Is(err, ErrDuplicate) {
 		_ = s.forgetAttempt(ctx, a) // it never ran; the error at hand says more than this one
 	}

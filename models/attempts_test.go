@@ -188,22 +188,22 @@ func TestSignupThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		ip := "203.0.113.60"
-		if _, err := s.Signup(ctx, "invalid@example.test", "short", ip); err == nil || errors.Is(err, models.ErrThrottled) {
+		if _, err := s.Signup(ctx, "invalid@example.test", "short", "", ip); err == nil || errors.Is(err, models.ErrThrottled) {
 			t.Fatalf("invalid sign-up: %v, want a validation error", err)
 		}
 		for i := range models.SignupIPMax - 1 {
-			if _, err := s.Signup(ctx, fmt.Sprintf("new%d@example.test", i), password, ip); err != nil {
+			if _, err := s.Signup(ctx, fmt.Sprintf("new%d@example.test", i), password, "", ip); err != nil {
 				t.Fatalf("sign-up %d: %v", i, err)
 			}
 		}
-		if _, err := s.Signup(ctx, "new0@example.test", password, ip); !errors.Is(err, models.ErrDuplicate) {
+		if _, err := s.Signup(ctx, "new0@example.test", password, "", ip); !errors.Is(err, models.ErrDuplicate) {
 			t.Fatalf("taken email: %v, want ErrDuplicate (counted)", err)
 		}
-		_, err := s.Signup(ctx, "one-more@example.test", password, ip)
+		_, err := s.Signup(ctx, "one-more@example.test", password, "", ip)
 		if te := mustThrottle(t, err, models.ThrottleSignupIP); !te.First || te.Subject != ip {
 			t.Fatalf("refusal %+v, want the first for %s", te, ip)
 		}
-		if _, err := s.Signup(ctx, "one-more@example.test", password, "203.0.113.61"); err != nil {
+		if _, err := s.Signup(ctx, "one-more@example.test", password, "", "203.0.113.61"); err != nil {
 			t.Fatalf("another IP: %v", err)
 		}
 	})
@@ -292,7 +292,7 @@ func TestSaturatedHashingRefusesEverywhere(t *testing.T) {
 		"Authenticate, known email":   func() error { _, err := s.Authenticate(ctx, "ada@example.test", password); return err },
 		"Authenticate, unknown email": func() error { _, err := s.Authenticate(ctx, "nobody@example.test", password); return err },
 		"Login":                       func() error { _, err := s.Login(ctx, "ada@example.test", password, "192.0.2.80"); return err },
-		"Signup":                      func() error { _, err := s.Signup(ctx, "new@example.test", password, "192.0.2.80"); return err },
+		"Signup":                      func() error { _, err := s.Signup(ctx, "new@example.test", password, "", "192.0.2.80"); return err },
 		"CreateUser":                  func() error { _, err := s.CreateUser(ctx, "new@example.test", password, false); return err },
 		"ChangePassword":              func() error { return s.ChangePassword(ctx, u.ID, password, password+"!", "") },
 	} {

@@ -14,6 +14,7 @@ const (
 	AuditLoginThrottled   = "user.login_throttled"
 	AuditSignupThrottled  = "user.signup_throttled"
 	AuditPasswordChanged  = "user.password_changed"
+	AuditProfileChanged   = "user.profile_changed"
 	AuditSessionsEnded    = "user.sessions_ended"
 	AuditUserDisabled     = "user.disabled"
 	AuditUserEnabled      = "user.enabled"
@@ -40,7 +41,7 @@ const (
 
 // AuditTypes lists every type, for filters.
 var AuditTypes = []string{
-	AuditSignup, AuditLogin, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
+	AuditSignup, AuditLogin, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditProfileChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,

@@ -25,6 +25,8 @@ var constantTimeAllowed = map[string]string{
 	"handlers/apps.go: client.Secrets[i].ID == id": "row id",
 	// Two redirect URIs (RFC 6749 §4.1.3), named after the endpoints that received them.
 	"models/oauth/token.go: atToken != atAuthorize": "redirect URIs",
+	// Two ID Token algorithm names (OIDC Registration §2), for the audit of a settings edit.
+	"handlers/apps.go: old.IDTokenSignedResponseAlg != p.IDTokenSignedResponseAlg": "algorithm names",
 }
 
 // comparisonFinding is one comparison of a sensitive value with == or != (or bytes.Equal and

@@ -39,7 +39,7 @@ func TestAccountInputLimits(t *testing.T) {
 			if tc.ok != (err == nil) {
 				t.Fatalf("CreateUser(%.30q, %d-byte password) err = %v, want ok=%v", tc.email, len(tc.password), err, tc.ok)
 			}
-			if _, err := s.Signup(ctx, tc.email, tc.password, "192.0.2.1"); tc.ok != errors.Is(err, models.ErrDuplicate) {
+			if _, err := s.Signup(ctx, tc.email, tc.password, "", "192.0.2.1"); tc.ok != errors.Is(err, models.ErrDuplicate) {
 				t.Fatalf("Signup err = %v, want the same verdict as CreateUser", err)
 			}
 		})

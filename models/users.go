@@ -63,21 +63,39 @@ func ValidatePassword(password string) error {
 	return nil
 }
 
-// CreateUser hashes the password with argon2id and stores a new user. A taken email returns
-// ErrDuplicate.
+// CreateUser hashes the password with argon2id and stores a new user without a display name. A
+// taken email returns ErrDuplicate.
 func (s *Store) CreateUser(ctx context.Context, email, password string, admin bool) (*User, error) {
-	email = NormalizeEmail(email)
+	return s.CreateAccount(ctx, NewUser{Email: email, Password: password, Admin: admin})
+}
+
+// NewUser is an account to create: by sign-up, from the command line, or in a test.
+type NewUser struct {
+	Email    string
+	Password string
+	Name     string // the display name (OpenID name claim); optional
+	Admin    bool
+}
+
+// CreateAccount validates and stores a new user, its display name in the same insert, so an
+// account never exists without the name it was created with. A taken email returns ErrDuplicate.
+func (s *Store) CreateAccount(ctx context.Context, in NewUser) (*User, error) {
+	email := NormalizeEmail(in.Email)
 	if err := ValidateEmail(email); err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := ValidatePassword(in.Password); err != nil {
 		return nil, err
 	}
-	hash, err := s.hashPassword(ctx, password)
+	name, err := ValidateDisplayName(in.Name)
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Email: email, Subject: NewID(16), PasswordHash: hash, IsAdmin: admin}
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Email: email, Subject: NewID(16), DisplayName: name, PasswordHash: hash, IsAdmin: in.Admin}
 	if err := s.q(ctx).Create(u).Error; err != nil {
 		return nil, duplicate(err)
 	}

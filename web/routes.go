@@ -95,6 +95,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// End-user console: authorized applications and account settings (under /account).
 	account := pages.Group("/account", requireUser)
 	account.POST("/password", h.ChangePassword).Name = handlers.RouteChangePassword
+	account.POST("/profile", h.UpdateProfile).Name = handlers.RouteProfile
 	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.GET("/apps", h.AuthorizedApps).Name = handlers.RouteAuthorizedApps

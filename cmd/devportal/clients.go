@@ -22,6 +22,8 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	scope := fs.String("scope", "", `space-separated scopes, e.g. "INVOICE.READ INVOICE.WRITE" (required)`)
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI (web and native; repeatable)")
+	var logoutURIs stringList
+	fs.Var(&logoutURIs, "post-logout-redirect-uri", "where RP-initiated logout may return the browser (web and native; repeatable)")
 	accessTTL := fs.Duration("access-ttl", 0, "access-token lifetime for this client (default: the deployment's)")
 	refreshTTL := fs.Duration("refresh-ttl", 0, "refresh-token lifetime for this client (default: the deployment's)")
 	introspect := fs.Bool("introspect", false, "make the client a resource server that may introspect any token")
@@ -35,6 +37,7 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	defer env.store.Close()
 	in, errs, err := env.oauth.ValidateRegistration(ctx, oauth.Registration{
 		Name: *name, Type: models.ClientType(*typ), RedirectURIs: redirects, Scopes: strings.Fields(*scope),
+		PostLogoutRedirectURIs: logoutURIs,
 	})
 	if err != nil {
 		return err
@@ -42,7 +45,7 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	if len(errs) > 0 {
 		var msgs []string
 		for field, msg := range errs {
-			msgs = append(msgs, fmt.Sprintf("--%s: %s", map[string]string{"name": "name", "type": "type", "redirect_uris": "redirect-uri", "scopes": "scope"}[field], msg))
+			msgs = append(msgs, fmt.Sprintf("--%s: %s", registrationFlags[field], msg))
 		}
 		sort.Strings(msgs)
 		return errors.New(strings.Join(msgs, "; "))
@@ -77,9 +80,18 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	if len(client.RedirectURIs) > 0 {
 		out["redirect_uris"] = client.RedirectURIs
 	}
+	if len(client.PostLogoutRedirectURIs) > 0 {
+		out["post_logout_redirect_uris"] = client.PostLogoutRedirectURIs
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// registrationFlags names the flag of each field oauth.ValidateRegistration may refuse.
+var registrationFlags = map[string]string{
+	"name": "name", "type": "type", "redirect_uris": "redirect-uri", "scopes": "scope",
+	"post_logout_redirect_uris": "post-logout-redirect-uri",
 }
 
 func seconds(d time.Duration) *int {

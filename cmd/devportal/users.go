@@ -16,6 +16,7 @@ func usersCreate(ctx context.Context, args []string, getenv func(string) string,
 	fromStdin := fs.Bool("password-stdin", false, "read the password, at least 12 characters, from the first line of standard input")
 	password := fs.String("password", "", "the user's password (prefer --password-stdin: a password here stays in the shell history)")
 	admin := fs.Bool("admin", false, "make the user an administrator")
+	name := fs.String("name", "", "the user's display name (optional; the OpenID name claim)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func usersCreate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer env.store.Close()
-	u, err := env.store.CreateUser(ctx, *email, *password, *admin)
+	u, err := env.store.CreateAccount(ctx, models.NewUser{Email: *email, Password: *password, Name: *name, Admin: *admin})
 	if errors.Is(err, models.ErrDuplicate) {
 		return fmt.Errorf("a user with email %s already exists", models.NormalizeEmail(*email))
 	}

@@ -67,13 +67,24 @@ type Profile struct {
 	// AllowedOrigins are the web origins that may call the token and revocation endpoints from a
 	// browser; empty means the origins of the redirect URIs.
 	AllowedOrigins []string
+
+	// PostLogoutRedirectURIs are the RP-Initiated Logout targets (web and native only).
+	PostLogoutRedirectURIs []string
+	// IDTokenSignedResponseAlg is "" (RS256, the default) or one of IDTokenAlgs.
+	IDTokenSignedResponseAlg string
 }
+
+// IDTokenAlgs are the ID Token algorithms a client may register besides the default, RS256
+// (OIDC Core §3.1.3.7: RS256 unless another was registered; OIDC Registration §2).
+var IDTokenAlgs = []string{"ES256"}
 
 // ValidateProfile checks an edit of client c with the registration rules for its type. It returns
 // the profile to save and the sensitive scopes to request from an administrator: a sensitive
 // scope the application does not hold yet is not granted by the edit, only requested. Field
 // names in the errors are "name", "logo_url", "homepage_url", "privacy_url", "terms_url",
-// "redirect_uris", "allowed_origins", "scopes", "access_ttl" and "refresh_ttl".
+// "redirect_uris", "allowed_origins", "scopes", "access_ttl", "refresh_ttl",
+// "post_logout_redirect_uris" and "id_token_signed_response_alg". A machine client signs no one
+// in: it gets neither post-logout URIs nor an ID Token algorithm, nor the OpenID scopes.
 func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profile) (models.ClientProfile, []string, FieldErrors, error) {
 	errs := FieldErrors{}
 	out := models.ClientProfile{Name: validateName(p.Name, errs)}
@@ -95,10 +106,18 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 		*f.dst = v
 	}
 
-	if c.Type != models.ClientMachine { // a machine client has no browser page to call from
+	if c.Type != models.ClientMachine { // a machine client has no browser page to call from, nor ID Tokens
 		out.RedirectURIs = validateRedirectURIs(c.Type, p.RedirectURIs, errs)
 		out.AllowedOrigins = validateAllowedOrigins(p.AllowedOrigins, errs)
+		switch alg := strings.TrimSpace(p.IDTokenSignedResponseAlg); {
+		case alg == "" || slices.Contains(IDTokenAlgs, alg):
+			out.IDTokenSignedResponseAlg = alg
+		default:
+			errs["id_token_signed_response_alg"] = "Choose RS256 or ES256."
+		}
 	}
+
+	out.PostLogoutRedirectURIs = validatePostLogoutURIs(c.Type, p.PostLogoutRedirectURIs, errs)
 
 	var err error
 	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, AccessLifetime); err != nil {
@@ -110,9 +129,13 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 		}
 	}
 
-	scopes, pending, err := s.editScopes(ctx, c, ParseScope(strings.Join(p.Scopes, " ")), errs)
-	if err != nil {
-		return models.ClientProfile{}, nil, nil, err
+	wanted := ParseScope(strings.Join(p.Scopes, " "))
+	var scopes, pending []string
+	if c.Type != models.ClientMachine || !refuseSignInScopes(wanted, errs) {
+		var err error
+		if scopes, pending, err = s.editScopes(ctx, c, wanted, errs); err != nil {
+			return models.ClientProfile{}, nil, nil, err
+		}
 	}
 	if len(errs) > 0 {
 		return models.ClientProfile{}, nil, errs, nil

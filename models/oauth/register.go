@@ -19,10 +19,12 @@ type Registration struct {
 	Type         models.ClientType
 	RedirectURIs []string
 	Scopes       []string
+	// PostLogoutRedirectURIs are optional RP-Initiated Logout targets (web and native only).
+	PostLogoutRedirectURIs []string
 }
 
-// FieldErrors maps a registration field ("name", "type", "redirect_uris", "scopes") to what is
-// wrong with it, in words for the developer.
+// FieldErrors maps a registration field ("name", "type", "redirect_uris", "scopes",
+// "post_logout_redirect_uris") to what is wrong with it, in words for the developer.
 type FieldErrors map[string]string
 
 // ValidateRegistration checks an application registration against the rules for its type and the
@@ -34,15 +36,59 @@ func (s *Server) ValidateRegistration(ctx context.Context, r Registration) (mode
 	if !r.Type.Valid() {
 		errs["type"] = "Choose the application type."
 	}
-	var uris []string
+	var uris, logoutURIs []string
 	if r.Type.Valid() && r.Type != models.ClientMachine {
 		uris = validateRedirectURIs(r.Type, r.RedirectURIs, errs)
 	}
-	approved, pending, err := s.splitSensitive(ctx, ParseScope(strings.Join(r.Scopes, " ")), errs)
+	if r.Type.Valid() {
+		logoutURIs = validatePostLogoutURIs(r.Type, r.PostLogoutRedirectURIs, errs)
+	}
+	scopes := ParseScope(strings.Join(r.Scopes, " "))
+	if r.Type == models.ClientMachine && refuseSignInScopes(scopes, errs) {
+		return models.NewClient{}, errs, nil
+	}
+	approved, pending, err := s.splitSensitive(ctx, scopes, errs)
 	if err != nil || len(errs) > 0 {
 		return models.NewClient{}, errs, err
 	}
-	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: approved, PendingScopes: pending}, nil, nil
+	return models.NewClient{Name: name, Type: r.Type, RedirectURIs: uris, Scopes: approved, PendingScopes: pending,
+		PostLogoutRedirectURIs: logoutURIs}, nil, nil
+}
+
+// MachineSignInScopes is why a machine-to-machine application cannot have the OpenID Connect
+// scopes: client credentials involve no user, so there is no one to issue an ID Token about.
+const MachineSignInScopes = "Machine-to-machine applications sign no one in; remove openid, profile, email and offline_access."
+
+// refuseSignInScopes marks the scopes field when a machine client asks for a standard OpenID
+// Connect scope (OIDC Core §3.1.2.1 ties them to a signed-in end user), and reports whether it did.
+func refuseSignInScopes(scopes []string, errs FieldErrors) bool {
+	for _, sc := range scopes {
+		if slices.Contains(models.StandardScopes, sc) {
+			errs["scopes"] = MachineSignInScopes
+			return true
+		}
+	}
+	return false
+}
+
+// ValidatePostLogoutURIs checks the post-logout redirect URIs of a client of type t with the
+// rules of its redirect URIs (OpenID Connect RP-Initiated Logout 1.0 §3.1: registered, matched
+// exactly): trimmed, de-duplicated, at most MaxRedirectURIs. None is fine. It returns the URIs to
+// store, or a message for the developer. Machine clients may register none.
+func ValidatePostLogoutURIs(t models.ClientType, raw []string) ([]string, string) {
+	errs := FieldErrors{}
+	uris := validatePostLogoutURIs(t, raw, errs)
+	return uris, errs["post_logout_redirect_uris"]
+}
+
+func validatePostLogoutURIs(t models.ClientType, raw []string, errs FieldErrors) []string {
+	if t == models.ClientMachine {
+		if slices.ContainsFunc(raw, func(u string) bool { return strings.TrimSpace(u) != "" }) {
+			errs["post_logout_redirect_uris"] = "Machine-to-machine applications sign no one in, so they have no post-logout redirect URIs."
+		}
+		return nil
+	}
+	return validateURIList(t, raw, "post_logout_redirect_uris", "post-logout redirect URI", false, errs)
 }
 
 // validateName trims an application name and checks its length.
@@ -61,27 +107,33 @@ func validateName(raw string, errs FieldErrors) string {
 // checks each against the rules for its type. It stops reading at the first one too many or too
 // long, so a huge form costs no more than a full one.
 func validateRedirectURIs(t models.ClientType, raw []string, errs FieldErrors) []string {
+	return validateURIList(t, raw, "redirect_uris", "redirect URI", true, errs)
+}
+
+// validateURIList is validateRedirectURIs for any list of URIs the client's browser is sent to
+// (field names the error, noun phrases it), optionally requiring at least one.
+func validateURIList(t models.ClientType, raw []string, field, noun string, required bool, errs FieldErrors) []string {
 	var uris []string
 	for _, u := range raw {
 		if u = strings.TrimSpace(u); u == "" || slices.Contains(uris, u) {
 			continue
 		}
 		if len(uris) == MaxRedirectURIs {
-			errs["redirect_uris"] = fmt.Sprintf("Register at most %d redirect URIs.", MaxRedirectURIs)
+			errs[field] = fmt.Sprintf("Register at most %d %ss.", MaxRedirectURIs, noun)
 			return uris
 		}
 		if len(u) > models.MaxURLLength {
-			errs["redirect_uris"] = fmt.Sprintf("Use at most %d characters for each redirect URI.", models.MaxURLLength)
+			errs[field] = fmt.Sprintf("Use at most %d characters for each %s.", models.MaxURLLength, noun)
 			return uris
 		}
 		uris = append(uris, u)
 	}
-	if len(uris) == 0 {
-		errs["redirect_uris"] = "Enter at least one redirect URI."
+	if required && len(uris) == 0 {
+		errs[field] = "Enter at least one " + noun + "."
 	}
 	for _, u := range uris {
 		if err := ValidateRedirectURI(t, u); err != nil {
-			errs["redirect_uris"] = fmt.Sprintf("%s %s.", u, err)
+			errs[field] = fmt.Sprintf("%s %s.", u, err)
 			break
 		}
 	}

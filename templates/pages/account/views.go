@@ -14,7 +14,11 @@ type AccountView struct {
 	IsAdmin    bool
 	CreatedISO string
 	Created    string
-	Errors     shared.Errors // of the change-password form
+	Errors     shared.Errors // of the display-name and change-password forms
+
+	// DisplayName is the name form's value: as stored, or as just (wrongly) submitted.
+	DisplayName string
+	ProfileURL  string // where the name form posts
 }
 
 // AuthorizedAppRow is one application a user approved.

@@ -68,6 +68,7 @@ func (v AdminClientsView) Filtered() bool { return v.Query != "" || v.Status != 
 type AdminScopeRow struct {
 	Name, Description  string
 	Sensitive, Retired bool
+	Standard           bool   // an OpenID Connect scope: never retired, its description still editable
 	RetiredAt          string // when it was retired, for people
 	EditURL, RetireURL string
 }
@@ -100,9 +101,10 @@ type AdminScopesView struct {
 // AdminScopeView is the edit page of one scope.
 type AdminScopeView struct {
 	layout.Base
-	Retired bool
-	Form    ScopeForm
-	SaveURL string // where the form posts
+	Retired  bool
+	Standard bool // an OpenID Connect scope
+	Form     ScopeForm
+	SaveURL  string // where the form posts
 }
 
 // AdminUserRow is one user in the admin list.

@@ -1,6 +1,22 @@
 package apps
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/devportal/devportal/templates/pages/shared"
+)
+
+// splitScopes separates the OpenID Connect scopes from the API scopes, keeping their order.
+func splitScopes(scopes []shared.ScopeOption) (standard, api []shared.ScopeOption) {
+	for _, s := range scopes {
+		if s.Standard {
+			standard = append(standard, s)
+		} else {
+			api = append(api, s)
+		}
+	}
+	return standard, api
+}
 
 // originsHint explains the "Allowed web origins" field and what leaving it empty means.
 func originsHint(defaults []string) string {

@@ -94,6 +94,22 @@ type AppView struct {
 
 	AllowedOriginsText string   // one per line; empty means DefaultOrigins
 	DefaultOrigins     []string // the redirect URIs' origins, shown as the default
+
+	PostLogoutURIsText string // one per line
+	SigningAlg         string // "" is RS256
+	SigningAlgs        []AlgOption
+	OpenID             *OpenIDPanel // nil for machine applications
+}
+
+// AlgOption is one choice of ID Token signing algorithm.
+type AlgOption struct{ Value, Label string }
+
+// OpenIDPanel tells a developer how to sign people in with the application.
+type OpenIDPanel struct {
+	Issuer       string
+	DiscoveryURL string   // shown, not linked
+	Scopes       []string // openid, and the other standard scopes the application holds
+	Enabled      bool     // the application holds openid
 }
 
 // KeepOption is one choice of how long the current secrets keep working after a rotation.

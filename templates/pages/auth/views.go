@@ -26,6 +26,7 @@ type LoginView struct {
 type SignupView struct {
 	layout.Base
 	Email  string
+	Name   string // the optional display name
 	Next   string
 	Errors shared.Errors
 }

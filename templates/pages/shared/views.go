@@ -16,6 +16,7 @@ type ScopeOption struct {
 	New         bool
 	Retired     bool   // no longer in the catalog; an application that holds it keeps it
 	Request     string // an administrator's pending or rejected decision on it, for this application
+	Standard    bool   // an OpenID Connect scope (openid, profile, email, offline_access)
 }
 
 // ConfirmView asks before a destructive action.
