@@ -181,6 +181,19 @@ func (s *Store) SetDisplayName(ctx context.Context, userID int64, name string) e
 	return nil
 }
 
+// UserByEmail loads the user with email (normalised first); ErrNotFound when there is none.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	email = NormalizeEmail(email)
+	if err := ValidateEmail(email); err != nil {
+		return nil, err
+	}
+	var u User
+	if err := s.q(ctx).Where("email = ?", email).Take(&u).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &u, nil
+}
+
 // UserBySubject loads the user whose OpenID subject is sub (the unique index on subject).
 func (s *Store) UserBySubject(ctx context.Context, sub string) (*User, error) {
 	var u User

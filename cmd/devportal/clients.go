@@ -27,6 +27,7 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	accessTTL := fs.Duration("access-ttl", 0, "access-token lifetime for this client (default: the deployment's)")
 	refreshTTL := fs.Duration("refresh-ttl", 0, "refresh-token lifetime for this client (default: the deployment's)")
 	introspect := fs.Bool("introspect", false, "make the client a resource server that may introspect any token")
+	owner := fs.String("owner", "", "the email of an existing account to own the client (the account the sample API acts for)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +62,16 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 			return fmt.Errorf("--refresh-ttl: %w", err)
 		}
 	}
+	if *owner != "" {
+		u, err := env.store.UserByEmail(ctx, *owner)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("--owner: no account has the email %q; create it first with devportal users create", *owner)
+		}
+		if err != nil {
+			return fmt.Errorf("--owner: %w", err)
+		}
+		in.OwnerID = &u.ID
+	}
 	in.CanIntrospect = *introspect
 	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)
 	client, secret, err := env.store.CreateClient(ctx, in)
@@ -73,6 +84,9 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		"type":           client.Type,
 		"scope":          client.Scopes.String(),
 		"token_endpoint": env.cfg.Issuer + web.Paths["token"],
+	}
+	if *owner != "" {
+		out["owner"] = models.NormalizeEmail(*owner)
 	}
 	if secret != "" {
 		out["client_secret"] = secret

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/devportal/devportal/models"
 )
 
 // Issue 9 item 5: `clients create --access-ttl/--refresh-ttl` follow the same rule as the
@@ -40,5 +44,42 @@ func TestClientsCreateLifetimeFlags(t *testing.T) {
 				t.Fatalf("err = %v, want one containing %q (output %q)", err, tc.errHas, out)
 			}
 		})
+	}
+}
+
+// CONTRACT.md: `clients create --owner EMAIL` makes an existing account the owner; an unknown
+// email is refused with a clear message and creates nothing.
+func TestClientsCreateOwner(t *testing.T) {
+	c := newCLI(t)
+	if out, err := c.run("", "users", "create", "--email", "owner@example.com", "--password", "correct horse battery staple"); err != nil {
+		t.Fatalf("users create: %v\n%s", err, out)
+	}
+	out, err := c.run("", "clients", "create", "--name", "Sync", "--scope", "INVOICE.READ", "--owner", "Owner@Example.com")
+	if err != nil {
+		t.Fatalf("clients create --owner: %v\n%s", err, out)
+	}
+	var got struct{ ClientID, Owner string }
+	if err := json.Unmarshal([]byte(out), &struct {
+		ClientID *string `json:"client_id"`
+		Owner    *string `json:"owner"`
+	}{&got.ClientID, &got.Owner}); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	s, err := models.Open(c.env["DEVPORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	client, err := s.ClientByID(context.Background(), got.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.UserByEmail(context.Background(), "owner@example.com")
+	if err != nil || client.OwnerID == nil || *client.OwnerID != u.ID || got.Owner != "owner@example.com" {
+		t.Fatalf("owner = %v (%v), output owner %q; want the account %v", client.OwnerID, err, got.Owner, u)
+	}
+	out, err = c.run("", "clients", "create", "--name", "Sync", "--scope", "INVOICE.READ", "--owner", "nobody@example.com")
+	if err == nil || !strings.Contains(err.Error(), `--owner: no account has the email "nobody@example.com"`) {
+		t.Fatalf("unknown owner: %v\n%s", err, out)
 	}
 }
