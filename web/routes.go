@@ -59,6 +59,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/docs", h.Docs).Name = handlers.RouteDocs
 	// Documentation pages rendered from docs/ (integration guide, API reference).
 	pages.GET("/docs/integration-guide", h.GuidePage).Name = handlers.RouteGuide
+	pages.GET("/docs/oidc", h.OIDCGuide).Name = handlers.RouteOIDCGuide
 	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
 	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
 	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
