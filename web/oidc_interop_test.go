@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -212,8 +213,8 @@ func TestZitadelRelyingPartyInterop(t *testing.T) {
 			mux := http.NewServeMux()
 			app := httptest.NewServer(mux)
 			t.Cleanup(app.Close)
-			redirect := app.URL + "/callback"
-			client, secret := env.mustOIDCClient(t, dev, alg, redirect, nil, "openid", "profile", "email")
+			redirect, signedOut := app.URL+"/callback", app.URL+"/signed-out"
+			client, secret := env.mustOIDCClient(t, dev, alg, redirect, []string{signedOut}, "openid", "profile", "email")
 
 			nonce := randomString(t)
 			cookies := httphelper.NewCookieHandler([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("e", 32)), httphelper.WithUnsecure())
@@ -266,6 +267,77 @@ func TestZitadelRelyingPartyInterop(t *testing.T) {
 			if c := got.tokens.IDTokenClaims; c.Nonce != nonce || string(c.SignatureAlg) != alg || c.AccessTokenHash == "" {
 				t.Errorf("ID Token nonce %q (want %q), alg %q, at_hash %q", c.Nonce, nonce, c.SignatureAlg, c.AccessTokenHash)
 			}
+
+			// RP-Initiated Logout 1.0 §2: zitadel sends the logout request by POST, which an OP
+			// must accept, and redirects the browser to wherever the OP answers it should go.
+			to, err := rp.EndSession(ctx, party, got.tokens.IDToken, signedOut, "lo-"+alg, "", nil)
+			if err != nil || to == nil {
+				t.Fatalf("zitadel EndSession: %v, %v", to, err)
+			}
+			resp, body = b.get(to.String())
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != signedOut+"?state=lo-"+alg {
+				t.Fatalf("logout: status %d, Location %q; want 303 to %s?state=lo-%s\n%s", resp.StatusCode, resp.Header.Get("Location"), signedOut, alg, body)
+			}
+			if resp, _ := b.get("/account"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+				t.Errorf("after logout /account answers %d %s; want a redirect to log in", resp.StatusCode, resp.Header.Get("Location"))
+			}
 		})
+	}
+}
+
+// TestLogoutByPost: an application may send its RP-Initiated Logout request as a form POST from
+// its own page (RP-Initiated Logout 1.0 §2, "OPs MUST support the use of the HTTP GET and POST
+// methods"). That cross-site form has no CSRF token, and a real browser sends no SameSite=Lax
+// session cookie with it, so the OP answers by re-sending it as a GET, which does carry the
+// session; the portal's own confirmation form still needs its CSRF token.
+func TestLogoutByPost(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	dev := env.mustUser(t, "dev@example.com", false)
+	user := env.mustOIDCUser(t, "ada@example.com", "Ada Lovelace")
+	redirect, signedOut := "http://127.0.0.1:9/cb", "http://127.0.0.1:9/signed-out"
+	client, secret := env.mustOIDCClient(t, dev, "", redirect, []string{signedOut}, "openid")
+	conf := &oauth2.Config{ClientID: client.ID, ClientSecret: secret, RedirectURL: redirect, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: env.URL + "/oauth/authorize", TokenURL: env.URL + "/oauth/token"}}
+	b := newBrowser(t, env.URL)
+	b.mustLogin(user.Email)
+	back := authorizeInBrowser(t, b, conf.AuthCodeURL("st"), "allow")
+	tok, err := conf.Exchange(ctx, back.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+
+	logout := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {signedOut}, "state": {"lo-1"}}
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/oauth/logout", strings.NewReader(logout.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://127.0.0.1:9")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultTransport.RoundTrip(req) // no cookies, as a browser sends none cross-site
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout by POST: status %d; want 303 to the same request by GET", resp.StatusCode)
+	}
+	asGet, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || asGet.Path != "/oauth/logout" || asGet.Query().Get("id_token_hint") != idToken || asGet.Query().Get("state") != "lo-1" {
+		t.Fatalf("logout by POST sends the browser to %q", resp.Header.Get("Location"))
+	}
+	resp, body := b.get(asGet.String())
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != signedOut+"?state=lo-1" {
+		t.Fatalf("the logout GET: status %d, Location %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if resp, _ := b.get("/account"); resp.StatusCode != http.StatusFound {
+		t.Errorf("after logout /account answers %d; want a redirect to log in", resp.StatusCode)
+	}
+
+	// The confirmation form is still CSRF-protected: a csrf_token that is wrong is refused, not
+	// re-sent as a GET.
+	b.mustLogin(user.Email)
+	logout.Set("csrf_token", "forged")
+	if resp, _ := b.postExactly("/oauth/logout", logout); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("confirmation POST with a forged CSRF token: status %d, want 403", resp.StatusCode)
 	}
 }
