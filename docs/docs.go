@@ -1,5 +1,6 @@
 // Package docs holds the developer documentation the portal serves: the integration guide, the
-// OAuth endpoint reference and the OpenAPI description of every public endpoint. They are
+// "Sign in with devportal" (OpenID Connect) guide, the OAuth endpoint reference and the OpenAPI
+// description of every public endpoint. They are
 // embedded so that the pages, the raw download and the tests that run the guide against a live
 // server all read the same bytes.
 //
@@ -21,13 +22,13 @@ import (
 	"github.com/devportal/devportal/docs/apiref"
 )
 
-//go:embed integration-guide.md openapi.yaml oauth.md
+//go:embed integration-guide.md openapi.yaml oauth.md oidc.md
 var files embed.FS
 
 //go:embed rendered
 var rendered embed.FS
 
-// FS holds integration-guide.md, openapi.yaml and oauth.md.
+// FS holds integration-guide.md, openapi.yaml, oauth.md and oidc.md.
 var FS fs.FS = files
 
 // IntegrationGuide is docs/integration-guide.md, the walk-through served at
@@ -41,11 +42,18 @@ var OpenAPI = mustRead(files, "openapi.yaml")
 // OAuthGuide is docs/oauth.md, the reference of the RFC endpoints.
 var OAuthGuide = mustRead(files, "oauth.md")
 
+// OIDCGuide is docs/oidc.md, "Sign in with devportal": the OpenID Connect walk-through served at
+// /docs/oidc.
+var OIDCGuide = mustRead(files, "oidc.md")
+
 // IntegrationGuideHTML is IntegrationGuide rendered: the body of /docs/integration-guide.
 var IntegrationGuideHTML = string(mustRead(rendered, "rendered/integration-guide.html"))
 
 // OAuthGuideHTML is OAuthGuide rendered: the body of /docs/oauth.
 var OAuthGuideHTML = string(mustRead(rendered, "rendered/oauth.html"))
+
+// OIDCGuideHTML is OIDCGuide rendered: the body of /docs/oidc.
+var OIDCGuideHTML = string(mustRead(rendered, "rendered/oidc.html"))
 
 // APIReference is OpenAPI flattened into the view of /docs/api, decoded once, on first use.
 var APIReference = sync.OnceValues(func() (apiref.Reference, error) {

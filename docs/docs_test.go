@@ -13,6 +13,9 @@ func TestRendered(t *testing.T) {
 	if !strings.Contains(docs.IntegrationGuideHTML, `<h2 id="errors">Errors</h2>`) {
 		t.Error("the rendered integration guide lacks its Errors heading")
 	}
+	if !strings.HasPrefix(docs.OIDCGuideHTML, `<h1 id="sign-in-with-devportal">`) {
+		t.Errorf("the rendered OpenID Connect guide starts %.40q", docs.OIDCGuideHTML)
+	}
 	if !strings.HasPrefix(docs.OAuthGuideHTML, "<h1 ") {
 		t.Errorf("the rendered OAuth guide starts %.40q", docs.OAuthGuideHTML)
 	}

@@ -16,6 +16,11 @@ func (h *Handlers) GuidePage(c echo.Context) error {
 	return h.markdownPage(c, "Integration guide", docs.IntegrationGuideHTML)
 }
 
+// OIDCGuide is GET /docs/oidc: docs/oidc.md, "Sign in with devportal" with OpenID Connect.
+func (h *Handlers) OIDCGuide(c echo.Context) error {
+	return h.markdownPage(c, "Sign in with devportal", docs.OIDCGuideHTML)
+}
+
 // OAuthReference is GET /docs/oauth: docs/oauth.md, the RFC endpoints and every error code.
 func (h *Handlers) OAuthReference(c echo.Context) error {
 	return h.markdownPage(c, "OAuth 2.0 endpoints", docs.OAuthGuideHTML)

@@ -79,7 +79,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		return layout.Links{
 			Home: h.url(RouteHome), Login: h.url(RouteLogin), Signup: h.url(RouteSignup), Logout: h.url(RouteLogout),
 			Docs: h.url(RouteDocs), Guide: h.url(RouteGuide), APIReference: h.url(RouteAPIReference),
-			OAuthReference: h.url(RouteOAuthReference), OpenAPI: h.url(RouteOpenAPI),
+			OAuthReference: h.url(RouteOAuthReference), OpenAPI: h.url(RouteOpenAPI), OIDCGuide: h.url(RouteOIDCGuide),
 			Apps: h.url(RouteApps), NewApp: h.url(RouteNewApp),
 			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps),
 			ChangePassword: h.url(RouteChangePassword), SignOutEverywhere: h.url(RouteSignOutAll),

@@ -20,6 +20,7 @@ const (
 	RouteHome           = "home"
 	RouteDocs           = "docs"
 	RouteGuide          = "guide"
+	RouteOIDCGuide      = "oidc-guide"
 	RouteAPIReference   = "api-reference"
 	RouteOAuthReference = "oauth-reference"
 	RouteOpenAPI        = "openapi"
@@ -66,7 +67,7 @@ var RouteNames = []string{
 	RouteAuthorization, RouteToken, RouteIntrospection, RouteRevocation, RouteJWKS, RouteMetadata, RouteCompatToken,
 	RouteOpenIDConfig, RouteUserInfo, RouteEndSession,
 	RouteInvoices,
-	RouteHome, RouteDocs, RouteGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
+	RouteHome, RouteDocs, RouteGuide, RouteOIDCGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
 	RouteLogin, RouteSignup, RouteLogout, RouteAuth,
 	RouteAccount, RouteApps, RouteNewApp, RouteApp, RouteRotateSecret, RouteDeleteApp, RouteAppActivity, RouteRetireSecret,
 	RouteChangePassword, RouteProfile, RouteSignOutAll, RouteAuthorizedApps, RouteRevokeApp,

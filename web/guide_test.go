@@ -20,6 +20,7 @@ import (
 
 	"github.com/devportal/devportal/docs"
 	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/web"
 )
 
 // The integration guide is executable. TestIntegrationGuide reads docs/integration-guide.md (the
@@ -41,12 +42,18 @@ import (
 //   - ```json blocks are illustrations; any other language fails the test, so a command cannot
 //     hide from it.
 //
-// Variables a reader gets from elsewhere are filled when the guide assigns them a placeholder:
-// ISSUER (the test server), CLIENT_ID and CLIENT_SECRET (the web application),
-// NATIVE_CLIENT_ID, MACHINE_CLIENT_ID and MACHINE_CLIENT_SECRET (registered through the portal,
-// as the guide says to), CODE (from the last redirect to the application), ACCESS_TOKEN and
-// REFRESH_TOKEN (from the last response). Other assignments are evaluated; a command
-// substitution ($(…)) runs in sh, so the guide's PKCE one-liners are checked too.
+// Variables a reader gets from elsewhere are filled when the guide assigns them a placeholder;
+// each guide's test names its own (fixtures). For this guide: ISSUER (the test server),
+// CLIENT_ID and CLIENT_SECRET (the web application), NATIVE_CLIENT_ID, MACHINE_CLIENT_ID and
+// MACHINE_CLIENT_SECRET (registered through the portal, as the guide says to), CODE (from the
+// last redirect to the application), ACCESS_TOKEN and REFRESH_TOKEN (from the last response).
+// Other assignments are evaluated; a command substitution ($(…)) runs in sh, so the guide's PKCE
+// one-liners are checked too.
+//
+// An opened URL of the authorization endpoint is a request for consent, which the user allows;
+// any other opened URL of the portal (the logout endpoint, say) must send the browser straight
+// back to the application, and the ```text block shows where. docs/oidc.md runs the same way
+// (TestOIDCGuide).
 
 const guideRedirectURI = "http://127.0.0.1:9999/callback" // what the guide tells developers to register
 
@@ -66,9 +73,7 @@ func TestIntegrationGuide(t *testing.T) {
 		}
 		return id, secret
 	}
-	g := &guideRun{t: t, env: env, vars: map[string]string{}, covered: map[string]bool{}}
-	g.user = newBrowser(t, env.URL)
-	g.user.mustLogin("payer@example.com")
+	g := newGuideRun(t, env, "payer@example.com")
 	webID, webSecret := register("Invoice app", "web", guideRedirectURI, "INVOICE.READ", "INVOICE.WRITE")
 	nativeID, _ := register("Invoice app for phones", "native", guideRedirectURI, "INVOICE.READ", "INVOICE.WRITE")
 	machineID, machineSecret := register("Invoice sync", "machine", "", "INVOICE.READ")
@@ -87,13 +92,29 @@ func TestIntegrationGuide(t *testing.T) {
 	g.run(string(docs.IntegrationGuide))
 
 	// The guide must keep walking the whole flow: losing a step is rot too.
-	for _, want := range []string{
+	g.mustCover(
 		"GET /auth", "POST /oauth/tokens authorization_code", "POST /oauth/tokens refresh_token", "POST /oauth/tokens client_credentials",
 		"POST /api/v1/invoices", "GET /api/v1/invoices", "POST /oauth/revoke", "POST /oauth/token", "POST /oauth/introspect",
 		"GET /.well-known/oauth-authorization-server", "PKCE",
-	} {
-		if !g.covered[want] {
-			t.Errorf("the guide no longer shows %s", want)
+	)
+}
+
+// newGuideRun starts a run of a guide against env, with a browser signed in as the end user
+// email (who must exist); the caller sets fixtures before run.
+func newGuideRun(t *testing.T, env *testEnv, email string) *guideRun {
+	t.Helper()
+	g := &guideRun{t: t, env: env, vars: map[string]string{}, covered: map[string]bool{}}
+	g.user = newBrowser(t, env.URL)
+	g.user.mustLogin(email)
+	return g
+}
+
+// mustCover fails the test for each step in want the guide no longer shows.
+func (g *guideRun) mustCover(want ...string) {
+	g.t.Helper()
+	for _, w := range want {
+		if !g.covered[w] {
+			g.t.Errorf("the guide no longer shows %s", w)
 		}
 	}
 }
@@ -335,6 +356,8 @@ func (g *guideRun) shell(name, value string) (string, error) {
 	if _, err := exec.LookPath("openssl"); err != nil && strings.Contains(value, "openssl") {
 		g.t.Logf("openssl is not installed: %s is made in Go instead of by the guide's command", name)
 		switch name {
+		case "NONCE", "STATE":
+			return randomString(g.t), nil
 		case "CODE_VERIFIER":
 			b := make([]byte, 48)
 			rand.Read(b)
@@ -640,17 +663,28 @@ func (g *guideRun) cover(req *http.Request) {
 	}
 }
 
-// browse plays a person opening authURL: the signed-in user allows, and the redirect back to the
-// application must be the one the ```text block shows.
-func (g *guideRun) browse(line int, authURL string, want fence) {
+// browse plays a person opening target: at the authorization endpoint the signed-in user
+// allows; any other page must send the browser straight back to the application. Where it goes
+// must be what the ```text block shows.
+func (g *guideRun) browse(line int, target string, want fence) {
 	t := g.t
 	t.Helper()
-	u, err := url.Parse(authURL)
-	if err != nil || !strings.HasPrefix(authURL, g.env.URL+"/") {
-		t.Fatalf("line %d: %q is not a URL of the portal", line, authURL)
+	u, err := url.Parse(target)
+	if err != nil || !strings.HasPrefix(target, g.env.URL+"/") {
+		t.Fatalf("line %d: %q is not a URL of the portal", line, target)
 	}
 	g.covered["GET "+u.Path] = true
-	g.lastRedirect = authorizeInBrowser(t, g.user, authURL, "allow")
+	if u.Path == web.Paths["authorization"] || u.Path == "/auth" {
+		g.lastRedirect = authorizeInBrowser(t, g.user, target, "allow")
+	} else {
+		resp, body := g.user.get(target)
+		if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("line %d: opening %s: status %d, not a redirect back to the application\n%s", line, u.Path, resp.StatusCode, body)
+		}
+		if g.lastRedirect, err = url.Parse(resp.Header.Get("Location")); err != nil {
+			t.Fatalf("line %d: %v", line, err)
+		}
+	}
 	expected := strings.TrimSpace(g.localize(strings.Join(want.body, "\n")))
 	if !globMatch(expected, g.lastRedirect.String()) {
 		t.Fatalf("line %d: the browser went back to %s, the guide shows %s", line, g.lastRedirect, expected)
@@ -785,7 +819,20 @@ func TestDocumentationPages(t *testing.T) {
 		}
 	}
 
-	for _, page := range []string{"/docs/integration-guide", "/docs/api"} {
+	resp, body = b.get("/docs/oidc")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("OpenID Connect guide: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<h1 id="sign-in-with-devportal">Sign in with devportal</h1>`, `<code class="language-sh">`, `aria-current="page">Docs</a>`, env.URL} {
+		if !strings.Contains(body, want) {
+			t.Errorf("OpenID Connect guide page lacks %s", want)
+		}
+	}
+	if _, body = b.get("/docs"); !strings.Contains(body, `<a href="/docs/oidc">Sign in with devportal</a>`) {
+		t.Error("the docs index does not link the OpenID Connect guide")
+	}
+
+	for _, page := range []string{"/docs/integration-guide", "/docs/oidc", "/docs/api"} {
 		_, body := b.get(page)
 		// The CSP allows no inline style or script: nothing rendered may carry one.
 		if regexp.MustCompile(`(?i)<[^>]+\sstyle=|<script>|<script [^>]*>[^<]`).MatchString(body) {

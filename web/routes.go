@@ -59,6 +59,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/docs", h.Docs).Name = handlers.RouteDocs
 	// Documentation pages rendered from docs/ (integration guide, API reference).
 	pages.GET("/docs/integration-guide", h.GuidePage).Name = handlers.RouteGuide
+	pages.GET("/docs/oidc", h.OIDCGuide).Name = handlers.RouteOIDCGuide
 	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
 	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
 	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
@@ -71,9 +72,10 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET(Paths["authorization"], h.Authorize).Name = handlers.RouteAuthorization
 	pages.GET("/auth", h.Authorize).Name = handlers.RouteAuth
 	pages.POST(Paths["authorization"], h.Decide, requireUser).Name = handlers.RouteAuthorization
-	// RP-Initiated Logout: GET from the application, POST from its confirmation page (CSRF).
+	// RP-Initiated Logout: GET or POST from the application (a POST is re-sent as a GET, see
+	// logoutByPost), and POST from the confirmation page (CSRF).
 	pages.GET(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
-	pages.POST(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
+	e.POST(Paths["end_session"], h.EndSession, append([]echo.MiddlewareFunc{logoutByPost(Paths["end_session"])}, pages.mw...)...).Name = handlers.RouteEndSession
 
 	pages.GET("/account", h.Account, requireUser).Name = handlers.RouteAccount
 	apps := pages.Group("/apps", requireUser)

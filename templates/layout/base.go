@@ -18,6 +18,7 @@ type Links struct {
 	Home, Login, Signup, Logout                       string
 	Docs, Guide, APIReference, OAuthReference         string
 	OpenAPI                                           string // the OpenAPI document itself
+	OIDCGuide                                         string // "Sign in with devportal"
 	Apps, NewApp                                      string
 	Account, AuthorizedApps, ChangePassword           string
 	SignOutEverywhere                                 string
