@@ -366,8 +366,19 @@ func TestRPInitiatedLogout(t *testing.T) {
 			t.Fatal("signed out by a GET that needed confirmation")
 		}
 		form := url.Values{"client_id": {c.client.ID}, "post_logout_redirect_uri": {c.bye}}
-		if resp, _ := c.b.postExactly("/oauth/logout", form); resp.StatusCode != http.StatusForbidden {
-			t.Fatalf("POST without the CSRF token: %d, want 403", resp.StatusCode)
+		// An application's POST (no CSRF token) becomes the same request by GET: confirmation.
+		if resp, _ := c.b.postExactly("/oauth/logout", form); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/oauth/logout?") {
+			t.Fatalf("POST without the CSRF token: %d %s, want 303 to the GET", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		forged := url.Values{"csrf_token": {"forged"}}
+		for k, v := range form {
+			forged[k] = v
+		}
+		if resp, _ := c.b.postExactly("/oauth/logout", forged); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("POST with a wrong CSRF token: %d, want 403", resp.StatusCode)
+		}
+		if !signedIn(t, c.b) {
+			t.Fatal("signed out by a POST without a valid CSRF token")
 		}
 		c.b.get("/oauth/logout?client_id=" + c.client.ID) // for the CSRF token
 		resp, _ = c.b.post("/oauth/logout", form)
