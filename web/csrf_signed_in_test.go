@@ -96,10 +96,11 @@ func TestCSRFSignedIn(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, path := range forms {
 				resp, body := b.postToken(path, tc.token)
-				if tc.token == "" && path == web.Paths["end_session"] {
-					// RP-Initiated Logout 1.0 §2: a POST without the confirmation form's field is an
-					// application's logout request, re-sent as a GET (which asks before signing
-					// anyone out); the /account check below shows the session is untouched.
+				if tc.token == "" && (path == web.Paths["end_session"] || path == web.Paths["authorization"]) {
+					// RP-Initiated Logout 1.0 §2 and OIDC Core §3.1.2.1: a POST without the portal
+					// form's field is an application's logout or authorization request, re-sent as
+					// a GET (which asks before signing anyone out, and shows consent before any
+					// code); the /account check below shows the session is untouched.
 					if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), path) {
 						t.Errorf("POST %s without csrf_token: %d %q, want 303 to the same request by GET", path, resp.StatusCode, resp.Header.Get("Location"))
 					}

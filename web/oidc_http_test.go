@@ -409,3 +409,29 @@ func TestRPInitiatedLogout(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorizationRequestByPost: OIDC Core §3.1.2.1 — the authorization endpoint accepts POST.
+// An application's POST (no CSRF token) is re-sent as the same request by GET; the consent
+// decision, which carries the token, is not affected.
+func TestAuthorizationRequestByPost(t *testing.T) {
+	c := newOIDCCast(t)
+	form := url.Values{"client_id": {c.client.ID}, "redirect_uri": {c.redirect}, "response_type": {"code"}, "scope": {"openid"}, "state": {"st"}, "nonce": {"n"}}
+	// A cross-site form: no cookies, an Origin of the application's.
+	req, _ := http.NewRequest(http.MethodPost, c.env.URL+"/oauth/authorize", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://rp.example")
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc.Path != "/oauth/authorize" || loc.Query().Get("nonce") != "n" || loc.Query().Get("client_id") != c.client.ID {
+		t.Fatalf("%d %s, want 303 to the same request by GET", resp.StatusCode, loc)
+	}
+	// Followed by the signed-in browser, it is an ordinary request: consent, then a code.
+	back := authorizeInBrowser(t, c.b, loc.String(), "allow")
+	if back.Query().Get("code") == "" || back.Query().Get("state") != "st" {
+		t.Fatalf("back at the client: %s", back)
+	}
+}

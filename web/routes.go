@@ -71,11 +71,13 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout
 	pages.GET(Paths["authorization"], h.Authorize).Name = handlers.RouteAuthorization
 	pages.GET("/auth", h.Authorize).Name = handlers.RouteAuth
-	pages.POST(Paths["authorization"], h.Decide, requireUser).Name = handlers.RouteAuthorization
+	// An application may POST its authorization request (OIDC Core §3.1.2.1): without a CSRF
+	// token it is re-sent as the GET (postAsGet); the consent page's decision has one.
+	pages.POSTAfter(postAsGet(Paths["authorization"]), Paths["authorization"], h.Decide, requireUser).Name = handlers.RouteAuthorization
 	// RP-Initiated Logout: GET or POST from the application (a POST is re-sent as a GET, see
-	// logoutByPost), and POST from the confirmation page (CSRF).
+	// postAsGet), and POST from the confirmation page (CSRF).
 	pages.GET(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
-	e.POST(Paths["end_session"], h.EndSession, append([]echo.MiddlewareFunc{logoutByPost(Paths["end_session"])}, pages.mw...)...).Name = handlers.RouteEndSession
+	pages.POSTAfter(postAsGet(Paths["end_session"]), Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
 
 	pages.GET("/account", h.Account, requireUser).Name = handlers.RouteAccount
 	apps := pages.Group("/apps", requireUser)
@@ -163,6 +165,11 @@ func (g pageGroup) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc
 // POST adds a POST route.
 func (g pageGroup) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return g.e.POST(g.prefix+path, h, g.with(m)...)
+}
+
+// POSTAfter adds a POST route whose first middleware, before the group's, is pre.
+func (g pageGroup) POSTAfter(pre echo.MiddlewareFunc, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return g.e.POST(g.prefix+path, h, append([]echo.MiddlewareFunc{pre}, g.with(m)...)...)
 }
 
 // Group returns a sub-group under prefix with more middleware.
