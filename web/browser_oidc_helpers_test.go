@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,8 +212,11 @@ func (rp *relyingParty) endSessionURL(params url.Values) string {
 
 func rpPage(w http.ResponseWriter, heading, detail string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!DOCTYPE html><title>Notes</title><h1>%s</h1><p id=\"detail\">%s</p>", html.EscapeString(heading), html.EscapeString(detail))
+	fmt.Fprintf(w, "<!DOCTYPE html><title>Notes</title><main id=\"rp-page\"><h1>%s</h1><p id=\"detail\">%s</p></main>", html.EscapeString(heading), html.EscapeString(detail))
 }
+
+// rpLanded is any page of the RP: the browser is back at the application, whatever it made of it.
+var rpLanded = chromedp.Search(`//main[@id="rp-page"]`)
 
 // mustCallback returns the RP's next callback.
 func (rp *relyingParty) mustCallback(t *testing.T, ctx context.Context) rpCallback {
@@ -290,27 +294,41 @@ func (e *testEnv) mustSession(t *testing.T, cookie string) *models.Session {
 	return s
 }
 
-// mustHistory is the browser tab's history up to and including the current entry.
-func mustHistory(t *testing.T, ctx context.Context) []string {
-	t.Helper()
-	h := mustRun(t, ctx, "read the history", chromedp.NavigationEntries())
-	var urls []string
-	for i, e := range h.Entries {
-		if int64(i) <= h.CurrentIndex {
-			urls = append(urls, e.URL)
-		}
-	}
-	return urls
+// pageWatch records the pages the browser tab is shown: every document response, which a
+// redirect is not (DevTools reports a redirect on the request it leads to).
+type pageWatch struct {
+	events iter.Seq2[network.EventResponseReceived, error]
+	cancel context.CancelFunc
 }
 
-// mustNoPageBetween checks that the browser went from the history before to the page it is on
-// with nothing shown in between: redirects leave no history entry, every page that was shown does.
-func mustNoPageBetween(t *testing.T, ctx context.Context, before []string, what string) {
+func watchPages(t *testing.T, ctx context.Context) *pageWatch {
 	t.Helper()
-	after := mustHistory(t, ctx)
-	if len(after) != len(before)+1 {
-		t.Fatalf("%s: the browser showed pages in between; history before %v, after %v", what, before, after)
+	wctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	return &pageWatch{events: chromedp.Events(wctx, network.ResponseReceived), cancel: cancel}
+}
+
+// mustPagesBefore returns the pages shown (URL and status) before the first page whose URL
+// begins with landing, which the browser must have reached: events arrive in order, so reading
+// up to it needs no waiting.
+func (w *pageWatch) mustPagesBefore(t *testing.T, landing string) []string {
+	t.Helper()
+	defer w.cancel()
+	var shown []string
+	for ev, err := range w.events {
+		if err != nil {
+			t.Fatalf("read the network events: %v", err)
+		}
+		if ev.Type != network.ResourceTypeDocument {
+			continue
+		}
+		if strings.HasPrefix(ev.Response.URL, landing) {
+			return shown
+		}
+		shown = append(shown, fmt.Sprintf("%d %s", ev.Response.Status, ev.Response.URL))
 	}
+	t.Fatal("the network events ended before the landing page")
+	return nil
 }
 
 // consoleWatch collects the tab's console messages (console API calls, exceptions and browser
@@ -346,4 +364,18 @@ func (w *consoleWatch) mustDrain(t *testing.T, ctx context.Context) []chromedp.C
 	}
 	t.Fatal("the console ended before its marker")
 	return nil
+}
+
+// stepTimeout bounds one browser step of the OpenID tests. It is not a performance limit: a
+// step that passes takes a fraction of a second, and one that waits for what never comes would
+// otherwise last until the test's deadline, which also ends the browser, so the failure could
+// not say what the page showed.
+const stepTimeout = 30 * time.Second
+
+// mustStep is mustDo, bounded by stepTimeout.
+func mustStep(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	mustDo(t, sctx, what, steps...)
 }
