@@ -39,6 +39,7 @@ type Handlers struct {
 	links func() layout.Links
 	// render writes a page as an HTML response: web's render helper (Options.Render).
 	render func(c echo.Context, status int, page templ.Component) error
+	now    func() time.Time
 }
 
 // Options configures New.
@@ -57,6 +58,8 @@ type Options struct {
 	// Render writes a templ component as an HTML response with the given status; web passes its
 	// render helper. Unset, every page fails with errNoRender.
 	Render func(c echo.Context, status int, page templ.Component) error
+	// Now is the clock; nil means the system clock.
+	Now func() time.Time
 }
 
 // errNoRender is what pages answer when New was given no Options.Render.
@@ -71,7 +74,10 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render}
+	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now}
+	if h.now == nil {
+		h.now = func() time.Time { return time.Now().UTC() }
+	}
 	if h.render == nil {
 		h.render = func(echo.Context, int, templ.Component) error { return errNoRender }
 	}
@@ -81,7 +87,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			Docs: h.url(RouteDocs), Guide: h.url(RouteGuide), APIReference: h.url(RouteAPIReference),
 			OAuthReference: h.url(RouteOAuthReference), OpenAPI: h.url(RouteOpenAPI), OIDCGuide: h.url(RouteOIDCGuide),
 			Apps: h.url(RouteApps), NewApp: h.url(RouteNewApp),
-			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps),
+			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps), Security: h.url(RouteSecurity),
 			ChangePassword: h.url(RouteChangePassword), SignOutEverywhere: h.url(RouteSignOutAll),
 			AdminClients: h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
 			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),

@@ -39,6 +39,8 @@ const (
 	RouteChangePassword = "change-password"
 	RouteProfile        = "account-profile"
 	RouteSignOutAll     = "sign-out-everywhere"
+	RouteSecurity       = "security"
+	RouteEndOneSession  = "end-one-session"
 	RouteAuthorizedApps = "authorized-apps"
 	RouteRevokeApp      = "revoke-app"
 	RouteAdmin          = "admin"
@@ -70,7 +72,7 @@ var RouteNames = []string{
 	RouteHome, RouteDocs, RouteGuide, RouteOIDCGuide, RouteAPIReference, RouteOAuthReference, RouteOpenAPI,
 	RouteLogin, RouteSignup, RouteLogout, RouteAuth,
 	RouteAccount, RouteApps, RouteNewApp, RouteApp, RouteRotateSecret, RouteDeleteApp, RouteAppActivity, RouteRetireSecret,
-	RouteChangePassword, RouteProfile, RouteSignOutAll, RouteAuthorizedApps, RouteRevokeApp,
+	RouteChangePassword, RouteProfile, RouteSignOutAll, RouteSecurity, RouteEndOneSession, RouteAuthorizedApps, RouteRevokeApp,
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,

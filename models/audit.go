@@ -16,6 +16,7 @@ const (
 	AuditPasswordChanged  = "user.password_changed"
 	AuditProfileChanged   = "user.profile_changed"
 	AuditSessionsEnded    = "user.sessions_ended"
+	AuditSessionEnded     = "user.session_ended" // one session, from the security page
 	AuditUserDisabled     = "user.disabled"
 	AuditUserEnabled      = "user.enabled"
 	AuditAdminGranted     = "admin.granted"
@@ -41,7 +42,7 @@ const (
 
 // AuditTypes lists every type, for filters.
 var AuditTypes = []string{
-	AuditSignup, AuditLogin, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditProfileChanged, AuditSessionsEnded, AuditUserDisabled, AuditUserEnabled,
+	AuditSignup, AuditLogin, AuditLogout, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditProfileChanged, AuditSessionsEnded, AuditSessionEnded, AuditUserDisabled, AuditUserEnabled,
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,

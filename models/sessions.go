@@ -82,3 +82,24 @@ func touchInterval(idle time.Duration) time.Duration {
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return s.q(ctx).Where("id = ?", HashToken(token)).Delete(&Session{}).Error
 }
+
+// UserSessions lists userID's live sessions, most recently active first (the sessions_user_id
+// index; an account has a handful).
+func (s *Store) UserSessions(ctx context.Context, userID int64, now time.Time) ([]Session, error) {
+	var out []Session
+	err := s.q(ctx).Where("user_id = ? AND expires_at > ?", userID, now).Order("last_seen_at DESC").Limit(100).Find(&out).Error
+	return out, err
+}
+
+// EndSessionBySID ends userID's session whose public id is sid; ErrNotFound when it has none
+// (another user's sid ends nothing).
+func (s *Store) EndSessionBySID(ctx context.Context, userID int64, sid string) error {
+	res := s.q(ctx).Where("user_id = ? AND sid = ?", userID, sid).Delete(&Session{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

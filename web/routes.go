@@ -100,6 +100,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	account := pages.Group("/account", requireUser)
 	account.POST("/password", h.ChangePassword).Name = handlers.RouteChangePassword
 	account.POST("/profile", h.UpdateProfile).Name = handlers.RouteProfile
+	account.GET("/security", h.SecurityPage).Name = handlers.RouteSecurity
+	account.POST("/sessions/:sid/sign-out", h.EndOneSession).Name = handlers.RouteEndOneSession
 	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.GET("/apps", h.AuthorizedApps).Name = handlers.RouteAuthorizedApps

@@ -31,7 +31,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
-		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render,
+		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now,
 	})
 	e.HTTPErrorHandler = errorHandler(h)
 	e.Use(middleware.Recover())

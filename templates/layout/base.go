@@ -20,7 +20,7 @@ type Links struct {
 	OpenAPI                                           string // the OpenAPI document itself
 	OIDCGuide                                         string // "Sign in with devportal"
 	Apps, NewApp                                      string
-	Account, AuthorizedApps, ChangePassword           string
+	Account, AuthorizedApps, ChangePassword, Security string
 	SignOutEverywhere                                 string
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 }

@@ -1,0 +1,4 @@
+package account
+
+// TwoFactorView is the two-factor (TOTP) section of the security page.
+type TwoFactorView struct{}
