@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,11 +81,18 @@ func (h *Handlers) Login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := h.startSession(c, u); err != nil {
+	return h.completeLogin(c, u, f.Next, "pwd")
+}
+
+// completeLogin ends a successful login however it was made (a password, then perhaps a second
+// factor, or a passkey): a new session whose amr says how (RFC 8176), an audit entry, and the
+// way on to next (a safe local path) or the applications.
+func (h *Handlers) completeLogin(c echo.Context, u *models.User, next string, amr ...string) error {
+	if err := h.startSession(c, u, amr...); err != nil {
 		return err
 	}
-	h.audit(c, models.AuditLogin, u.Email, "")
-	return seeOther(c, cmp.Or(f.Next, h.url(RouteApps)))
+	h.audit(c, models.AuditLogin, u.Email, strings.Join(amr, " "))
+	return seeOther(c, cmp.Or(safeNext(next), h.url(RouteApps)))
 }
 
 // throttled answers a refused attempt's Retry-After, audits the first refusal of its window
@@ -217,14 +225,14 @@ func (h *Handlers) Logout(c echo.Context) error {
 
 // startSession replaces any session the browser had with a new one (a fresh id at every login
 // defeats session fixation).
-func (h *Handlers) startSession(c echo.Context, u *models.User) error {
+func (h *Handlers) startSession(c echo.Context, u *models.User, amr ...string) error {
 	ctx := c.Request().Context()
 	if ck, err := c.Cookie(SessionCookie); err == nil {
 		if err := h.store.DeleteSession(ctx, ck.Value); err != nil {
 			return err
 		}
 	}
-	token, sess, err := h.store.CreateSession(ctx, u.ID, h.sessionTTL, c.RealIP(), c.Request().UserAgent())
+	token, sess, err := h.store.CreateSession(ctx, u.ID, h.sessionTTL, c.RealIP(), c.Request().UserAgent(), amr...)
 	if err != nil {
 		return err
 	}

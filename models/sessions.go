@@ -23,14 +23,19 @@ type Session struct {
 	LastSeenAt time.Time
 }
 
-// CreateSession starts a session for userID and returns the cookie value and the session.
-func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string) (string, *Session, error) {
+// CreateSession starts a session for userID and returns the cookie value and the session. amr
+// says how the user authenticated (RFC 8176: "pwd", "otp", "hwk", "user", "mfa"); none means a
+// password.
+func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string, amr ...string) (string, *Session, error) {
 	token := NewToken("")
 	now := time.Now().UTC()
 	if len(userAgent) > 256 {
 		userAgent = userAgent[:256]
 	}
-	sess := &Session{ID: HashToken(token), SID: NewID(16), AMR: Words{"pwd"}, UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now}
+	if len(amr) == 0 {
+		amr = []string{"pwd"}
+	}
+	sess := &Session{ID: HashToken(token), SID: NewID(16), AMR: Words(amr), UserID: userID, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now}
 	if err := s.q(ctx).Create(sess).Error; err != nil {
 		return "", nil, err
 	}
