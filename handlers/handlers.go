@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/mail"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/layout"
 )
@@ -40,6 +42,7 @@ type Handlers struct {
 	// render writes a page as an HTML response: web's render helper (Options.Render).
 	render func(c echo.Context, status int, page templ.Component) error
 	now    func() time.Time
+	mail   Mailer
 }
 
 // Options configures New.
@@ -60,7 +63,21 @@ type Options struct {
 	Render func(c echo.Context, status int, page templ.Component) error
 	// Now is the clock; nil means the system clock.
 	Now func() time.Time
+	// Mail queues the portal's mail (the outbox, models/mail); nil refuses to send any.
+	Mail Mailer
 }
+
+// Mailer queues a mail, in tx when that is not nil (sent only if tx commits).
+type Mailer interface {
+	Enqueue(ctx context.Context, tx *models.Store, m mail.Message) error
+}
+
+// ErrNoMail is what sending answers when the server was built without a Mailer.
+var ErrNoMail = errors.New("handlers: Options.Mail is not set")
+
+type noMail struct{}
+
+func (noMail) Enqueue(context.Context, *models.Store, mail.Message) error { return ErrNoMail }
 
 // errNoRender is what pages answer when New was given no Options.Render.
 var errNoRender = errors.New("handlers: Options.Render is not set")
@@ -74,7 +91,10 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now}
+	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now, mail: o.Mail}
+	if h.mail == nil {
+		h.mail = noMail{}
+	}
 	if h.now == nil {
 		h.now = func() time.Time { return time.Now().UTC() }
 	}

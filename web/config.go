@@ -39,7 +39,10 @@ type Config struct {
 	// AllowInsecureIssuer is DEVPORTAL_ALLOW_INSECURE_ISSUER=true: accept a plain-http issuer on
 	// a host other than loopback (a test network); off, such an issuer refuses to start.
 	AllowInsecureIssuer bool
-	Version             string
+	// SMTPURL is DEVPORTAL_SMTP_URL (smtp:// with STARTTLS when offered, or smtps://); empty:
+	// mail is written to the server log instead of sent. MailFrom is DEVPORTAL_MAIL_FROM.
+	SMTPURL, MailFrom string
+	Version           string
 }
 
 // Defaults of every setting.
@@ -99,6 +102,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
 	}
+	cfg.SMTPURL, cfg.MailFrom = getenv("DEVPORTAL_SMTP_URL"), getenv("DEVPORTAL_MAIL_FROM")
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
 	}
@@ -133,6 +137,7 @@ func (cfg Config) Validate() error {
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
+		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
 	var errs []error

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/mail"
+	"github.com/devportal/devportal/models/mail/mailtest"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/models/storetest"
 	"github.com/devportal/devportal/web"
@@ -24,6 +27,19 @@ type testEnv struct {
 	Store  *models.Store
 	OAuth  *oauth.Server
 	Events *models.EventBuffer // flush it before reading activity
+	// SMTP is a real SMTP server in-process that the portal's mail reaches; call mustMail (or
+	// MailWorker.Flush) to deliver what is queued, then read SMTP.To(address).
+	SMTP       *mailtest.Server
+	MailWorker *mail.Worker
+}
+
+// mustMail delivers the queued mail and returns what addr has received so far.
+func (e *testEnv) mustMail(t *testing.T, addr string) []mailtest.Mail {
+	t.Helper()
+	if err := e.MailWorker.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e.SMTP.To(addr)
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -63,12 +79,22 @@ func newTestEnvConfig(t *testing.T, store *models.Store, adjust func(*oauth.Conf
 	if err := srv.LoadKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: ocfg.Now}))
+	outbox, err := mail.NewOutbox(store, models.DeriveKey(cfg.Secret, "outbox"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtpd := mailtest.Start(t, "portal", "mail-password")
+	sender, err := mail.NewSMTP(smtpd.URL(), "devportal@example.test", smtpd.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := &mail.Worker{Outbox: outbox, Sender: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: ocfg.Now, Mail: outbox}))
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &testEnv{URL: base, Store: store, OAuth: srv, Events: events}
+	return &testEnv{URL: base, Store: store, OAuth: srv, Events: events, SMTP: smtpd, MailWorker: worker}
 }
 
 func (e *testEnv) mustUser(t *testing.T, email string, admin bool) *models.User {

@@ -17,6 +17,8 @@ type Deps struct {
 	OAuth *oauth.Server
 	// Now is the clock sessions are judged by; nil is the system clock. Tests move it.
 	Now func() time.Time
+	// Mail queues mail for the worker to send; nil refuses every mail (handlers.ErrNoMail).
+	Mail handlers.Mailer
 }
 
 // New builds the HTTP server for cfg.
@@ -31,7 +33,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
-		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now,
+		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now, Mail: deps.Mail,
 	})
 	e.HTTPErrorHandler = errorHandler(h)
 	e.Use(middleware.Recover())

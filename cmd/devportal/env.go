@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/models/mail"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/web"
 )
@@ -17,6 +19,8 @@ type env struct {
 	store  *models.Store
 	oauth  *oauth.Server
 	events *models.EventBuffer
+	outbox *mail.Outbox
+	sender mail.Sender
 }
 
 // open reads the configuration, connects, migrates, and loads the signing keys.
@@ -60,7 +64,19 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 		store.Close()
 		return nil, err
 	}
-	return &env{cfg: cfg, store: store, oauth: srv, events: events}, nil
+	outbox, err := mail.NewOutbox(store, models.DeriveKey(cfg.Secret, "outbox"), mail.DefaultQueueLimit)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	var sender mail.Sender = mail.Log{Logger: slog.Default()}
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	return &env{cfg: cfg, store: store, oauth: srv, events: events, outbox: outbox, sender: sender}, nil
 }
 
 // flags builds a FlagSet that reports errors instead of exiting.

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"log/slog"
 	"time"
 
+	"github.com/devportal/devportal/models/mail"
 	"github.com/devportal/devportal/web"
 )
 
@@ -26,7 +28,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *addr != "" {
 		env.cfg.Addr = *addr
 	}
-	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth})
+	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth, Mail: env.outbox})
 	ln, err := net.Listen("tcp", env.cfg.Addr)
 	if err != nil {
 		return err
@@ -51,6 +53,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		env.events.Run(ctx, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
 	}()
 	defer func() { <-events }() // the last batch is written before the database closes
+	worker := &mail.Worker{Outbox: env.outbox, Sender: env.sender, Logger: slog.Default()}
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		worker.Run(ctx)
+		// Shutting down: one last pass, so mail queued by the last requests is not left waiting
+		// for the next start (it would not be lost either way: it stays in the outbox).
+		flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := worker.Flush(flush); err != nil {
+			e.Logger.Errorf("mail: last flush: %v", err)
+		}
+	}()
+	defer func() { <-mailDone }()
+	if env.cfg.SMTPURL == "" {
+		fmt.Fprintln(stdout, "No DEVPORTAL_SMTP_URL: mail (verification and password-reset links) is written to this log instead of sent.")
+	}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
