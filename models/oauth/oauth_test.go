@@ -54,7 +54,7 @@ type fixture struct {
 	machineSecret string
 }
 
-func mustFixture(t *testing.T, store *models.Store) *fixture {
+func mustFixture(t testing.TB, store *models.Store) *fixture {
 	t.Helper()
 	f := &fixture{store: store, srv: mustServer(t, store, oauth.Config{Issuer: issuer})}
 	u, err := store.CreateUser(context.Background(), "user@example.test", password, false)
@@ -69,7 +69,7 @@ func mustFixture(t *testing.T, store *models.Store) *fixture {
 	return f
 }
 
-func mustServer(t *testing.T, store *models.Store, cfg oauth.Config) *oauth.Server {
+func mustServer(t testing.TB, store *models.Store, cfg oauth.Config) *oauth.Server {
 	t.Helper()
 	srv, err := oauth.NewServer(cfg, store, secret)
 	if err != nil {
@@ -81,7 +81,7 @@ func mustServer(t *testing.T, store *models.Store, cfg oauth.Config) *oauth.Serv
 	return srv
 }
 
-func mustClient(t *testing.T, store *models.Store, typ models.ClientType, redirects []string, scopes ...string) (*models.Client, string) {
+func mustClient(t testing.TB, store *models.Store, typ models.ClientType, redirects []string, scopes ...string) (*models.Client, string) {
 	t.Helper()
 	c, sec, err := store.CreateClient(context.Background(), models.NewClient{Name: "Test " + string(typ), Type: typ, RedirectURIs: redirects, Scopes: scopes})
 	if err != nil {

@@ -29,7 +29,7 @@ type oidcFixture struct {
 	esSecret string
 }
 
-func mustOIDCFixture(t *testing.T, store *models.Store) *oidcFixture {
+func mustOIDCFixture(t testing.TB, store *models.Store) *oidcFixture {
 	t.Helper()
 	f := &oidcFixture{fixture: mustFixture(t, store)}
 	ctx := context.Background()
