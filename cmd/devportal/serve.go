@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
-	"log/slog"
 	"time"
 
 	"github.com/devportal/devportal/models/mail"
