@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // SetHashHook makes every password hash through s call f while it holds a hashing slot, so a
 // test can hold slots and count how many are held at once.
@@ -26,3 +30,6 @@ func CountRows(s *Store, table string) (int64, error) {
 	err := s.db.Table(table).Count(&n).Error
 	return n, err
 }
+
+// RawDB is s's database handle, for tests that write or read rows the Store has no method for.
+func RawDB(s *Store) *gorm.DB { return s.db }

@@ -66,14 +66,22 @@ func (s *Store) ClientActive(ctx context.Context, id string) (bool, error) {
 	return n > 0, err
 }
 
-// Purge deletes sessions, codes, refresh tokens and revocation records that expired before
-// before; none can be used again. It also deletes the login and sign-up attempts that have left
+// Purge deletes sessions, codes, refresh tokens, revocation records and mailed links that
+// expired before before, none of which can be used again, and mail given up on before then. It also deletes the login and sign-up attempts that have left
 // every throttle's window, whatever before says: they only ever count within it. Serve runs it
 // periodically; several instances may at once.
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for _, m := range []any{&Session{}, &AuthCode{}, &RefreshToken{}, &RevokedToken{}} {
 		res := s.q(ctx).Where("expires_at < ?", before).Delete(m)
+		if res.Error != nil {
+			return total, res.Error
+		}
+		total += res.RowsAffected
+	}
+	// Mailed links past their expiry, and mail given up on (kept a day for the log's reader).
+	for _, stmt := range []string{"DELETE FROM account_tokens WHERE expires_at < ?", "DELETE FROM outbox WHERE failed_at < ?"} {
+		res := s.q(ctx).Exec(stmt, before)
 		if res.Error != nil {
 			return total, res.Error
 		}
