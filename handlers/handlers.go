@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
@@ -43,6 +44,9 @@ type Handlers struct {
 	render func(c echo.Context, status int, page templ.Component) error
 	now    func() time.Time
 	mail   Mailer
+	// passkeys is the WebAuthn relying party of the issuer; nil when its host is an IP literal,
+	// which browsers refuse as an RP ID.
+	passkeys *webauthn.WebAuthn
 }
 
 // Options configures New.
@@ -98,6 +102,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 	if h.now == nil {
 		h.now = func() time.Time { return time.Now().UTC() }
 	}
+	h.passkeys = newRelyingParty(o.Issuer)
 	if h.render == nil {
 		h.render = func(echo.Context, int, templ.Component) error { return errNoRender }
 	}

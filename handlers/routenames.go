@@ -60,6 +60,13 @@ const (
 	RouteGrantAdmin     = "grant-admin"
 	RouteRemoveAdmin    = "remove-admin"
 	RouteAdminAudit     = "admin-audit"
+	// Passkeys (WebAuthn): registration and management on the security page, sign-in on /login.
+	RoutePasskeyBegin      = "passkey-begin"
+	RoutePasskeyFinish     = "passkey-finish"
+	RouteRenamePasskey     = "rename-passkey"
+	RouteRemovePasskey     = "remove-passkey"
+	RoutePasskeyLoginBegin = "passkey-login-begin"
+	RoutePasskeyLogin      = "passkey-login"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -76,6 +83,7 @@ var RouteNames = []string{
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
+	RoutePasskeyBegin, RoutePasskeyFinish, RouteRenamePasskey, RouteRemovePasskey, RoutePasskeyLoginBegin, RoutePasskeyLogin,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -66,13 +66,14 @@ func (s *Store) ClientActive(ctx context.Context, id string) (bool, error) {
 	return n > 0, err
 }
 
-// Purge deletes sessions, codes, refresh tokens, revocation records and mailed links that
-// expired before before, none of which can be used again, and mail given up on before then. It also deletes the login and sign-up attempts that have left
+// Purge deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies and
+// mailed links that expired before before, none of which can be used again, and mail given up
+// on before then. It also deletes the login and sign-up attempts that have left
 // every throttle's window, whatever before says: they only ever count within it. Serve runs it
 // periodically; several instances may at once.
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
-	for _, m := range []any{&Session{}, &AuthCode{}, &RefreshToken{}, &RevokedToken{}} {
+	for _, m := range []any{&Session{}, &AuthCode{}, &RefreshToken{}, &RevokedToken{}, &WebAuthnSession{}} {
 		res := s.q(ctx).Where("expires_at < ?", before).Delete(m)
 		if res.Error != nil {
 			return total, res.Error

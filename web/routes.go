@@ -66,6 +66,10 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage).Name = handlers.RouteLogin
 	pages.POST("/login", h.Login).Name = handlers.RouteLogin
+	// Passkey sign-in: begin answers JSON options (in the compatibility dialect's errors, which
+	// passkeys.js shows); finish is a form post that ends like a password login.
+	pages.POST("/login/passkey/begin", h.BeginPasskeyLogin, errorsAs(compatErrors)).Name = handlers.RoutePasskeyLoginBegin
+	pages.POST("/login/passkey", h.FinishPasskeyLogin).Name = handlers.RoutePasskeyLogin
 	pages.GET("/signup", h.SignupPage).Name = handlers.RouteSignup
 	pages.POST("/signup", h.Signup).Name = handlers.RouteSignup
 	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout
@@ -102,6 +106,12 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	account.POST("/profile", h.UpdateProfile).Name = handlers.RouteProfile
 	account.GET("/security", h.SecurityPage).Name = handlers.RouteSecurity
 	account.POST("/sessions/:sid/sign-out", h.EndOneSession).Name = handlers.RouteEndOneSession
+	account.POST("/passkeys/begin", h.BeginPasskeyRegistration, errorsAs(compatErrors)).Name = handlers.RoutePasskeyBegin
+	account.POST("/passkeys/finish", h.FinishPasskeyRegistration).Name = handlers.RoutePasskeyFinish
+	account.GET("/passkeys/:id/rename", h.RenamePasskeyPage).Name = handlers.RouteRenamePasskey
+	account.POST("/passkeys/:id/rename", h.RenamePasskey).Name = handlers.RouteRenamePasskey
+	account.GET("/passkeys/:id/remove", h.ConfirmRemovePasskey).Name = handlers.RouteRemovePasskey
+	account.POST("/passkeys/:id/remove", h.RemovePasskey).Name = handlers.RouteRemovePasskey
 	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.GET("/apps", h.AuthorizedApps).Name = handlers.RouteAuthorizedApps
