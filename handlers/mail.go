@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/mail"
 	mailtmpl "github.com/devportal/devportal/templates/mail"
@@ -16,6 +18,21 @@ func (h *Handlers) sendMail(ctx context.Context, tx *models.Store, to string, v 
 		return err
 	}
 	return h.mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: v.Subject, Text: v.Text(), HTML: html})
+}
+
+// notifyAccount tells u by mail that something changed on their account's security (issue 11:
+// every change is mailed), with a link to the security page. The change has happened already,
+// so a full queue is logged rather than failing the request.
+func (h *Handlers) notifyAccount(c echo.Context, u *models.User, subject, heading, what string) {
+	v := mailtmpl.LinkView{
+		Subject: subject, Heading: heading,
+		Paragraphs: []string{what, "If this was not you, sign in and review your account's security now, and change your password."},
+		Link:       h.absURL(h.url(RouteSecurity)), Button: "Review your account's security",
+		Footer: "You receive this mail because it is about the security of your devportal account.",
+	}
+	if err := h.sendMail(c.Request().Context(), nil, u.Email, v); err != nil {
+		c.Logger().Errorf("mail: notifying %s: %v", u.Email, err)
+	}
 }
 
 // absURL is the absolute URL of a path on this portal: every link in a mail starts at the issuer.

@@ -229,6 +229,8 @@ func (h *Handlers) FinishPasskeyRegistration(c echo.Context) error {
 	if err := h.store.AddPasskey(c.Request().Context(), p); err != nil {
 		return models.Reword(err, models.ErrDuplicate, "That passkey is already registered.")
 	}
+	h.audit(c, models.AuditPasskeyAdded, u.Email, p.Name)
+	h.notifyAccount(c, u, "A passkey was added to your account", "A new passkey was added to your devportal account", "The passkey "+p.Name+" can now sign in to your account.")
 	h.flash(c, "success", "Passkey added. You can sign in with it from now on.")
 	return seeOther(c, h.url(RouteSecurity))
 }
@@ -490,6 +492,8 @@ func (h *Handlers) RemovePasskey(c echo.Context) error {
 	if err := h.store.RemovePasskey(c.Request().Context(), CurrentUser(c).ID, p.ID); err != nil {
 		return models.Reword(err, models.ErrNotFound, "That passkey does not exist, or was removed.")
 	}
+	h.audit(c, models.AuditPasskeyRemoved, CurrentUser(c).Email, p.Name)
+	h.notifyAccount(c, CurrentUser(c), "A passkey was removed from your account", "A passkey was removed from your devportal account", "The passkey "+p.Name+" can no longer sign in to your account.")
 	h.flash(c, "success", "Passkey removed.")
 	return seeOther(c, h.url(RouteSecurity))
 }

@@ -57,6 +57,7 @@ func (h *Handlers) EndOneSession(c echo.Context) error {
 		return models.Reword(err, models.ErrNotFound, "That session has already ended.")
 	}
 	h.audit(c, models.AuditSessionEnded, u.Email, "")
+	h.notifyAccount(c, u, "A session of your account was signed out", "A session of your devportal account was signed out", "It was signed out from the security page of your account.")
 	h.flash(c, "success", "That session is signed out.")
 	return seeOther(c, h.url(RouteSecurity))
 }

@@ -17,6 +17,8 @@ const (
 	AuditProfileChanged   = "user.profile_changed"
 	AuditSessionsEnded    = "user.sessions_ended"
 	AuditSessionEnded     = "user.session_ended" // one session, from the security page
+	AuditPasskeyAdded     = "passkey.added"
+	AuditPasskeyRemoved   = "passkey.removed"
 	AuditUserDisabled     = "user.disabled"
 	AuditUserEnabled      = "user.enabled"
 	AuditAdminGranted     = "admin.granted"
@@ -42,7 +44,7 @@ const (
 
 // AuditTypes lists every type, for filters.
 var AuditTypes = []string{
-	AuditSignup, AuditLogin, AuditLogout, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditProfileChanged, AuditSessionsEnded, AuditSessionEnded, AuditUserDisabled, AuditUserEnabled,
+	AuditSignup, AuditLogin, AuditLogout, AuditLoginFailed, AuditLoginThrottled, AuditSignupThrottled, AuditPasswordChanged, AuditProfileChanged, AuditSessionsEnded, AuditSessionEnded, AuditPasskeyAdded, AuditPasskeyRemoved, AuditUserDisabled, AuditUserEnabled,
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,

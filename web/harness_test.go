@@ -55,11 +55,22 @@ func newTestEnvWith(t *testing.T, store *models.Store) *testEnv {
 // newTestEnvConfig lets a test adjust the protocol policy (grace window, lifetimes…).
 func newTestEnvConfig(t *testing.T, store *models.Store, adjust func(*oauth.Config)) *testEnv {
 	t.Helper()
+	return newTestEnvHost(t, store, adjust, false)
+}
+
+// newTestEnvHost is newTestEnvConfig whose issuer, when localhost is set, names the host
+// "localhost" (listening on 127.0.0.1): WebAuthn needs a domain as the RP ID, and browsers refuse
+// an IP literal.
+func newTestEnvHost(t *testing.T, store *models.Store, adjust func(*oauth.Config), localhost bool) *testEnv {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+	if localhost {
+		base = "http://localhost:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:")
+	}
 	cfg, err := web.ConfigFromEnv(func(k string) string {
 		return map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}[k]
 	})

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,48 +8,18 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"net"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
-	"github.com/devportal/devportal/web"
 )
 
-// newLocalhostTestEnv is newTestEnv with the issuer http://localhost:PORT (listening on
-// 127.0.0.1): WebAuthn needs a domain as the RP ID, and browsers refuse an IP literal.
+// newLocalhostTestEnv is newTestEnv with the issuer http://localhost:PORT, for WebAuthn.
 func newLocalhostTestEnv(t *testing.T, store *models.Store) *testEnv {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://localhost:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:")
-	cfg, err := web.ConfigFromEnv(func(k string) string {
-		return map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Version = "test"
-	events := models.NewEventBuffer(store, 1000)
-	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events}, store, cfg.Secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.LoadKeys(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv}))
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &testEnv{URL: base, Store: store, OAuth: srv, Events: events}
+	return newTestEnvHost(t, store, nil, true)
 }
 
 // softAuthenticator is a WebAuthn authenticator in software (one ES256 passkey, "none"

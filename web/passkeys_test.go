@@ -86,6 +86,10 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 		if body := b.follow(resp); !strings.Contains(body, "Passkey added") || !strings.Contains(body, "Passkey on ") {
 			t.Fatalf("security page after adding:\n%s", body)
 		}
+		// Issue 11: every change on the security page is mailed to the account.
+		if got := env.mustMail(t, u.Email); len(got) != 1 || got[0].Subject != "A passkey was added to your account" || !strings.Contains(got[0].Text, env.URL+"/account/security") {
+			t.Fatalf("mail after adding a passkey: %+v", got)
+		}
 
 		anon := newBrowser(t, env.URL)
 		challenge := anon.beginPasskeyLogin()

@@ -46,6 +46,9 @@ func TestSecuritySessions(t *testing.T) {
 	if resp, _ := here.get("/account"); resp.StatusCode != http.StatusOK {
 		t.Fatal("signing out the other session ended this one")
 	}
+	if got := env.mustMail(t, u.Email); len(got) != 1 || got[0].Subject != "A session of your account was signed out" {
+		t.Fatalf("mail after signing a session out: %+v", got)
+	}
 	sessions, err := env.Store.UserSessions(context.Background(), u.ID, time.Now().UTC())
 	if err != nil || len(sessions) != 1 {
 		t.Fatalf("%d sessions left (%v), want 1", len(sessions), err)
