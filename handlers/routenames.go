@@ -60,6 +60,14 @@ const (
 	RouteGrantAdmin     = "grant-admin"
 	RouteRemoveAdmin    = "remove-admin"
 	RouteAdminAudit     = "admin-audit"
+	// Two-factor authentication (TOTP): the login's second step, the security page's forms and
+	// an administrator's reset.
+	RouteLoginVerify    = "login-verify"
+	RouteTOTPSetup      = "totp-setup"
+	RouteTOTPEnable     = "totp-enable"
+	RouteTOTPDisable    = "totp-disable"
+	RouteRecoveryCodes  = "recovery-codes"
+	RouteResetTwoFactor = "reset-two-factor"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -76,6 +84,7 @@ var RouteNames = []string{
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
+	RouteLoginVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -39,7 +39,10 @@ type Config struct {
 	// AllowInsecureIssuer is DEVPORTAL_ALLOW_INSECURE_ISSUER=true: accept a plain-http issuer on
 	// a host other than loopback (a test network); off, such an issuer refuses to start.
 	AllowInsecureIssuer bool
-	Version             string
+	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
+	// second factor (or turn one on) before the admin pages open to them.
+	RequireAdmin2FA bool
+	Version         string
 }
 
 // Defaults of every setting.
@@ -98,6 +101,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.AllowInsecureIssuer = true
 	default:
 		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
+	}
+	switch v := getenv("DEVPORTAL_REQUIRE_ADMIN_2FA"); v {
+	case "", "false":
+	case "true":
+		cfg.RequireAdmin2FA = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_REQUIRE_ADMIN_2FA: %q must be true or false", v)
 	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
