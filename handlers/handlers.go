@@ -37,8 +37,8 @@ type Handlers struct {
 	totpKey, pendingKey []byte
 	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
 	requireAdmin2FA bool
-	paths         map[string]string
-	urlFor        func(name string, params ...any) string
+	paths           map[string]string
+	urlFor          func(name string, params ...any) string
 	// links are the pages' fixed destinations, built once: the route table is complete by the
 	// first request.
 	links func() layout.Links
