@@ -32,19 +32,19 @@ type Handlers struct {
 	sessionTTL    time.Duration
 	secureCookies bool
 	flashKey      []byte
-	// totpKey seals TOTP secrets at rest; pendingKey signs the pending-login cookie between
-	// the password and the second factor.
-	totpKey, pendingKey []byte
-	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
-	requireAdmin2FA bool
-	paths           map[string]string
-	urlFor          func(name string, params ...any) string
+	paths         map[string]string
+	urlFor        func(name string, params ...any) string
 	// links are the pages' fixed destinations, built once: the route table is complete by the
 	// first request.
 	links func() layout.Links
 	// render writes a page as an HTML response: web's render helper (Options.Render).
 	render func(c echo.Context, status int, page templ.Component) error
 	now    func() time.Time
+	// totpKey seals TOTP secrets at rest; pendingKey signs the pending-login cookie between
+	// the password and the second factor.
+	totpKey, pendingKey []byte
+	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
+	requireAdmin2FA bool
 }
 
 // Options configures New.
