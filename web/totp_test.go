@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"html"
 	"net"
 	"net/http"
@@ -260,7 +261,9 @@ func TestTOTPLogin(t *testing.T) {
 
 	t.Run("a forged or expired pending login is refused", func(t *testing.T) {
 		v := newBrowser(t, env.URL)
-		v.setCookie("devportal_login_pending", "eyJ1aWQiOjF9.forged")
+		// Well formed (this account, not expired) but not signed by the server.
+		forged := base64.RawURLEncoding.EncodeToString([]byte(itoa(u.ID) + "|" + itoa(clock.Now().Add(time.Minute).Unix()) + "|forged|"))
+		v.setCookie("devportal_login_pending", forged+"."+base64.RawURLEncoding.EncodeToString(make([]byte, 32)))
 		v.get("/login")
 		if resp, _ := v.get(verifyPagePaths); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 			t.Fatalf("forged pending login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
