@@ -11,6 +11,7 @@ import (
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/templates/pages/admin"
+	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // AdminUsers lists users, filtered by the query string.
@@ -31,6 +32,14 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 		users, v.Truncated = users[:adminListLimit], true
 	}
 	me := CurrentUser(c).ID
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	twoFactor, err := h.store.TOTPEnabledUsers(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, u := range users {
 		id := strconv.FormatInt(u.ID, 10)
 		v.Users = append(v.Users, admin.AdminUserRow{
@@ -38,6 +47,7 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 			CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt),
 			EnableURL: h.url(RouteEnableUser, id), DisableURL: h.url(RouteDisableUser, id),
 			GrantAdminURL: h.url(RouteGrantAdmin, id), RemoveAdminURL: h.url(RouteRemoveAdmin, id),
+			TwoFactor: twoFactor[u.ID], ResetTwoFactorURL: h.url(RouteResetTwoFactor, id),
 		})
 	}
 	return h.render(c, http.StatusOK, admin.AdminUsers(v))
@@ -110,6 +120,39 @@ func (h *Handlers) RemoveAdmin(c echo.Context) error {
 	}
 	h.flash(c, "success", u.Email+" is no longer an administrator.")
 	return seeOther(c, back)
+}
+
+// ConfirmResetTwoFactor asks before removing a user's authenticator and recovery codes.
+func (h *Handlers) ConfirmResetTwoFactor(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+		Base: h.base(c, "Reset two-factor · Admin", "admin"), Heading: "Reset two-factor authentication of " + u.Email + "?",
+		Message: "Their authenticator app and recovery codes stop working, and their next login asks for the password only. Do this only once you are sure the request comes from them (for example, they lost their phone and their recovery codes).",
+		Action:  h.url(RouteResetTwoFactor, strconv.FormatInt(u.ID, 10)), Button: "Reset two-factor", Cancel: h.url(RouteAdminUsers),
+	}))
+}
+
+// ResetTwoFactor removes a user's second factor, for someone locked out without their app or
+// recovery codes. It is audited.
+func (h *Handlers) ResetTwoFactor(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.ResetTOTP(c.Request().Context(), u.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		h.flash(c, "info", u.Email+" has no two-factor authentication to reset.")
+		return seeOther(c, h.url(RouteAdminUsers))
+	}
+	if err != nil {
+		return err
+	}
+	h.audit(c, models.AuditTwoFactorReset, u.Email, "")
+	h.flash(c, "success", "Two-factor authentication of "+u.Email+" was reset. Their next login asks for the password only.")
+	return seeOther(c, h.url(RouteAdminUsers))
 }
 
 func (h *Handlers) refuseLastAdmin(c echo.Context, err error, back string) error {

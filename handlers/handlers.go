@@ -47,6 +47,11 @@ type Handlers struct {
 	// passkeys is the WebAuthn relying party of the issuer; nil when its host is an IP literal,
 	// which browsers refuse as an RP ID.
 	passkeys *webauthn.WebAuthn
+	// totpKey seals TOTP secrets at rest; pendingKey signs the pending-login cookie between
+	// the password and the second factor.
+	totpKey, pendingKey []byte
+	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
+	requireAdmin2FA bool
 }
 
 // Options configures New.
@@ -59,6 +64,12 @@ type Options struct {
 	// FlashKey signs the flash cookie; derive it from the server secret so every instance
 	// accepts the others' flashes. Empty: a random key, good for this process only.
 	FlashKey []byte
+	// TOTPKey seals TOTP secrets in the database and PendingLoginKey signs the cookie of a login
+	// waiting for its second factor; derive both from the server secret (every instance must
+	// open the others' secrets and cookies). Empty: random keys, good for this process only.
+	TOTPKey, PendingLoginKey []byte
+	// RequireAdmin2FA keeps administrators without a second factor out of the admin pages.
+	RequireAdmin2FA bool
 	// URL builds the path of a named route (see RouteNames) from the route table, with params
 	// in place of its :parameters; it returns "" for a name that is not routed.
 	URL func(name string, params ...any) string
@@ -95,7 +106,14 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
+	for _, k := range []*[]byte{&o.TOTPKey, &o.PendingLoginKey} {
+		if len(*k) == 0 {
+			*k = make([]byte, 32)
+			rand.Read(*k)
+		}
+	}
 	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now, mail: o.Mail}
+	h.totpKey, h.pendingKey, h.requireAdmin2FA = o.TOTPKey, o.PendingLoginKey, o.RequireAdmin2FA
 	if h.mail == nil {
 		h.mail = noMail{}
 	}

@@ -81,6 +81,14 @@ func (h *Handlers) Login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	// With an authenticator on, the password only opens the second step: no session yet.
+	st, err := h.store.TOTPStatus(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if st.Enabled {
+		return h.startPendingLogin(c, u, f.Next)
+	}
 	return h.completeLogin(c, u, f.Next, "pwd")
 }
 
@@ -92,6 +100,10 @@ func (h *Handlers) completeLogin(c echo.Context, u *models.User, next string, am
 		return err
 	}
 	h.audit(c, models.AuditLogin, u.Email, strings.Join(amr, " "))
+	if u.IsAdmin && h.requireAdmin2FA && !HasSecondFactor(amr) {
+		h.flash(c, "error", adminNeeds2FA)
+		return seeOther(c, h.url(RouteSecurity))
+	}
 	return seeOther(c, cmp.Or(safeNext(next), h.url(RouteApps)))
 }
 

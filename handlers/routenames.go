@@ -67,6 +67,14 @@ const (
 	RouteRemovePasskey     = "remove-passkey"
 	RoutePasskeyLoginBegin = "passkey-login-begin"
 	RoutePasskeyLogin      = "passkey-login"
+	// Two-factor authentication (TOTP): the login's second step, the security page's forms and
+	// an administrator's reset.
+	RouteLoginVerify    = "login-verify"
+	RouteTOTPSetup      = "totp-setup"
+	RouteTOTPEnable     = "totp-enable"
+	RouteTOTPDisable    = "totp-disable"
+	RouteRecoveryCodes  = "recovery-codes"
+	RouteResetTwoFactor = "reset-two-factor"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -84,6 +92,7 @@ var RouteNames = []string{
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
 	RoutePasskeyBegin, RoutePasskeyFinish, RouteRenamePasskey, RouteRemovePasskey, RoutePasskeyLoginBegin, RoutePasskeyLogin,
+	RouteLoginVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -40,6 +40,12 @@ const (
 	AuditScopeRetired     = "scope.retired"
 	AuditScopeApproved    = "scope_request.approved"
 	AuditScopeRejected    = "scope_request.rejected"
+	// Two-factor authentication (TOTP): turned on or off by the person, recovery codes
+	// replaced, and an administrator's reset of someone's second factor.
+	AuditTOTPEnabled        = "user.totp_enabled"
+	AuditTOTPDisabled       = "user.totp_disabled"
+	AuditRecoveryCodesReset = "user.recovery_codes_regenerated"
+	AuditTwoFactorReset     = "user.two_factor_reset"
 )
 
 // AuditTypes lists every type, for filters.
@@ -48,6 +54,7 @@ var AuditTypes = []string{
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,
+	AuditTOTPEnabled, AuditTOTPDisabled, AuditRecoveryCodesReset, AuditTwoFactorReset,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or

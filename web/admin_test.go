@@ -77,6 +77,8 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/users/:id/enable", "/admin/users/" + uid + "/enable", nil, http.StatusSeeOther},
 			{"POST", "/admin/users/:id/grant-admin", "/admin/users/" + uid + "/grant-admin", nil, http.StatusSeeOther},
 			{"POST", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusOK},
+			{"POST", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusSeeOther},
 			{"GET", "/admin/audit", "/admin/audit?type=client.suspended", nil, http.StatusOK},
 		}
 

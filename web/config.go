@@ -42,7 +42,10 @@ type Config struct {
 	// SMTPURL is DEVPORTAL_SMTP_URL (smtp:// with STARTTLS when offered, or smtps://); empty:
 	// mail is written to the server log instead of sent. MailFrom is DEVPORTAL_MAIL_FROM.
 	SMTPURL, MailFrom string
-	Version           string
+	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
+	// second factor (or turn one on) before the admin pages open to them.
+	RequireAdmin2FA bool
+	Version         string
 }
 
 // Defaults of every setting.
@@ -103,6 +106,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
 	}
 	cfg.SMTPURL, cfg.MailFrom = getenv("DEVPORTAL_SMTP_URL"), getenv("DEVPORTAL_MAIL_FROM")
+	switch v := getenv("DEVPORTAL_REQUIRE_ADMIN_2FA"); v {
+	case "", "false":
+	case "true":
+		cfg.RequireAdmin2FA = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_REQUIRE_ADMIN_2FA: %q must be true or false", v)
+	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
 	}

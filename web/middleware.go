@@ -138,13 +138,23 @@ func sameOrigin(r *http.Request, self *url.URL) bool {
 }
 
 // requireAdmin refuses everyone but a signed-in admin (signed-out visitors are sent to log in).
-func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return requireUser(func(c echo.Context) error {
-		if !handlers.CurrentUser(c).IsAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "This page is for administrators.")
-		}
-		return next(c)
-	})
+// With DEVPORTAL_REQUIRE_ADMIN_2FA, an admin without a second factor is sent to set one up.
+func requireAdmin(h *handlers.Handlers) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return requireUser(func(c echo.Context) error {
+			if !handlers.CurrentUser(c).IsAdmin {
+				return echo.NewHTTPError(http.StatusForbidden, "This page is for administrators.")
+			}
+			missing, err := h.AdminLacksSecondFactor(c)
+			if err != nil {
+				return err
+			}
+			if missing {
+				return h.SendToSetUpSecondFactor(c)
+			}
+			return next(c)
+		})
+	}
 }
 
 // requireUser sends signed-out visitors to log in and back.

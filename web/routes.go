@@ -70,6 +70,9 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// passkeys.js shows); finish is a form post that ends like a password login.
 	pages.POST("/login/passkey/begin", h.BeginPasskeyLogin, errorsAs(compatErrors)).Name = handlers.RoutePasskeyLoginBegin
 	pages.POST("/login/passkey", h.FinishPasskeyLogin).Name = handlers.RoutePasskeyLogin
+	// The second step of a login with two-factor on: reached with the pending-login cookie only.
+	pages.GET("/login/verify", h.VerifyPage).Name = handlers.RouteLoginVerify
+	pages.POST("/login/verify", h.Verify).Name = handlers.RouteLoginVerify
 	pages.GET("/signup", h.SignupPage).Name = handlers.RouteSignup
 	pages.POST("/signup", h.Signup).Name = handlers.RouteSignup
 	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout
@@ -112,6 +115,10 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	account.POST("/passkeys/:id/rename", h.RenamePasskey).Name = handlers.RouteRenamePasskey
 	account.GET("/passkeys/:id/remove", h.ConfirmRemovePasskey).Name = handlers.RouteRemovePasskey
 	account.POST("/passkeys/:id/remove", h.RemovePasskey).Name = handlers.RouteRemovePasskey
+	account.POST("/security/totp/setup", h.SetupTOTP).Name = handlers.RouteTOTPSetup
+	account.POST("/security/totp/enable", h.EnableTOTP).Name = handlers.RouteTOTPEnable
+	account.POST("/security/totp/disable", h.DisableTOTP).Name = handlers.RouteTOTPDisable
+	account.POST("/security/totp/recovery-codes", h.RegenerateRecoveryCodes).Name = handlers.RouteRecoveryCodes
 	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.GET("/apps", h.AuthorizedApps).Name = handlers.RouteAuthorizedApps
@@ -120,7 +127,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// (end of end-user console)
 
 	// Admin console: every route here requires an admin session.
-	admin := pages.Group("/admin", requireAdmin)
+	admin := pages.Group("/admin", requireAdmin(h))
 	admin.GET("", h.AdminHome).Name = handlers.RouteAdmin
 	admin.GET("/clients", h.AdminClients).Name = handlers.RouteAdminClients
 	admin.POST("/clients/:id/suspend", h.SuspendClient).Name = handlers.RouteSuspendClient
@@ -141,6 +148,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/users/:id/enable", h.EnableUser).Name = handlers.RouteEnableUser
 	admin.POST("/users/:id/grant-admin", h.GrantAdmin).Name = handlers.RouteGrantAdmin
 	admin.POST("/users/:id/remove-admin", h.RemoveAdmin).Name = handlers.RouteRemoveAdmin
+	admin.GET("/users/:id/reset-two-factor", h.ConfirmResetTwoFactor).Name = handlers.RouteResetTwoFactor
+	admin.POST("/users/:id/reset-two-factor", h.ResetTwoFactor).Name = handlers.RouteResetTwoFactor
 	admin.GET("/audit", h.AdminAudit).Name = handlers.RouteAdminAudit
 	// (end of admin console)
 }

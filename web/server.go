@@ -34,6 +34,8 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
 		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now, Mail: deps.Mail,
+		TOTPKey: models.DeriveKey(cfg.Secret, "totp"), PendingLoginKey: models.DeriveKey(cfg.Secret, "pending-login"),
+		RequireAdmin2FA: cfg.RequireAdmin2FA,
 	})
 	e.HTTPErrorHandler = errorHandler(h)
 	e.Use(middleware.Recover())

@@ -115,6 +115,10 @@ type AdminUserRow struct {
 	CreatedISO, Created     string
 	// Where the row's actions post, from the route table.
 	EnableURL, DisableURL, GrantAdminURL, RemoveAdminURL string
+	// TwoFactor: the user has an authenticator app turned on; ResetTwoFactorURL is the
+	// confirmation page that removes it.
+	TwoFactor         bool
+	ResetTwoFactorURL string
 }
 
 // AdminUsersView is the admin list of users.
