@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,12 +95,68 @@ func (h *Handlers) restartLogin(c echo.Context, msg string) error {
 
 const pendingExpired = "That login has expired. Enter your email and password again."
 
-// VerifyPage is the second step of logging in: the authentication code.
+// VerifyPage is the second step of logging in: the authentication code, or one of the
+// account's passkeys.
 func (h *Handlers) VerifyPage(c echo.Context) error {
-	if _, ok := h.pendingLoginOf(c); !ok {
+	p, ok := h.pendingLoginOf(c)
+	if !ok {
 		return h.restartLogin(c, pendingExpired)
 	}
-	return h.render(c, http.StatusOK, auth.Verify(auth.VerifyView{Base: h.base(c, "Two-factor authentication", ""), Action: h.url(RouteLoginVerify)}))
+	v, err := h.verifyView(c, p, "")
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, auth.Verify(v))
+}
+
+// verifyView is the second-step page of p, offering the account's passkeys when it has any.
+func (h *Handlers) verifyView(c echo.Context, p pendingLogin, msg string) (auth.VerifyView, error) {
+	v := auth.VerifyView{Base: h.base(c, "Two-factor authentication", ""), Action: h.url(RouteLoginVerify), Error: msg}
+	if h.passkeys == nil {
+		return v, nil
+	}
+	keys, err := h.store.UserPasskeys(c.Request().Context(), p.UserID)
+	if err != nil {
+		return v, err
+	}
+	if len(keys) > 0 {
+		v.PasskeyBegin, v.PasskeyFinish, v.Next = h.url(RoutePasskeyVerifyBegin), h.url(RoutePasskeyVerify), p.Next
+	}
+	return v, nil
+}
+
+// pendingUser is the account whose password was accepted by this browser's pending login: the
+// one a passkey may then complete as the second factor.
+func (h *Handlers) pendingUser(c echo.Context) (*models.User, error) {
+	p, ok := h.pendingLoginOf(c)
+	if !ok {
+		return nil, models.ErrForbidden.Describe(pendingExpired)
+	}
+	u, err := h.store.UserByID(c.Request().Context(), p.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return nil, models.ErrForbidden.Describe("This account cannot sign in. Contact an administrator.")
+	}
+	return u, nil
+}
+
+// PasskeyVerifyBegin and PasskeyVerify let one of the account's passkeys be the second factor.
+func (h *Handlers) PasskeyVerifyBegin(c echo.Context) error {
+	return h.PasskeySecondFactorBegin(h.pendingUser)(c)
+}
+
+// PasskeyVerify finishes a passkey second factor: the password and the passkey (RFC 8176 "mfa").
+func (h *Handlers) PasskeyVerify(c echo.Context) error {
+	return h.PasskeySecondFactorFinish(h.pendingUser, func(c echo.Context, u *models.User, amr ...string) error {
+		p, _ := h.pendingLoginOf(c)
+		h.endPendingLogin(c)
+		all := []string{"pwd"}
+		for _, a := range append(amr, "mfa") {
+			if !slices.Contains(all, a) {
+				all = append(all, a)
+			}
+		}
+		return h.completeLogin(c, u, p.Next, all...)
+	})(c)
 }
 
 // Verify checks the second factor of a pending login (a TOTP code or a recovery code) under its
@@ -110,7 +167,11 @@ func (h *Handlers) Verify(c echo.Context) error {
 		return h.restartLogin(c, pendingExpired)
 	}
 	show := func(status int, msg string) error {
-		return h.render(c, status, auth.Verify(auth.VerifyView{Base: h.base(c, "Two-factor authentication", ""), Action: h.url(RouteLoginVerify), Error: msg}))
+		v, err := h.verifyView(c, p, msg)
+		if err != nil {
+			return err
+		}
+		return h.render(c, status, auth.Verify(v))
 	}
 	ctx := c.Request().Context()
 	u, err := h.store.UserByID(ctx, p.UserID)

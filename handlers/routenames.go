@@ -69,12 +69,15 @@ const (
 	RoutePasskeyLogin      = "passkey-login"
 	// Two-factor authentication (TOTP): the login's second step, the security page's forms and
 	// an administrator's reset.
-	RouteLoginVerify    = "login-verify"
-	RouteTOTPSetup      = "totp-setup"
-	RouteTOTPEnable     = "totp-enable"
-	RouteTOTPDisable    = "totp-disable"
-	RouteRecoveryCodes  = "recovery-codes"
-	RouteResetTwoFactor = "reset-two-factor"
+	RouteLoginVerify = "login-verify"
+	// A passkey as the second factor of a password login.
+	RoutePasskeyVerifyBegin = "passkey-verify-begin"
+	RoutePasskeyVerify      = "passkey-verify"
+	RouteTOTPSetup          = "totp-setup"
+	RouteTOTPEnable         = "totp-enable"
+	RouteTOTPDisable        = "totp-disable"
+	RouteRecoveryCodes      = "recovery-codes"
+	RouteResetTwoFactor     = "reset-two-factor"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -92,7 +95,7 @@ var RouteNames = []string{
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
 	RoutePasskeyBegin, RoutePasskeyFinish, RouteRenamePasskey, RouteRemovePasskey, RoutePasskeyLoginBegin, RoutePasskeyLogin,
-	RouteLoginVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
+	RouteLoginVerify, RoutePasskeyVerifyBegin, RoutePasskeyVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/mail"
@@ -63,25 +64,41 @@ func newTestEnvConfig(t *testing.T, store *models.Store, adjust func(*oauth.Conf
 // an IP literal.
 func newTestEnvHost(t *testing.T, store *models.Store, adjust func(*oauth.Config), localhost bool) *testEnv {
 	t.Helper()
+	return newTestEnvOpts(t, store, envOptions{adjust: adjust, localhost: localhost})
+}
+
+// envOptions vary the test server: the protocol policy, a localhost issuer, a clock for both
+// the protocol and the sessions, and extra DEVPORTAL_* variables.
+type envOptions struct {
+	adjust    func(*oauth.Config)
+	localhost bool
+	now       func() time.Time
+	vars      map[string]string
+}
+
+func newTestEnvOpts(t *testing.T, store *models.Store, o envOptions) *testEnv {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	if localhost {
+	if o.localhost {
 		base = "http://localhost:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:")
 	}
-	cfg, err := web.ConfigFromEnv(func(k string) string {
-		return map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}[k]
-	})
+	vars := map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}
+	for k, v := range o.vars {
+		vars[k] = v
+	}
+	cfg, err := web.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Version = "test"
 	events := models.NewEventBuffer(store, 1000)
-	ocfg := oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events}
-	if adjust != nil {
-		adjust(&ocfg)
+	ocfg := oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events, Now: o.now}
+	if o.adjust != nil {
+		o.adjust(&ocfg)
 	}
 	srv, err := oauth.NewServer(ocfg, store, cfg.Secret)
 	if err != nil {

@@ -73,6 +73,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// The second step of a login with two-factor on: reached with the pending-login cookie only.
 	pages.GET("/login/verify", h.VerifyPage).Name = handlers.RouteLoginVerify
 	pages.POST("/login/verify", h.Verify).Name = handlers.RouteLoginVerify
+	pages.POST("/login/verify/passkey/begin", h.PasskeyVerifyBegin, errorsAs(compatErrors)).Name = handlers.RoutePasskeyVerifyBegin
+	pages.POST("/login/verify/passkey", h.PasskeyVerify).Name = handlers.RoutePasskeyVerify
 	pages.GET("/signup", h.SignupPage).Name = handlers.RouteSignup
 	pages.POST("/signup", h.Signup).Name = handlers.RouteSignup
 	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"html"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -18,9 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/devportal/devportal/models"
-	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/models/storetest"
-	"github.com/devportal/devportal/web"
 )
 
 // nextStep moves the clock to the next 30-second TOTP step: codes change every step and each
@@ -30,35 +26,8 @@ func (c *testClock) nextStep() { c.Advance(30 * time.Second) }
 // newTOTPEnv is a test server with a movable clock and the given extra environment.
 func newTOTPEnv(t *testing.T, env map[string]string) (*testEnv, *testClock) {
 	t.Helper()
-	store := storetest.SQLite(t)
 	clock := &testClock{t: time.Now().UTC().Truncate(30 * time.Second)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"DEVPORTAL_ISSUER": base, "DEVPORTAL_SECRET": strings.Repeat("s", 32)}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := web.ConfigFromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Version = "test"
-	srv, err := oauth.NewServer(oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: clock.Now}, store, cfg.Secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.LoadKeys(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: clock.Now}))
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &testEnv{URL: base, Store: store, OAuth: srv}, clock
+	return newTestEnvOpts(t, storetest.SQLite(t), envOptions{now: clock.Now, vars: env}), clock
 }
 
 var (

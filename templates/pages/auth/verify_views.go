@@ -7,6 +7,8 @@ type VerifyView struct {
 	layout.Base
 	Action string // where the form posts (/login/verify)
 	Error  string
+	// PasskeyBegin and PasskeyFinish, when set, offer the account's passkeys instead of a code.
+	PasskeyBegin, PasskeyFinish, Next string
 }
 
 func (v VerifyView) describedBy() string {
