@@ -151,6 +151,7 @@ func (h *Handlers) ResetTwoFactor(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditTwoFactorReset, u.Email, "")
+	h.notifyAccount(c, u, "Your two-factor authentication was reset", "An administrator reset the two-factor authentication of your devportal account", "Your authenticator app and recovery codes no longer work for it; you can set up a new app on the security page.")
 	h.flash(c, "success", "Two-factor authentication of "+u.Email+" was reset. Their next login asks for the password only.")
 	return seeOther(c, h.url(RouteAdminUsers))
 }

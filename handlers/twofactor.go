@@ -96,6 +96,7 @@ func (h *Handlers) EnableTOTP(c echo.Context) error {
 		return h.codeRefusal(c, "enable-code", err)
 	}
 	h.audit(c, models.AuditTOTPEnabled, u.Email, "")
+	h.notifyAccount(c, u, "Two-factor authentication is on", "Two-factor authentication was turned on for your devportal account", "Logging in now asks for a code from your authenticator app after your password.")
 	h.flashNow(c, "success", "Two-factor authentication is on.")
 	return h.render(c, http.StatusOK, account.RecoveryCodes(account.RecoveryCodesView{Base: h.base(c, "Recovery codes", "account"), Codes: codes, Done: h.url(RouteSecurity)}))
 }
@@ -113,6 +114,7 @@ func (h *Handlers) DisableTOTP(c echo.Context) error {
 		return h.codeRefusal(c, "disable-code", err)
 	}
 	h.audit(c, models.AuditTOTPDisabled, u.Email, "")
+	h.notifyAccount(c, u, "Two-factor authentication is off", "Two-factor authentication was turned off for your devportal account", "Logging in no longer asks for a code from your authenticator app.")
 	h.flash(c, "success", "Two-factor authentication is off. Logging in asks for your password only.")
 	return seeOther(c, h.url(RouteSecurity))
 }
@@ -126,6 +128,7 @@ func (h *Handlers) RegenerateRecoveryCodes(c echo.Context) error {
 		return h.codeRefusal(c, "regenerate-code", err)
 	}
 	h.audit(c, models.AuditRecoveryCodesReset, u.Email, "")
+	h.notifyAccount(c, u, "New recovery codes", "New recovery codes were made for your devportal account", "Your earlier recovery codes no longer work.")
 	h.flashNow(c, "success", "New recovery codes. The old ones no longer work.")
 	return h.render(c, http.StatusOK, account.RecoveryCodes(account.RecoveryCodesView{Base: h.base(c, "Recovery codes", "account"), Codes: codes, Done: h.url(RouteSecurity)}))
 }

@@ -378,6 +378,10 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 		t.Fatalf("after reset: %+v", st)
 	}
 	mustAudit(t, env, models.AuditTwoFactorReset, "ada@example.com")
+	// Issue 11: the admin's reset is mailed to the user (after the mail of turning it on).
+	if got := env.mustMail(t, "ada@example.com"); len(got) != 2 || got[0].Subject != "Two-factor authentication is on" || got[1].Subject != "Your two-factor authentication was reset" {
+		t.Fatalf("mails to the user: %+v", got)
+	}
 	mustPasswordOnlyLogin(t, env, "ada@example.com")
 	if _, page := admin.get("/admin/users?q=ada"); strings.Contains(page, html.EscapeString(reset)) {
 		t.Fatal("Reset two-factor still offered for a user without it")
