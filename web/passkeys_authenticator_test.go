@@ -89,7 +89,11 @@ func (a *softAuthenticator) create(o passkeyOptions) string {
 		a.t.Fatal(err)
 	}
 	a.userHandle = uh
-	x, y := a.key.PublicKey.X.FillBytes(make([]byte, 32)), a.key.PublicKey.Y.FillBytes(make([]byte, 32))
+	point, err := a.key.PublicKey.Bytes() // 0x04 || X || Y (SEC 1, uncompressed)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	x, y := point[1:33], point[33:65]
 	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 	if err != nil {
 		a.t.Fatal(err)

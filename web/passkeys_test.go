@@ -70,7 +70,7 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 		b.mustLogin("pk@example.com")
 
 		b.get("/account/security")
-		resp, body := b.post("/account/passkeys/begin", url.Values{})
+		_, body := b.post("/account/passkeys/begin", url.Values{})
 		o := mustOptions(t, body)
 		if o.PublicKey.RP.ID != "localhost" || o.PublicKey.AuthenticatorSelection.ResidentKey != "required" || o.PublicKey.AuthenticatorSelection.UserVerification != "preferred" {
 			t.Fatalf("registration options: %+v", o.PublicKey)
@@ -79,7 +79,7 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 			t.Fatalf("user handle %q, want the account's subject", uh)
 		}
 		a := newSoftAuthenticator(t, env.URL)
-		resp, _ = b.post("/account/passkeys/finish", url.Values{"credential": {a.create(o)}})
+		resp, _ := b.post("/account/passkeys/finish", url.Values{"credential": {a.create(o)}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("finish: %d", resp.StatusCode)
 		}
