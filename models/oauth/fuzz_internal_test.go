@@ -73,3 +73,35 @@ func FuzzParseAccessToken(f *testing.F) {
 		}
 	})
 }
+
+// OIDC Core §3.1.2.1, RP-Initiated Logout §2: an id_token_hint is untrusted input. Whatever it
+// is, ParseIDTokenHint never panics, fails only with invalid_request, and accepts only an ID
+// Token (typ JWT) this server signed, never an access token, even one it signed itself.
+func FuzzParseIDTokenHint(f *testing.F) {
+	e := mustRingEnv(f)
+	key := e.mustRingKey(f)
+	idToken := func(sub string) string {
+		return mustSign(f, key, jose.SignatureAlgorithm(key.Algorithm), "JWT", map[string]any{"iss": testIssuer, "sub": sub, "aud": "dp_client", "iat": 1, "exp": 2})
+	}
+	good := idToken("subject-minted")
+	access := mustSign(f, key, jose.SignatureAlgorithm(key.Algorithm), "at+jwt", e.claims())
+	f.Add(good, "")
+	f.Add(good, "dp_client")
+	f.Add(good, "dp_other")
+	f.Add(access, "")
+	parts := strings.Split(good, ".")
+	f.Add(parts[0]+"."+parts[1]+".", "")
+	f.Add(parts[0]+"."+parts[1]+"."+parts[1], "")
+	f.Fuzz(func(t *testing.T, raw, clientID string) {
+		c, err := e.srv.ParseIDTokenHint(raw, clientID)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidRequest) {
+				t.Fatalf("error %v is not invalid_request", err)
+			}
+			return
+		}
+		if c.Subject != "subject-minted" || c.Issuer != testIssuer || (clientID != "" && clientID != "dp_client") {
+			t.Fatalf("accepted a hint the server never issued for %q: %+v", clientID, c)
+		}
+	})
+}
