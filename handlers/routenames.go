@@ -60,6 +60,17 @@ const (
 	RouteGrantAdmin     = "grant-admin"
 	RouteRemoveAdmin    = "remove-admin"
 	RouteAdminAudit     = "admin-audit"
+	// Mailed links (issue #11).
+	RouteVerifyEmail        = "verify-email"
+	RouteResendVerification = "resend-verification"
+	RouteChangeEmail        = "change-email"
+	RouteConfirmEmail       = "confirm-email"
+	RouteForgotPassword     = "forgot-password"
+	RouteResetPassword      = "reset-password"
+	RouteSendReset          = "admin-send-reset"
+	RouteUnlockUser         = "admin-unlock-user"
+	RouteVerifyPublisher    = "admin-verify-publisher"
+	RouteUnverifyPublisher  = "admin-unverify-publisher"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -76,6 +87,8 @@ var RouteNames = []string{
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
+	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
+	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -115,6 +115,9 @@ type AdminUserRow struct {
 	CreatedISO, Created     string
 	// Where the row's actions post, from the route table.
 	EnableURL, DisableURL, GrantAdminURL, RemoveAdminURL string
+	// Mailed links and publisher verification (issue #11); each URL opens a confirmation page.
+	EmailVerified, VerifiedPublisher                                  bool
+	SendResetURL, UnlockURL, VerifyPublisherURL, UnverifyPublisherURL string
 }
 
 // AdminUsersView is the admin list of users.
