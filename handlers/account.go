@@ -16,7 +16,8 @@ func (h *Handlers) accountView(c echo.Context, errs shared.Errors) account.Accou
 	u := CurrentUser(c)
 	return account.AccountView{Base: h.base(c, "Account", "account"),
 		Email: u.Email, IsAdmin: u.IsAdmin, CreatedISO: isoTime(u.CreatedAt), Created: humanTime(u.CreatedAt), Errors: errs,
-		DisplayName: u.DisplayName, ProfileURL: h.url(RouteProfile)}
+		DisplayName: u.DisplayName, ProfileURL: h.url(RouteProfile),
+		EmailVerified: u.EmailVerifiedAt != nil, ResendURL: h.url(RouteResendVerification), ChangeEmailURL: h.url(RouteChangeEmail)}
 }
 
 // UpdateProfile changes the signed-in person's display name, the name relying parties receive

@@ -48,6 +48,9 @@ func (h *Handlers) AdminUsers(c echo.Context) error {
 			EnableURL: h.url(RouteEnableUser, id), DisableURL: h.url(RouteDisableUser, id),
 			GrantAdminURL: h.url(RouteGrantAdmin, id), RemoveAdminURL: h.url(RouteRemoveAdmin, id),
 			TwoFactor: twoFactor[u.ID], ResetTwoFactorURL: h.url(RouteResetTwoFactor, id),
+			EmailVerified: u.EmailVerifiedAt != nil, VerifiedPublisher: u.VerifiedPublisherAt != nil,
+			SendResetURL: h.url(RouteSendReset, id), UnlockURL: h.url(RouteUnlockUser, id),
+			VerifyPublisherURL: h.url(RouteVerifyPublisher, id), UnverifyPublisherURL: h.url(RouteUnverifyPublisher, id),
 		})
 	}
 	return h.render(c, http.StatusOK, admin.AdminUsers(v))
@@ -177,4 +180,111 @@ func (h *Handlers) adminUser(c echo.Context) (*models.User, error) {
 		return nil, models.Reword(err, models.ErrNotFound, noSuchUser)
 	}
 	return u, nil
+}
+
+// adminConfirm asks an admin before an action on user u.
+func (h *Handlers) adminConfirm(c echo.Context, u *models.User, title, heading, message, route, button string) error {
+	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
+		Base: h.base(c, title+" · Admin", "admin"), Heading: heading, Message: message,
+		Action: h.url(route, strconv.FormatInt(u.ID, 10)), Button: button, Cancel: h.url(RouteAdminUsers),
+	}))
+}
+
+// ConfirmSendReset asks before mailing a user a password-reset link.
+func (h *Handlers) ConfirmSendReset(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	return h.adminConfirm(c, u, "Send password reset", "Send a password reset to "+u.Email+"?",
+		"We mail "+u.Email+" a link to choose a new password, valid 30 minutes. Their password stays as it is until they use it; then every session of theirs is signed out.",
+		RouteSendReset, "Send password reset")
+}
+
+// SendReset mails a user a password-reset link.
+func (h *Handlers) SendReset(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	back := adminReturn(c, h.url(RouteAdminUsers))
+	if err := h.sendResetLink(c.Request().Context(), u, true); errors.Is(err, models.ErrTooManyMails) {
+		h.flash(c, "error", u.Email+" was already sent several links in the last hour. Try again later.")
+		return seeOther(c, back)
+	} else if err != nil {
+		return err
+	}
+	h.audit(c, models.AuditPasswordResetSent, u.Email, "")
+	h.flash(c, "success", "A password reset link was mailed to "+u.Email+".")
+	return seeOther(c, back)
+}
+
+// ConfirmUnlock asks before clearing a user's failed logins.
+func (h *Handlers) ConfirmUnlock(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	return h.adminConfirm(c, u, "Unlock", "Unlock "+u.Email+"?",
+		"The failed logins recorded for "+u.Email+" are forgotten, so they can log in again at once. Do this only when you know the failures were theirs.",
+		RouteUnlockUser, "Unlock")
+}
+
+// UnlockUser clears the failed logins that throttle a user's email.
+func (h *Handlers) UnlockUser(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.UnlockLogin(c.Request().Context(), u.Email); err != nil {
+		return err
+	}
+	h.audit(c, models.AuditLoginUnlocked, u.Email, "failed logins cleared")
+	h.flash(c, "success", u.Email+" can log in again.")
+	return seeOther(c, adminReturn(c, h.url(RouteAdminUsers)))
+}
+
+// ConfirmVerifyPublisher asks before marking a developer a verified publisher.
+func (h *Handlers) ConfirmVerifyPublisher(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	return h.adminConfirm(c, u, "Mark verified publisher", "Mark "+u.Email+" a verified publisher?",
+		"The consent pages of "+u.Email+"'s applications show them as a verified publisher. Do this only once you know who they are.",
+		RouteVerifyPublisher, "Mark verified publisher")
+}
+
+// VerifyPublisher marks a developer a verified publisher.
+func (h *Handlers) VerifyPublisher(c echo.Context) error { return h.setPublisher(c, true) }
+
+// ConfirmUnverifyPublisher asks before removing a developer's verified-publisher mark.
+func (h *Handlers) ConfirmUnverifyPublisher(c echo.Context) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	return h.adminConfirm(c, u, "Remove verified publisher", "Remove verified publisher from "+u.Email+"?",
+		"The consent pages of "+u.Email+"'s applications show the publisher as unverified again.",
+		RouteUnverifyPublisher, "Remove verified publisher")
+}
+
+// UnverifyPublisher removes a developer's verified-publisher mark.
+func (h *Handlers) UnverifyPublisher(c echo.Context) error { return h.setPublisher(c, false) }
+
+func (h *Handlers) setPublisher(c echo.Context, verified bool) error {
+	u, err := h.adminUser(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.SetVerifiedPublisher(c.Request().Context(), u.ID, verified); err != nil {
+		return err
+	}
+	typ, msg := models.AuditPublisherVerified, u.Email+" is now a verified publisher."
+	if !verified {
+		typ, msg = models.AuditPublisherRemoved, u.Email+" is no longer a verified publisher."
+	}
+	h.audit(c, typ, u.Email, "")
+	h.flash(c, "success", msg)
+	return seeOther(c, adminReturn(c, h.url(RouteAdminUsers)))
 }

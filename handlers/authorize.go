@@ -132,7 +132,7 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	}
 	if req.Client.OwnerID != nil {
 		if owner, err := h.store.UserByID(ctx, *req.Client.OwnerID); err == nil {
-			v.Owner = owner.Email
+			v.Owner, v.OwnerVerified = owner.Email, owner.VerifiedPublisherAt != nil
 		}
 	}
 	v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = req.Client.LogoURL, req.Client.HomepageURL, req.Client.PrivacyURL, req.Client.TermsURL

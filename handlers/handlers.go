@@ -134,6 +134,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			ChangePassword: h.url(RouteChangePassword), SignOutEverywhere: h.url(RouteSignOutAll),
 			AdminClients: h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
 			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
+			ForgotPassword: h.url(RouteForgotPassword),
 		}
 	})
 	return h

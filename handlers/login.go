@@ -172,7 +172,10 @@ func (h *Handlers) SignupPage(c echo.Context) error {
 	return h.render(c, http.StatusOK, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Next: next}))
 }
 
-// Signup creates an account and signs the new user in.
+// Signup creates an account, signs the new user in and mails a verification link. A sign-up
+// with an address that already has an account gets the same status, location and flash (and
+// the same argon2id hash is computed, so the timing matches), without a session; the owner of
+// the address is told by mail. See docs/security.md, "Account enumeration".
 func (h *Handlers) Signup(c echo.Context) error {
 	var f credentialsForm
 	f.bind(c)
@@ -190,6 +193,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	}
 	status := http.StatusUnprocessableEntity
 	var u *models.User
+	existing := false
 	if len(errs) == 0 {
 		var err error
 		u, err = h.store.Signup(c.Request().Context(), email, f.Password, name, c.RealIP())
@@ -202,10 +206,14 @@ func (h *Handlers) Signup(c echo.Context) error {
 			status = http.StatusServiceUnavailable
 			h.flashNow(c, "error", Busy(c))
 		case errors.Is(err, models.ErrDuplicate):
-			errs["email"] = "An account with this email already exists. Log in instead."
+			existing = true
 		case err != nil:
 			return err
 		}
+	}
+	next := cmp.Or(f.Next, h.url(RouteApps))
+	if existing {
+		return h.signupExisting(c, email, next)
 	}
 	if u == nil {
 		return h.render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Name: shownName(name), Next: f.Next, Errors: errs}))
@@ -214,8 +222,9 @@ func (h *Handlers) Signup(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditSignup, u.Email, "")
-	h.flash(c, "success", "Welcome to devportal. Your account is ready.")
-	return seeOther(c, cmp.Or(f.Next, h.url(RouteApps)))
+	h.logMailError(c, h.sendVerification(c.Request().Context(), u))
+	h.flash(c, "success", signupFlash(u.Email))
+	return seeOther(c, next)
 }
 
 // shownName is a display name as a form shows it back: never much longer than a name can be.

@@ -78,6 +78,17 @@ const (
 	RouteTOTPDisable        = "totp-disable"
 	RouteRecoveryCodes      = "recovery-codes"
 	RouteResetTwoFactor     = "reset-two-factor"
+	// Mailed links (issue #11).
+	RouteVerifyEmail        = "verify-email"
+	RouteResendVerification = "resend-verification"
+	RouteChangeEmail        = "change-email"
+	RouteConfirmEmail       = "confirm-email"
+	RouteForgotPassword     = "forgot-password"
+	RouteResetPassword      = "reset-password"
+	RouteSendReset          = "admin-send-reset"
+	RouteUnlockUser         = "admin-unlock-user"
+	RouteVerifyPublisher    = "admin-verify-publisher"
+	RouteUnverifyPublisher  = "admin-unverify-publisher"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -96,6 +107,8 @@ var RouteNames = []string{
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
 	RoutePasskeyBegin, RoutePasskeyFinish, RouteRenamePasskey, RouteRemovePasskey, RoutePasskeyLoginBegin, RoutePasskeyLogin,
 	RouteLoginVerify, RoutePasskeyVerifyBegin, RoutePasskeyVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
+	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
+	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -46,6 +46,17 @@ const (
 	AuditTOTPDisabled       = "user.totp_disabled"
 	AuditRecoveryCodesReset = "user.recovery_codes_regenerated"
 	AuditTwoFactorReset     = "user.two_factor_reset"
+	// Mailed links: email verification and change, password reset (issue #11).
+	AuditSignupExisting     = "user.signup_existing_email" // a sign-up with a registered address
+	AuditEmailVerified      = "user.email_verified"
+	AuditEmailChangeAsked   = "user.email_change_requested"
+	AuditEmailChanged       = "user.email_changed"
+	AuditPasswordResetAsked = "user.password_reset_requested"
+	AuditPasswordReset      = "user.password_reset"
+	AuditPasswordResetSent  = "admin.password_reset_sent"
+	AuditLoginUnlocked      = "admin.login_unlocked"
+	AuditPublisherVerified  = "admin.publisher_verified"
+	AuditPublisherRemoved   = "admin.publisher_unverified"
 )
 
 // AuditTypes lists every type, for filters.
@@ -55,6 +66,8 @@ var AuditTypes = []string{
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,
 	AuditTOTPEnabled, AuditTOTPDisabled, AuditRecoveryCodesReset, AuditTwoFactorReset,
+	AuditSignupExisting, AuditEmailVerified, AuditEmailChangeAsked, AuditEmailChanged, AuditPasswordResetAsked, AuditPasswordReset,
+	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or

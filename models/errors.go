@@ -22,6 +22,7 @@ const (
 	EThrottled      = "throttled"        // refused unchecked: a throttle's limit was reached
 	EBusy           = "busy"             // overloaded: try again shortly
 	EForbidden      = "forbidden"        // the caller may not do this
+	ELinkInvalid    = "link_invalid"     // a mailed link that is unknown, used, expired or superseded
 )
 
 // Error is a domain error: a Code for programs and a Message for people. Modelled on

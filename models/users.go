@@ -23,8 +23,14 @@ type User struct {
 	PasswordHash string `json:"-"`
 	IsAdmin      bool
 	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EmailVerifiedAt is when the account's current email was proven by a mailed link (nil:
+	// never); OpenID's email_verified follows it.
+	EmailVerifiedAt *time.Time
+	// VerifiedPublisherAt is when an admin marked the developer a verified publisher (nil:
+	// not one); consent pages show it.
+	VerifiedPublisherAt *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // NormalizeEmail is the form emails are stored and looked up in.

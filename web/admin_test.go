@@ -79,6 +79,14 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusSeeOther},
 			{"GET", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/send-reset", "/admin/users/" + uid + "/send-reset", nil, http.StatusOK},
+			{"POST", "/admin/users/:id/send-reset", "/admin/users/" + uid + "/send-reset", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/unlock", "/admin/users/" + uid + "/unlock", nil, http.StatusOK},
+			{"POST", "/admin/users/:id/unlock", "/admin/users/" + uid + "/unlock", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/verify-publisher", "/admin/users/" + uid + "/verify-publisher", nil, http.StatusOK},
+			{"POST", "/admin/users/:id/verify-publisher", "/admin/users/" + uid + "/verify-publisher", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusOK},
+			{"POST", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusSeeOther},
 			{"GET", "/admin/audit", "/admin/audit?type=client.suspended", nil, http.StatusOK},
 		}
 

@@ -79,6 +79,7 @@ var domainStatus = map[string]int{
 	models.EThrottled:      http.StatusTooManyRequests,
 	models.EBusy:           http.StatusServiceUnavailable,
 	models.EForbidden:      http.StatusForbidden,
+	models.ELinkInvalid:    http.StatusBadRequest,
 }
 
 // pageHeadings title the error page by status; other statuses use their status text.

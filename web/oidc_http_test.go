@@ -293,6 +293,16 @@ func TestUserInfoEndpoint(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || info["sub"] != c.user.Subject || info["email"] != "user@example.com" || info["email_verified"] != false {
 		t.Fatalf("GET: %d %v", resp.StatusCode, info)
 	}
+	// Issue #11: opening the verification link makes email_verified true (OIDC Core §5.1).
+	c.b.get("/account")
+	c.b.post("/account/verify-email", url.Values{})
+	verify := mustLink(t, c.env.mustMail(t, "user@example.com"), "/verify-email")
+	if resp, _ := c.b.get(verify); resp.StatusCode != http.StatusOK {
+		t.Fatalf("verification link: %d", resp.StatusCode)
+	}
+	if resp, info := call(http.MethodGet, at, "", nil); resp.StatusCode != http.StatusOK || info["email_verified"] != true {
+		t.Fatalf("after verification: %d %v, want email_verified true", resp.StatusCode, info)
+	}
 	if resp.Header.Get("Access-Control-Allow-Origin") != "https://rp.example" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("CORS %q, cache %q", resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Cache-Control"))
 	}

@@ -78,6 +78,13 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/signup", h.SignupPage).Name = handlers.RouteSignup
 	pages.POST("/signup", h.Signup).Name = handlers.RouteSignup
 	pages.POST("/logout", h.Logout).Name = handlers.RouteLogout
+	// Mailed links: the token is in the query, which the request log leaves out.
+	pages.GET("/verify-email", h.VerifyEmail).Name = handlers.RouteVerifyEmail
+	pages.GET("/confirm-email", h.ConfirmEmailChange).Name = handlers.RouteConfirmEmail
+	pages.GET("/forgot-password", h.ForgotPasswordPage).Name = handlers.RouteForgotPassword
+	pages.POST("/forgot-password", h.ForgotPassword).Name = handlers.RouteForgotPassword
+	pages.GET("/reset-password", h.ResetPasswordPage).Name = handlers.RouteResetPassword
+	pages.POST("/reset-password", h.ResetPassword).Name = handlers.RouteResetPassword
 	pages.GET(Paths["authorization"], h.Authorize).Name = handlers.RouteAuthorization
 	pages.GET("/auth", h.Authorize).Name = handlers.RouteAuth
 	// An application may POST its authorization request (OIDC Core §3.1.2.1): without a CSRF
@@ -109,6 +116,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	account := pages.Group("/account", requireUser)
 	account.POST("/password", h.ChangePassword).Name = handlers.RouteChangePassword
 	account.POST("/profile", h.UpdateProfile).Name = handlers.RouteProfile
+	account.POST("/verify-email", h.ResendVerification).Name = handlers.RouteResendVerification
+	account.POST("/email", h.RequestEmailChange).Name = handlers.RouteChangeEmail
 	account.GET("/security", h.SecurityPage).Name = handlers.RouteSecurity
 	account.POST("/sessions/:sid/sign-out", h.EndOneSession).Name = handlers.RouteEndOneSession
 	account.POST("/passkeys/begin", h.BeginPasskeyRegistration, errorsAs(compatErrors)).Name = handlers.RoutePasskeyBegin
@@ -153,6 +162,14 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.GET("/users/:id/reset-two-factor", h.ConfirmResetTwoFactor).Name = handlers.RouteResetTwoFactor
 	admin.POST("/users/:id/reset-two-factor", h.ResetTwoFactor).Name = handlers.RouteResetTwoFactor
 	admin.GET("/audit", h.AdminAudit).Name = handlers.RouteAdminAudit
+	admin.GET("/users/:id/send-reset", h.ConfirmSendReset).Name = handlers.RouteSendReset
+	admin.POST("/users/:id/send-reset", h.SendReset).Name = handlers.RouteSendReset
+	admin.GET("/users/:id/unlock", h.ConfirmUnlock).Name = handlers.RouteUnlockUser
+	admin.POST("/users/:id/unlock", h.UnlockUser).Name = handlers.RouteUnlockUser
+	admin.GET("/users/:id/verify-publisher", h.ConfirmVerifyPublisher).Name = handlers.RouteVerifyPublisher
+	admin.POST("/users/:id/verify-publisher", h.VerifyPublisher).Name = handlers.RouteVerifyPublisher
+	admin.GET("/users/:id/unverify-publisher", h.ConfirmUnverifyPublisher).Name = handlers.RouteUnverifyPublisher
+	admin.POST("/users/:id/unverify-publisher", h.UnverifyPublisher).Name = handlers.RouteUnverifyPublisher
 	// (end of admin console)
 }
 

@@ -74,9 +74,9 @@ func claimsFor(u *models.User, scope []string) UserClaims {
 		c.UpdatedAt = u.UpdatedAt.Unix()
 	}
 	if slices.Contains(scope, ScopeEmail) {
-		// Nothing verifies addresses yet, so none is claimed verified (OIDC Core §5.1: a
-		// relying party may trust email_verified=true to link accounts).
-		verified := false
+		// True only once a mailed link proved the current address (OIDC Core §5.1: a relying
+		// party may trust email_verified=true to link accounts).
+		verified := u.EmailVerifiedAt != nil
 		c.Email, c.EmailVerified = u.Email, &verified
 	}
 	return c

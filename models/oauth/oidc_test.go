@@ -379,7 +379,18 @@ func TestUserInfo(t *testing.T) {
 		tok := f.exchange(t, f.rp, f.rpSecret, a, oauth.AuthorizeParams{Scope: []string{"openid", "email"}})
 		info, _, err := f.srv.UserInfo(ctx, tok.AccessToken)
 		if err != nil || info.Email != f.user.Email || info.EmailVerified == nil || *info.EmailVerified {
-			t.Fatalf("email scope: %+v, %v; want the email, email_verified false (nothing verifies it yet)", info, err)
+			t.Fatalf("email scope: %+v, %v; want the email, email_verified false (not verified yet)", info, err)
+		}
+		// Issue #11: once a mailed link proved the address, email_verified says so (OIDC Core §5.1).
+		vt, err := f.store.IssueAccountToken(ctx, f.user.ID, models.PurposeVerifyEmail, f.user.Email, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.VerifyEmail(ctx, vt, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if info, _, err = f.srv.UserInfo(ctx, tok.AccessToken); err != nil || info.EmailVerified == nil || !*info.EmailVerified {
+			t.Fatalf("after verification: %+v, %v; want email_verified true", info, err)
 		}
 		plain := f.exchange(t, f.rp, f.rpSecret, a, oauth.AuthorizeParams{Scope: []string{"INVOICE.READ"}})
 		if _, _, err := f.srv.UserInfo(ctx, plain.AccessToken); !errors.Is(err, oauth.ErrInsufficientScope) {

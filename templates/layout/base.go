@@ -23,6 +23,7 @@ type Links struct {
 	Account, AuthorizedApps, ChangePassword, Security string
 	SignOutEverywhere                                 string
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
+	ForgotPassword                                    string
 }
 
 // User is the signed-in person as the frame shows them.

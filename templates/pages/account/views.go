@@ -19,6 +19,12 @@ type AccountView struct {
 	// DisplayName is the name form's value: as stored, or as just (wrongly) submitted.
 	DisplayName string
 	ProfileURL  string // where the name form posts
+
+	// EmailVerified: a mailed link proved the current address.
+	EmailVerified  bool
+	ResendURL      string // where "Resend verification email" posts
+	ChangeEmailURL string // where the email-change form posts
+	NewEmail       string // the email-change form's value, as just (wrongly) submitted
 }
 
 // AuthorizedAppRow is one application a user approved.

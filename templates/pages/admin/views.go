@@ -119,6 +119,9 @@ type AdminUserRow struct {
 	// confirmation page that removes it.
 	TwoFactor         bool
 	ResetTwoFactorURL string
+	// Mailed links and publisher verification (issue #11); each URL opens a confirmation page.
+	EmailVerified, VerifiedPublisher                                  bool
+	SendResetURL, UnlockURL, VerifyPublisherURL, UnverifyPublisherURL string
 }
 
 // AdminUsersView is the admin list of users.

@@ -53,6 +53,9 @@ type ConsentView struct {
 	HomepageURL  string
 	PrivacyURL   string
 	TermsURL     string
+
+	// OwnerVerified: an admin marked the owner a verified publisher (badge on the page).
+	OwnerVerified bool
 }
 
 // ErrorView explains a failure to a person.
