@@ -106,6 +106,7 @@ func (h *Handlers) SignOutEverywhere(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditSessionsEnded, u.Email, "every session, by the user")
+	h.notifyAccount(c, u, "Your account was signed out everywhere", "Every session of your devportal account was signed out", "Every browser signed in to your account, this one included, has to log in again.")
 	c.SetCookie(h.cookie(SessionCookie, "", -1))
 	h.flash(c, "info", "You were signed out everywhere. Log in again to continue.")
 	return seeOther(c, h.url(RouteLogin))

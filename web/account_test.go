@@ -244,4 +244,7 @@ func TestSignOutEverywhere(t *testing.T) {
 		t.Errorf("cannot log in again: %d", got)
 	}
 	mustAuditCount(t, env, models.AuditSessionsEnded, u.Email, 1)
+	if got := env.mustMail(t, u.Email); len(got) != 1 || got[0].Subject != "Your account was signed out everywhere" {
+		t.Errorf("mail after signing out everywhere: %+v", got)
+	}
 }
