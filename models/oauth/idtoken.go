@@ -3,7 +3,6 @@ package oauth
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -145,15 +144,7 @@ func (s *Server) mintIDToken(client *models.Client, sp idTokenSpec, now time.Tim
 	if sp.accessToken != "" {
 		claims.AtHash = halfHash(sp.accessToken)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return jws.CompactSerialize()
+	return signJSON(signer, claims)
 }
 
 // halfHash is the at_hash of an access token: the left half of its SHA-256, base64url (OIDC Core

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/devportal/devportal/models"
@@ -455,8 +456,13 @@ func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject stri
 	if g != nil {
 		claims.GrantID = g.ID
 	}
-	// Marshal once and sign the bytes: jwt.Signed's builder would round-trip the claims through
-	// JSON a second time to normalise them, a third of the signing cost.
+	return signJSON(signer, claims)
+}
+
+// signJSON signs claims as a compact JWS. It marshals once and signs the bytes: jwt.Signed's
+// builder would round-trip the claims through JSON a second time to normalise them, a third of
+// the signing cost.
+func signJSON(signer jose.Signer, claims any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
