@@ -30,9 +30,7 @@ func (h *Handlers) notifyAccount(c echo.Context, u *models.User, subject, headin
 		Link:       h.absURL(h.url(RouteSecurity)), Button: "Review your account's security",
 		Footer: "You receive this mail because it is about the security of your devportal account.",
 	}
-	if err := h.sendMail(c.Request().Context(), nil, u.Email, v); err != nil {
-		c.Logger().Errorf("mail: notifying %s: %v", u.Email, err)
-	}
+	h.logMailError(c, h.sendMail(c.Request().Context(), nil, u.Email, v))
 }
 
 // absURL is the absolute URL of a path on this portal: every link in a mail starts at the issuer.
