@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
 )
 
@@ -63,6 +64,9 @@ type oauthErrorJSON struct {
 
 // writeOAuthError answers in the RFC dialect.
 func writeOAuthError(c echo.Context, err error) error {
+	if models.Unavailable(err) {
+		return err // web's error handler answers 503 + Retry-After in this route's format
+	}
 	oe, row := classify(c, err)
 	if row.rfcStatus == http.StatusUnauthorized && c.Response().Header().Get("WWW-Authenticate") == "" {
 		// RFC 6749 §5.2 requires the challenge when the client used Basic; sending it always
@@ -88,6 +92,9 @@ type compatLink struct {
 
 // writeCompatError answers in the compatibility dialect, linking to the guide's error section.
 func (h *Handlers) writeCompatError(c echo.Context, err error) error {
+	if models.Unavailable(err) {
+		return err // web's error handler answers 503 + Retry-After in this route's format
+	}
 	oe, row := classify(c, err)
 	msg := oe.Description
 	if msg == "" {

@@ -64,10 +64,13 @@ func (h *Handlers) JWKS(c echo.Context) error {
 // Healthz says the process is up.
 func (h *Handlers) Healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
 
-// Readyz says whether the database answers, for load balancers.
+// Readyz says whether the database answers, for load balancers. Its 503 is answered here, not
+// by the error handler, so a probe keeps its plain-text body; the cause goes to the
+// (rate-limited) error log.
 func (h *Handlers) Readyz(c echo.Context) error {
 	if err := h.store.Ping(c.Request().Context()); err != nil {
 		c.Logger().Error(err)
+		c.Response().Header().Set("Retry-After", "5")
 		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
 	}
 	return c.String(http.StatusOK, "ok\n")

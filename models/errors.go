@@ -1,8 +1,18 @@
 package models
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 )
 
 // Codes of domain errors: what went wrong, for programs. web maps each code to an HTTP status
@@ -23,6 +33,7 @@ const (
 	EBusy           = "busy"             // overloaded: try again shortly
 	EForbidden      = "forbidden"        // the caller may not do this
 	ELinkInvalid    = "link_invalid"     // a mailed link that is unknown, used, expired or superseded
+	EUnavailable    = "unavailable"      // the database cannot be reached right now: try again shortly
 )
 
 // Error is a domain error: a Code for programs and a Message for people. Modelled on
@@ -79,4 +90,46 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// ErrUnavailable says the database could not be reached (or stayed locked past its busy
+// timeout): not a fault of the request, and gone once the database is back. Unavailable
+// recognises the driver errors that mean it; errors.Is(err, ErrUnavailable) matches only errors
+// wrapped with it explicitly.
+var ErrUnavailable = &Error{Code: EUnavailable, Message: "the service is temporarily unavailable"}
+
+// Unavailable reports whether err means the database cannot be reached right now rather than
+// that the request or the code is wrong: a refused or dropped connection, a closed pool, a
+// PostgreSQL connection error (SQLSTATE class 08) or shutdown (57P01–57P03), a deadline passed
+// while waiting for a connection, or SQLite still locked after its busy timeout. The driver
+// knowledge stays here so that web maps it to 503 without knowing any SQL.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) { // the connection dropped in the middle of a reply
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return true
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	// database/sql's "database is closed" and pgx's "conn closed" have no exported value.
+	msg := err.Error()
+	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "conn closed")
 }

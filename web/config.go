@@ -45,7 +45,13 @@ type Config struct {
 	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
 	// second factor (or turn one on) before the admin pages open to them.
 	RequireAdmin2FA bool
-	Version         string
+	// LogFormat is DEVPORTAL_LOG_FORMAT: "text" (the default, slog's key=value lines) or "json".
+	LogFormat string
+	// TrustedProxies is DEVPORTAL_TRUSTED_PROXIES (comma-separated CIDRs): only a peer in one of
+	// them is believed when it says, in X-Forwarded-For and X-Forwarded-Proto, who the client is
+	// and whether it came over https. Empty: nobody is, the peer is the client.
+	TrustedProxies []*net.IPNet
+	Version        string
 }
 
 // Defaults of every setting.
@@ -113,6 +119,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return cfg, fmt.Errorf("DEVPORTAL_REQUIRE_ADMIN_2FA: %q must be true or false", v)
 	}
+	cfg.LogFormat = cmp.Or(getenv("DEVPORTAL_LOG_FORMAT"), "text")
+	for _, v := range strings.Split(getenv("DEVPORTAL_TRUSTED_PROXIES"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			return cfg, fmt.Errorf("DEVPORTAL_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or 192.168.1.7/32", v)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+	}
 	if s := getenv("DEVPORTAL_SECRET"); s != "" {
 		cfg.Secret = []byte(s)
 	}
@@ -147,6 +164,7 @@ func (cfg Config) Validate() error {
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
+		{cfg.LogFormat == "text" || cfg.LogFormat == "json", "DEVPORTAL_LOG_FORMAT must be text or json"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

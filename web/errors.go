@@ -80,14 +80,21 @@ var domainStatus = map[string]int{
 	models.EBusy:           http.StatusServiceUnavailable,
 	models.EForbidden:      http.StatusForbidden,
 	models.ELinkInvalid:    http.StatusBadRequest,
+	models.EUnavailable:    http.StatusServiceUnavailable,
 }
+
+// unavailableRetryAfter is the Retry-After (RFC 9110 §10.2.3), in seconds, of a request refused
+// because the database cannot be reached: long enough not to hammer a database coming back up,
+// short enough that a blip costs a client little.
+const unavailableRetryAfter = "5"
 
 // pageHeadings title the error page by status; other statuses use their status text.
 var pageHeadings = map[int]string{
-	http.StatusNotFound:         "Page not found",
-	http.StatusForbidden:        "You cannot do that",
-	http.StatusMethodNotAllowed: "That action is not available here",
-	http.StatusBadRequest:       "That request could not be handled",
+	http.StatusNotFound:           "Page not found",
+	http.StatusForbidden:          "You cannot do that",
+	http.StatusMethodNotAllowed:   "That action is not available here",
+	http.StatusBadRequest:         "That request could not be handled",
+	http.StatusServiceUnavailable: "Temporarily unavailable",
 }
 
 // apiCodes names the compatibility dialect's error_code for plain HTTP failures of the API.
@@ -101,25 +108,35 @@ var apiCodes = map[int]string{
 }
 
 // errorHandler is the one place a failed request becomes a response, in the format of its
-// route group. Internal errors are logged and never shown.
-func errorHandler(h *handlers.Handlers) echo.HTTPErrorHandler {
+// route group. Internal errors are logged (rate-limited, with the request's id) and never
+// shown; a client that went away is no error of ours and is not logged at all.
+func errorHandler(h *handlers.Handlers, errs *errorLog) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
-		if c.Response().Committed {
+		if c.Response().Committed || clientGone(c, err) {
 			return
 		}
 		err = statusOf(c, err)
 		switch formatOf(c) {
 		case compatErrors:
-			_ = writeCompatError(h, c, err)
+			_ = writeCompatError(h, c, errs, err)
 		case oauthErrors:
-			status, msg := shown(c, err)
+			status, msg := shown(c, errs, err)
 			code := "invalid_request" // RFC 6749 has no code for a wrong path or method
-			if status >= 500 {
+			switch {
+			case status == http.StatusServiceUnavailable:
+				// RFC 6749 §4.1.2.1 defines temporarily_unavailable for exactly this ("temporary
+				// overloading or maintenance"), and it is registered in the OAuth Extensions Error
+				// Registry (§11.4). §5.2's list for the token endpoint has no code for a server
+				// failure at all (server_error is §4.1.2.1's too), so we use the one that tells a
+				// client to retry rather than the one that says we are broken; 503 and Retry-After
+				// say the same to plain HTTP code.
+				code = "temporarily_unavailable"
+			case status >= 500:
 				code = "server_error"
 			}
 			_ = c.JSON(status, oauthErrorBody{Error: code, Description: routingMessage(c, status, msg, false)})
 		default:
-			status, msg := shown(c, err)
+			status, msg := shown(c, errs, err)
 			heading := pageHeadings[status]
 			if heading == "" {
 				heading = http.StatusText(status)
@@ -134,6 +151,12 @@ func errorHandler(h *handlers.Handlers) echo.HTTPErrorHandler {
 func statusOf(c echo.Context, err error) error {
 	if errors.Is(err, models.ErrBusy) { // overload, not a fault: no log line per refused request
 		return echo.NewHTTPError(http.StatusServiceUnavailable, handlers.Busy(c))
+	}
+	if models.Unavailable(err) {
+		// Not the request's fault and gone when the database is back: 503, retry shortly. The
+		// cause is logged (rate-limited) where the answer is written.
+		c.Response().Header().Set("Retry-After", unavailableRetryAfter)
+		return &echo.HTTPError{Code: http.StatusServiceUnavailable, Message: "The service is temporarily unavailable. Try again in a few seconds.", Internal: err}
 	}
 	var de *models.Error
 	if !errors.As(err, &de) {
@@ -152,7 +175,7 @@ func statusOf(c echo.Context, err error) error {
 
 // shown is the status and message a page or RFC 6749 JSON answer gives for err; it logs internal
 // errors.
-func shown(c echo.Context, err error) (int, string) {
+func shown(c echo.Context, errs *errorLog, err error) (int, string) {
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -161,9 +184,7 @@ func shown(c echo.Context, err error) (int, string) {
 			msg = m
 		}
 	}
-	if status >= 500 && status != http.StatusServiceUnavailable {
-		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
-	}
+	logInternal(c, errs, status, err)
 	return status, msg
 }
 
@@ -181,7 +202,7 @@ type compatErrorBody struct {
 
 // writeCompatError answers in the compatibility dialect. Protocol errors go through
 // handlers.WriteAPIError (the dialect table and the RFC 6750 challenge).
-func writeCompatError(h *handlers.Handlers, c echo.Context, err error) error {
+func writeCompatError(h *handlers.Handlers, c echo.Context, errs *errorLog, err error) error {
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
 		return h.WriteAPIError(c, err)
@@ -190,12 +211,11 @@ func writeCompatError(h *handlers.Handlers, c echo.Context, err error) error {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		status = he.Code
-		if m, ok := he.Message.(string); ok && status < 500 {
+		if m, ok := he.Message.(string); ok && (status < 500 || status == http.StatusServiceUnavailable) {
 			msg = oauth.Capitalize(routingMessage(c, status, m, false))
 		}
-	} else {
-		c.Logger().Errorf("%s %s: %v", c.Request().Method, c.Request().URL.Path, err)
 	}
+	logInternal(c, errs, status, err)
 	code, ok := apiCodes[status]
 	if !ok {
 		code = "SERVER_ERROR"
@@ -224,4 +244,17 @@ func routingMessage(c echo.Context, status int, msg string, people bool) string 
 		return "This endpoint does not accept " + c.Request().Method + "; the Allow header lists what it accepts"
 	}
 	return msg
+}
+
+// logInternal logs the cause of a 5xx answer: an internal error, or the database error behind a
+// 503. Busy's 503 is overload with no cause worth a line per refused request.
+func logInternal(c echo.Context, errs *errorLog, status int, err error) {
+	var he *echo.HTTPError
+	switch {
+	case status < 500:
+	case errors.As(err, &he) && he.Internal != nil:
+		logRequestError(c, errs, he.Internal)
+	case status != http.StatusServiceUnavailable:
+		logRequestError(c, errs, err)
+	}
 }

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -50,7 +53,7 @@ func mustHandle(t *testing.T, path string, format errorFormat, err error) *httpt
 	if format >= 0 {
 		c.Set(errorFormatKey, format)
 	}
-	errorHandler(nil)(err, c) // the page format is not used here: it needs the handlers
+	errorHandler(nil, newErrorLog(slog.New(slog.DiscardHandler), nil))(err, c) // the page format is not used here: it needs the handlers
 	return rec
 }
 
@@ -86,7 +89,9 @@ func TestDomainErrorTable(t *testing.T) {
 		{"too long", oauthErrors, models.ErrTooLong.Describe("The search may be at most 3 characters."), http.StatusBadRequest, "error", "invalid_request", "The search may be at most 3 characters."},
 		{"invalid, compat", compatErrors, models.ErrInvalid.Describe("limit must be a whole number from 1 to 100"), http.StatusBadRequest, "error_code", "API_VALIDATION_ERROR", "Limit must be a whole number from 1 to 100."},
 		{"forbidden, compat", compatErrors, models.ErrForbidden.Describe("the token's subject is not a user"), http.StatusForbidden, "error_code", "REQUEST_FORBIDDEN_ERROR", "The token's subject is not a user."},
-		{"busy", oauthErrors, models.ErrBusy, http.StatusServiceUnavailable, "error", "server_error", "The server is busy right now. Try again in a few seconds."},
+		{"busy", oauthErrors, models.ErrBusy, http.StatusServiceUnavailable, "error", "temporarily_unavailable", "The server is busy right now. Try again in a few seconds."},
+		{"unavailable, RFC", oauthErrors, fmt.Errorf("find client: %w", models.ErrUnavailable), http.StatusServiceUnavailable, "error", "temporarily_unavailable", "The service is temporarily unavailable. Try again in a few seconds."},
+		{"unavailable, compat", compatErrors, fmt.Errorf("find client: %w", sql.ErrConnDone), http.StatusServiceUnavailable, "error_code", "SERVER_ERROR", "The service is temporarily unavailable. Try again in a few seconds."},
 		{"internal", compatErrors, errors.New("disk full"), http.StatusInternalServerError, "error_code", "SERVER_ERROR", "Something went wrong on our side."},
 		{"internal, RFC", oauthErrors, errors.New("disk full"), http.StatusInternalServerError, "error", "server_error", "Something went wrong on our side. Try again in a moment."},
 	} {

@@ -74,6 +74,7 @@ type envOptions struct {
 	localhost bool
 	now       func() time.Time
 	vars      map[string]string
+	logs      io.Writer // the server's log (access log and errors); nil: discarded
 }
 
 func newTestEnvOpts(t *testing.T, store *models.Store, o envOptions) *testEnv {
@@ -117,7 +118,11 @@ func newTestEnvOpts(t *testing.T, store *models.Store, o envOptions) *testEnv {
 		t.Fatal(err)
 	}
 	worker := &mail.Worker{Outbox: outbox, Sender: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: ocfg.Now, Mail: outbox}))
+	logs := o.logs
+	if logs == nil {
+		logs = io.Discard
+	}
+	ts := httptest.NewUnstartedServer(web.New(cfg, web.Deps{Store: store, OAuth: srv, Now: ocfg.Now, Mail: outbox, Logger: web.NewLogger(cfg, logs)}))
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.Start()

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -168,4 +169,34 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// accessLog writes one line per request once its answer is final: the request id (the
+// X-Request-Id response header), method, route pattern (never the path, whose query or segments
+// may carry codes and tokens), status, duration and client IP. It hands errors to the error
+// handler itself so the status logged is the one sent, and gives the request a logger carrying
+// its id, so c.Logger() lines can be matched with this one.
+func accessLog(logger *slog.Logger, elog *echoLogger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			c.SetLogger(elog.forRequest(c))
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			r := c.Request()
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", requestID(c)), slog.String("method", r.Method), slog.String("route", routeOf(c)),
+				slog.Int("status", c.Response().Status), slog.Duration("duration", time.Since(start)), slog.String("ip", c.RealIP()))
+			return nil
+		}
+	}
+}
+
+// routeOf is the path pattern of the route the request matched (/apps/:id), or "-" when none did.
+func routeOf(c echo.Context) string {
+	if p := c.Path(); p != "" {
+		return p
+	}
+	return "-"
 }

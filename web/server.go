@@ -1,6 +1,9 @@
 package web
 
 import (
+	"log/slog"
+	"net"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,15 +22,15 @@ type Deps struct {
 	Now func() time.Time
 	// Mail queues mail for the worker to send; nil refuses every mail (handlers.ErrNoMail).
 	Mail handlers.Mailer
+	// Logger receives the access log and every error; nil is NewLogger(cfg, os.Stderr).
+	Logger *slog.Logger
 }
 
 // New builds the HTTP server for cfg.
 func New(cfg Config, deps Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The peer address is the client's unless a proxy we trust says otherwise; trusting
-	// X-Forwarded-For by default would let anyone write any IP into the audit log.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 
@@ -37,9 +40,17 @@ func New(cfg Config, deps Deps) *echo.Echo {
 		TOTPKey: models.DeriveKey(cfg.Secret, "totp"), PendingLoginKey: models.DeriveKey(cfg.Secret, "pending-login"),
 		RequireAdmin2FA: cfg.RequireAdmin2FA,
 	})
-	e.HTTPErrorHandler = errorHandler(h)
-	e.Use(middleware.Recover())
+	logger := deps.Logger
+	if logger == nil {
+		logger = NewLogger(cfg, os.Stderr)
+	}
+	errs := newErrorLog(logger, nil)
+	elog := &echoLogger{log: logger, errs: errs}
+	e.Logger = elog
+	e.HTTPErrorHandler = errorHandler(h, errs)
 	e.Use(middleware.RequestID())
+	e.Use(accessLog(logger, elog))
+	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("1M"))
 	e.Use(securityHeaders(cfg.SecureCookies()))
 	// Every request learns who is signed in (error pages show the right navigation); a request
@@ -58,4 +69,21 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	routes(e, deps, h, pages)
 	mustRouteNames(e, handlers.RouteNames)
 	return e
+}
+
+// ipExtractor finds the client's IP, for the audit log, the per-IP throttles and the access log.
+// The peer address is the client's unless the peer is one of the trusted proxies
+// (DEVPORTAL_TRUSTED_PROXIES); then X-Forwarded-For is read from the right, skipping the trusted
+// hops. Echo's own defaults would also trust every loopback, link-local and private address:
+// off, since anyone on the same network could then write any IP into the audit log.
+// X-Forwarded-Proto is believed by no one: Secure cookies and HSTS follow the issuer's scheme.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
