@@ -60,6 +60,10 @@ func Open(dsn string) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 		PrepareStmt:            true, // every hot query is a fixed shape: parse it once per connection
+		// A prepared `SELECT *` fails on PostgreSQL ("cached plan must not change result type")
+		// once a newer instance's migration adds a column, so every query names its columns:
+		// GORM's own from the model, joins through columnsOf.
+		QueryFields: true,
 	}
 	switch d, target := ParseDSN(dsn); d {
 	case Postgres:
@@ -139,6 +143,23 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// columnsOf lists every column of model's table qualified by the table ("users"."id", …), for a
+// join's SELECT in place of `users.*`, which a rolling upgrade's added column would break (see
+// QueryFields in Open).
+func (s *Store) columnsOf(model any) string {
+	stmt := &gorm.Statement{DB: s.db}
+	err := stmt.Parse(model)
+	sch := stmt.Schema
+	if err != nil {
+		panic(fmt.Sprintf("models: columns of %T: %v", model, err)) // a programming error: model is a fixed struct
+	}
+	cols := make([]string, len(sch.DBNames))
+	for i, name := range sch.DBNames {
+		cols[i] = s.db.Statement.Quote(clause.Column{Table: sch.Table, Name: name})
+	}
+	return strings.Join(cols, ", ")
+}
 
 // forUpdate is a query whose rows the surrounding transaction is about to change, so
 // concurrent read-then-write transactions must queue on them: on PostgreSQL it locks them
