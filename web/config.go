@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +46,11 @@ type Config struct {
 	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
 	// second factor (or turn one on) before the admin pages open to them.
 	RequireAdmin2FA bool
-	Version         string
+	// DB bounds the database connection pool: DEVPORTAL_DB_MAX_CONNS (0: models.DefaultMaxConns
+	// on PostgreSQL, unbounded on SQLite), DEVPORTAL_DB_CONN_MAX_LIFETIME and
+	// DEVPORTAL_DB_CONN_MAX_IDLE_TIME.
+	DB      models.Options
+	Version string
 }
 
 // Defaults of every setting.
@@ -69,6 +74,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
+		DB:          models.Options{ConnMaxLifetime: models.DefaultConnMaxLifetime, ConnMaxIdleTime: models.DefaultConnMaxIdleTime},
 	}
 	durations := []struct {
 		env string
@@ -80,6 +86,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
 		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
+		{"DEVPORTAL_DB_CONN_MAX_LIFETIME", &cfg.DB.ConnMaxLifetime},
+		{"DEVPORTAL_DB_CONN_MAX_IDLE_TIME", &cfg.DB.ConnMaxIdleTime},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -89,6 +97,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	if v := getenv("DEVPORTAL_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("DEVPORTAL_DB_MAX_CONNS: %q must be a whole number from 1 to 1000", v)
+		}
+		cfg.DB.MaxConns = n
 	}
 	if cfg.RefreshFamilyTTL == 0 {
 		// Unset: 90 days, or the refresh-token lifetime when an operator set that longer, so an
@@ -147,6 +162,9 @@ func (cfg Config) Validate() error {
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
+		{cfg.DB.MaxConns >= 0 && cfg.DB.MaxConns <= 1000, "DEVPORTAL_DB_MAX_CONNS must be between 1 and 1000 (unset: 10 on PostgreSQL, unbounded on SQLite)"},
+		{cfg.DB.ConnMaxLifetime >= time.Minute && cfg.DB.ConnMaxLifetime <= 24*time.Hour, "DEVPORTAL_DB_CONN_MAX_LIFETIME must be between 1m and 24h"},
+		{cfg.DB.ConnMaxIdleTime >= time.Second && cfg.DB.ConnMaxIdleTime <= cfg.DB.ConnMaxLifetime, "DEVPORTAL_DB_CONN_MAX_IDLE_TIME must be between 1s and DEVPORTAL_DB_CONN_MAX_LIFETIME"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
