@@ -24,6 +24,9 @@ func TestConfigPoolBounds(t *testing.T) {
 		{name: "max conns zero", env: map[string]string{"DEVPORTAL_DB_MAX_CONNS": "0"}, errHas: "DEVPORTAL_DB_MAX_CONNS"},
 		{name: "max conns not a number", env: map[string]string{"DEVPORTAL_DB_MAX_CONNS": "ten"}, errHas: "DEVPORTAL_DB_MAX_CONNS"},
 		{name: "max conns too many", env: map[string]string{"DEVPORTAL_DB_MAX_CONNS": "1001"}, errHas: "DEVPORTAL_DB_MAX_CONNS must be between 1 and 1000"},
+		{name: "read timeout too short", env: map[string]string{"DEVPORTAL_READ_TIMEOUT": "10ms"}, errHas: "DEVPORTAL_READ_TIMEOUT must be between 100ms and 1h"},
+		{name: "write timeout below read timeout", env: map[string]string{"DEVPORTAL_READ_TIMEOUT": "2m", "DEVPORTAL_WRITE_TIMEOUT": "1m"}, errHas: "DEVPORTAL_WRITE_TIMEOUT must be between DEVPORTAL_READ_TIMEOUT and 1h"},
+		{name: "idle timeout not a duration", env: map[string]string{"DEVPORTAL_IDLE_TIMEOUT": "2"}, errHas: "DEVPORTAL_IDLE_TIMEOUT"},
 		{name: "lifetime too short", env: map[string]string{"DEVPORTAL_DB_CONN_MAX_LIFETIME": "10s"}, errHas: "DEVPORTAL_DB_CONN_MAX_LIFETIME must be between 1m and 24h"},
 		{name: "idle longer than lifetime", env: map[string]string{"DEVPORTAL_DB_CONN_MAX_LIFETIME": "10m", "DEVPORTAL_DB_CONN_MAX_IDLE_TIME": "11m"}, errHas: "DEVPORTAL_DB_CONN_MAX_IDLE_TIME must be between 1s and DEVPORTAL_DB_CONN_MAX_LIFETIME"},
 	} {

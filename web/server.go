@@ -28,8 +28,10 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	// The peer address is the client's unless a proxy we trust says otherwise; trusting
 	// X-Forwarded-For by default would let anyone write any IP into the audit log.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.IdleTimeout = 120 * time.Second
+	e.Server.ReadHeaderTimeout = min(10*time.Second, cfg.ReadTimeout)
+	e.Server.ReadTimeout = cfg.ReadTimeout
+	e.Server.WriteTimeout = cfg.WriteTimeout
+	e.Server.IdleTimeout = cfg.IdleTimeout
 
 	h := handlers.New(deps.Store, deps.OAuth, handlers.Options{
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
