@@ -234,7 +234,7 @@ func (s *Store) ListClients(ctx context.Context, query, status string, limit int
 	if err := ValidateSearch(query); err != nil {
 		return nil, err
 	}
-	q := s.q(ctx).Table("clients").Select("clients.*, COALESCE(users.email, '') AS owner_email").
+	q := s.q(ctx).Table("clients").Select(s.columnsOf(&Client{}) + ", COALESCE(users.email, '') AS owner_email").
 		Joins("LEFT JOIN users ON users.id = clients.owner_id")
 	if query = strings.TrimSpace(query); query != "" {
 		like := "%" + escapeLike(strings.ToLower(query)) + "%"

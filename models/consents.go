@@ -84,7 +84,7 @@ func (s *Store) RevokeConsent(ctx context.Context, userID int64, clientID string
 // cannot be redeemed afterwards.
 func (s *Store) ConsentCovers(ctx context.Context, userID int64, clientID string, scope []string) (bool, error) {
 	var rows []Consent
-	err := s.q(ctx).Table("consents").Select("consents.*").Joins("JOIN users ON users.id = consents.user_id").
+	err := s.q(ctx).Table("consents").Select(s.columnsOf(&Consent{})).Joins("JOIN users ON users.id = consents.user_id").
 		Where("consents.user_id = ? AND consents.client_id = ? AND users.disabled_at IS NULL", userID, clientID).Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return false, err

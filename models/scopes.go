@@ -135,7 +135,7 @@ func (s *Store) ScopeRequestsFor(ctx context.Context, clientID string) ([]ScopeR
 func (s *Store) PendingScopeRequests(ctx context.Context) ([]PendingScopeRequest, error) {
 	var out []PendingScopeRequest
 	err := s.q(ctx).Table("scope_requests").
-		Select("scope_requests.*, clients.name AS client_name, COALESCE(users.email, '') AS owner_email").
+		Select(s.columnsOf(&ScopeRequest{})+", clients.name AS client_name, COALESCE(users.email, '') AS owner_email").
 		Joins("JOIN clients ON clients.id = scope_requests.client_id").
 		Joins("LEFT JOIN users ON users.id = clients.owner_id").
 		Where("scope_requests.status = ?", RequestPending).Order("scope_requests.requested_at").Scan(&out).Error

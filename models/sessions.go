@@ -55,7 +55,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time, id
 		SessionSID        string    `gorm:"column:session_sid"`
 		SessionAMR        Words     `gorm:"column:session_amr"`
 	}
-	q := s.q(ctx).Table("users").Select("users.*, sessions.last_seen_at AS session_last_seen_at, sessions.created_at AS session_created_at, sessions.sid AS session_sid, sessions.amr AS session_amr").
+	q := s.q(ctx).Table("users").Select(s.columnsOf(&User{})+", sessions.last_seen_at AS session_last_seen_at, sessions.created_at AS session_created_at, sessions.sid AS session_sid, sessions.amr AS session_amr").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
 		Where("sessions.id = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL", HashToken(token), now)
 	if idle > 0 {

@@ -3,7 +3,9 @@
 package models
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -51,15 +53,68 @@ type Store struct {
 	hashing *hashLimiter
 }
 
-// Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path (optionally
-// prefixed with sqlite:). A SQLite file's folder is created when missing.
-func Open(dsn string) (*Store, error) {
+// Options bound the connection pool of a Store. Zero fields take the defaults below.
+type Options struct {
+	// MaxConns is the most connections the pool opens at once (DEVPORTAL_DB_MAX_CONNS); the
+	// rest of the requests wait for one. Zero: DefaultMaxConns on PostgreSQL, where every
+	// instance's pool counts against the server's max_connections; unbounded on SQLite, a file
+	// that costs no server backend.
+	MaxConns int
+	// ConnMaxLifetime closes a connection this old when it is next idle, so a pool follows a
+	// failover or a PgBouncer restart instead of holding stale connections for good.
+	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes a connection idle this long, so a burst's extra backends go away.
+	ConnMaxIdleTime time.Duration
+}
+
+// Pool defaults (see Options).
+const (
+	DefaultMaxConns        = 10
+	DefaultConnMaxLifetime = 30 * time.Minute
+	DefaultConnMaxIdleTime = 5 * time.Minute
+)
+
+// Open connects to the database named by dsn with the default pool bounds (see OpenWith).
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// OpenWith connects to the database named by dsn: a postgres:// URL, or a SQLite file path
+// (optionally prefixed with sqlite:), its pool bounded by o. A SQLite file's folder is created
+// when missing.
+func OpenWith(dsn string, o Options) (*Store, error) {
+	s, err := open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxConns := o.MaxConns
+	if maxConns == 0 && s.dialect == Postgres {
+		maxConns = DefaultMaxConns
+	}
+	if maxConns > 0 {
+		sqlDB.SetMaxOpenConns(maxConns)
+		// As many idle as open: with database/sql's default of 2, every burst would close and
+		// reopen connections, each a new backend process on PostgreSQL.
+		sqlDB.SetMaxIdleConns(maxConns)
+	}
+	sqlDB.SetConnMaxLifetime(cmp.Or(o.ConnMaxLifetime, DefaultConnMaxLifetime))
+	sqlDB.SetConnMaxIdleTime(cmp.Or(o.ConnMaxIdleTime, DefaultConnMaxIdleTime))
+	return s, nil
+}
+
+func open(dsn string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Default.LogMode(logger.Silent),
 		SkipDefaultTransaction: true, // single statements are atomic already; a BEGIN per write halves throughput
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 		PrepareStmt:            true, // every hot query is a fixed shape: parse it once per connection
+		// A prepared `SELECT *` fails on PostgreSQL ("cached plan must not change result type")
+		// once a newer instance's migration adds a column, so every query names its columns:
+		// GORM's own from the model, joins through columnsOf.
+		QueryFields: true,
 	}
 	switch d, target := ParseDSN(dsn); d {
 	case Postgres:
@@ -122,6 +177,16 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
+// PoolStats reports the connection pool's counters: open, in use, idle, and how often and how
+// long requests waited for a connection (DEVPORTAL_DB_MAX_CONNS reached).
+func (s *Store) PoolStats() sql.DBStats {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
+}
+
 // Ping checks that the database answers; /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
@@ -139,6 +204,23 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// columnsOf lists every column of model's table qualified by the table ("users"."id", …), for a
+// join's SELECT in place of `users.*`, which a rolling upgrade's added column would break (see
+// QueryFields in Open).
+func (s *Store) columnsOf(model any) string {
+	stmt := &gorm.Statement{DB: s.db}
+	err := stmt.Parse(model)
+	sch := stmt.Schema
+	if err != nil {
+		panic(fmt.Sprintf("models: columns of %T: %v", model, err)) // a programming error: model is a fixed struct
+	}
+	cols := make([]string, len(sch.DBNames))
+	for i, name := range sch.DBNames {
+		cols[i] = s.db.Statement.Quote(clause.Column{Table: sch.Table, Name: name})
+	}
+	return strings.Join(cols, ", ")
+}
 
 // forUpdate is a query whose rows the surrounding transaction is about to change, so
 // concurrent read-then-write transactions must queue on them: on PostgreSQL it locks them

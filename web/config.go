@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,16 @@ type Config struct {
 	// them is believed when it says, in X-Forwarded-For and X-Forwarded-Proto, who the client is
 	// and whether it came over https. Empty: nobody is, the peer is the client.
 	TrustedProxies []*net.IPNet
-	Version        string
+	// DB bounds the database connection pool: DEVPORTAL_DB_MAX_CONNS (0: models.DefaultMaxConns
+	// on PostgreSQL, unbounded on SQLite), DEVPORTAL_DB_CONN_MAX_LIFETIME and
+	// DEVPORTAL_DB_CONN_MAX_IDLE_TIME.
+	DB models.Options
+	// ReadTimeout, WriteTimeout and IdleTimeout are DEVPORTAL_READ_TIMEOUT (a whole request,
+	// body included), DEVPORTAL_WRITE_TIMEOUT (until the response is written) and
+	// DEVPORTAL_IDLE_TIMEOUT (a kept-alive connection between requests): a client trickling
+	// bytes cannot hold a connection and its goroutine for good.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	Version                                string
 }
 
 // Defaults of every setting.
@@ -75,7 +85,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
+		DB:          models.Options{ConnMaxLifetime: models.DefaultConnMaxLifetime, ConnMaxIdleTime: models.DefaultConnMaxIdleTime},
 	}
+	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 30*time.Second, 60*time.Second, 120*time.Second
 	durations := []struct {
 		env string
 		dst *time.Duration
@@ -86,6 +98,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
 		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
+		{"DEVPORTAL_READ_TIMEOUT", &cfg.ReadTimeout},
+		{"DEVPORTAL_WRITE_TIMEOUT", &cfg.WriteTimeout},
+		{"DEVPORTAL_IDLE_TIMEOUT", &cfg.IdleTimeout},
+		{"DEVPORTAL_DB_CONN_MAX_LIFETIME", &cfg.DB.ConnMaxLifetime},
+		{"DEVPORTAL_DB_CONN_MAX_IDLE_TIME", &cfg.DB.ConnMaxIdleTime},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -95,6 +112,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	if v := getenv("DEVPORTAL_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("DEVPORTAL_DB_MAX_CONNS: %q must be a whole number from 1 to 1000", v)
+		}
+		cfg.DB.MaxConns = n
 	}
 	if cfg.RefreshFamilyTTL == 0 {
 		// Unset: 90 days, or the refresh-token lifetime when an operator set that longer, so an
@@ -165,6 +189,12 @@ func (cfg Config) Validate() error {
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.LogFormat == "text" || cfg.LogFormat == "json", "DEVPORTAL_LOG_FORMAT must be text or json"},
+		{cfg.ReadTimeout >= 100*time.Millisecond && cfg.ReadTimeout <= time.Hour, "DEVPORTAL_READ_TIMEOUT must be between 100ms and 1h"},
+		{cfg.WriteTimeout >= cfg.ReadTimeout && cfg.WriteTimeout <= time.Hour, "DEVPORTAL_WRITE_TIMEOUT must be between DEVPORTAL_READ_TIMEOUT and 1h: it counts from the start of the request"},
+		{cfg.IdleTimeout >= time.Second && cfg.IdleTimeout <= time.Hour, "DEVPORTAL_IDLE_TIMEOUT must be between 1s and 1h"},
+		{cfg.DB.MaxConns >= 0 && cfg.DB.MaxConns <= 1000, "DEVPORTAL_DB_MAX_CONNS must be between 1 and 1000 (unset: 10 on PostgreSQL, unbounded on SQLite)"},
+		{cfg.DB.ConnMaxLifetime >= time.Minute && cfg.DB.ConnMaxLifetime <= 24*time.Hour, "DEVPORTAL_DB_CONN_MAX_LIFETIME must be between 1m and 24h"},
+		{cfg.DB.ConnMaxIdleTime >= time.Second && cfg.DB.ConnMaxIdleTime <= cfg.DB.ConnMaxLifetime, "DEVPORTAL_DB_CONN_MAX_IDLE_TIME must be between 1s and DEVPORTAL_DB_CONN_MAX_LIFETIME"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

@@ -39,7 +39,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	if generated {
 		fmt.Fprintf(log, "generated a server secret in %s (set DEVPORTAL_SECRET to share one between instances)\n", cfg.SecretFile)
 	}
-	store, err := models.Open(cfg.DatabaseURL)
+	store, err := models.OpenWith(cfg.DatabaseURL, cfg.DB)
 	if err != nil {
 		return nil, err
 	}

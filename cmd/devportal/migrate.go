@@ -17,7 +17,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	store, err := models.Open(cfg.DatabaseURL)
+	store, err := models.OpenWith(cfg.DatabaseURL, cfg.DB)
 	if err != nil {
 		return err
 	}
