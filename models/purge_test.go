@@ -97,3 +97,68 @@ func TestPurgeBatchedWithConcurrentWriter(t *testing.T) {
 		}
 	})
 }
+
+// Issue #12, item 8 (nothing is ever forgotten): under the retention settings the purge deletes
+// activity events, audit events and revoked grants (with their refresh tokens) older than their
+// retention, and keeps recent ones and live grants; it says how many of each it deleted.
+func TestPurgeRetention(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		day := 24 * time.Hour
+		u := mustUser(t, s, "retention@example.test")
+		c, _ := mustClient(t, s, u, models.ClientWeb, "INVOICE.READ")
+		db := models.RawDB(s)
+		for _, age := range []time.Duration{100 * day, 91 * day, 89 * day, time.Hour} {
+			if err := db.Create(&models.ClientEvent{ClientID: c.ID, Kind: "token", CreatedAt: now.Add(-age)}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, age := range []time.Duration{400 * day, 364 * day} {
+			if err := s.Audit(ctx, &models.AuditEvent{Type: models.AuditLogin, Target: "retention-" + age.String(), CreatedAt: now.Add(-age)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		oldRevoked := mustGrant(t, s, c.ID, &u.ID, "INVOICE.READ")
+		recentRevoked := mustGrant(t, s, c.ID, &u.ID, "INVOICE.READ")
+		live := mustGrant(t, s, c.ID, &u.ID, "INVOICE.READ")
+		for _, g := range []*models.Grant{oldRevoked, recentRevoked, live} {
+			mustRefreshToken(t, s, g)
+		}
+		if err := s.RevokeGrant(ctx, oldRevoked.ID, now.Add(-31*day)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeGrant(ctx, recentRevoked.ID, now.Add(-29*day)); err != nil {
+			t.Fatal(err)
+		}
+
+		report, err := s.PurgeExpired(ctx, models.PurgePolicy{RetainActivity: 90 * day, RetainAudit: 365 * day, RetainRevokedGrants: 30 * day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted := map[string]int64{}
+		for _, k := range report {
+			deleted[k.Kind] = k.Deleted
+		}
+		want := map[string]int64{"activity events": 2, "audit events": 1, "revoked grants": 1}
+		for kind, n := range want {
+			if deleted[kind] != n {
+				t.Errorf("%s: %d deleted, want %d (report %+v)", kind, deleted[kind], n, report)
+			}
+		}
+		for table, n := range map[string]int64{"client_events": 2, "audit_events": 1, "grants": 2, "refresh_tokens": 2} {
+			if got, err := models.CountRows(s, table); err != nil || got != n {
+				t.Errorf("%s: %d rows left (%v), want %d", table, got, err, n)
+			}
+		}
+		var kept []string
+		if err := db.Table("grants").Order("id").Pluck("id", &kept).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range kept {
+			if id == oldRevoked.ID {
+				t.Error("the grant revoked 31 days ago is still there")
+			}
+		}
+	})
+}

@@ -83,6 +83,9 @@ type PurgePolicy struct {
 	// Before: sessions, codes, refresh tokens, revocation records and WebAuthn ceremonies that
 	// expired before it go, as does mail given up on before it. Zero means now.
 	Before time.Time
+	// RetainActivity, RetainAudit and RetainRevokedGrants: activity events, audit events, and
+	// grants revoked longer ago than these go (with their refresh tokens). Zero keeps them.
+	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
 	// BatchSize bounds the rows one statement deletes (default PurgeBatchSize).
 	BatchSize int
 	// AfterBatch, when set, is called between batches, outside any transaction, with the kind
@@ -118,7 +121,8 @@ type purgeKind struct {
 // PurgeExpired deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies
 // and mailed links that have expired, none of which can be used again, mail given up on, and
 // the login and sign-up attempts that have left every throttle's window: they only ever count
-// within it. It deletes in batches of p.BatchSize rows, one short transaction each, and pauses
+// within it. Under the policy's retention it also deletes old activity and audit events and
+// grants revoked long ago. It deletes in batches of p.BatchSize rows, one short transaction each, and pauses
 // between batches as long as the batch took, so other writers (SQLite has one write lock for
 // the whole database) get at least half the time. Serve runs it hourly, `devportal purge` on
 // demand; several instances may at once. On error it returns what it deleted so far.
@@ -141,6 +145,16 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 		{"failed mail", "outbox", "id", "failed_at < ?", []any{p.Before}},
 		{"login attempts", "login_attempts", "id", "created_at < ?", []any{attempts}},
 		{"throttle refusals", "throttle_refusals", "rule, subject, window_start", "window_start < ?", []any{attempts}},
+	}
+	now := time.Now().UTC()
+	if p.RetainRevokedGrants > 0 {
+		kinds = append(kinds, purgeKind{"revoked grants", "grants", "id", "revoked_at < ?", []any{now.Add(-p.RetainRevokedGrants)}})
+	}
+	if p.RetainActivity > 0 {
+		kinds = append(kinds, purgeKind{"activity events", "client_events", "id", "created_at < ?", []any{now.Add(-p.RetainActivity)}})
+	}
+	if p.RetainAudit > 0 {
+		kinds = append(kinds, purgeKind{"audit events", "audit_events", "id", "created_at < ?", []any{now.Add(-p.RetainAudit)}})
 	}
 	report := make(PurgeReport, 0, len(kinds))
 	for _, k := range kinds {

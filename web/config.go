@@ -45,7 +45,11 @@ type Config struct {
 	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
 	// second factor (or turn one on) before the admin pages open to them.
 	RequireAdmin2FA bool
-	Version         string
+	// RetainActivity, RetainAudit and RetainRevokedGrants are DEVPORTAL_RETAIN_ACTIVITY,
+	// DEVPORTAL_RETAIN_AUDIT and DEVPORTAL_RETAIN_REVOKED_GRANTS: how long the purge keeps
+	// activity events, audit events, and grants after their revocation or family end.
+	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
+	Version                                          string
 }
 
 // Defaults of every setting.
@@ -56,6 +60,11 @@ const (
 	// DefaultSessionIdleTimeout applies when DEVPORTAL_SESSION_IDLE_TIMEOUT is unset (capped at
 	// the session lifetime).
 	DefaultSessionIdleTimeout = 24 * time.Hour
+	// Retention defaults: a quarter of activity for the app consoles' charts, a year of audit
+	// log for investigations, a month of dead grants for a user's "why was I signed out".
+	DefaultRetainActivity      = 90 * 24 * time.Hour
+	DefaultRetainAudit         = 365 * 24 * time.Hour
+	DefaultRetainRevokedGrants = 30 * 24 * time.Hour
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -69,6 +78,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
+
+		RetainActivity: DefaultRetainActivity, RetainAudit: DefaultRetainAudit, RetainRevokedGrants: DefaultRetainRevokedGrants,
 	}
 	durations := []struct {
 		env string
@@ -80,6 +91,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
 		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
+		{"DEVPORTAL_RETAIN_ACTIVITY", &cfg.RetainActivity},
+		{"DEVPORTAL_RETAIN_AUDIT", &cfg.RetainAudit},
+		{"DEVPORTAL_RETAIN_REVOKED_GRANTS", &cfg.RetainRevokedGrants},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -147,6 +161,9 @@ func (cfg Config) Validate() error {
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
+		{cfg.RetainActivity >= 24*time.Hour, "DEVPORTAL_RETAIN_ACTIVITY must be at least 24h"},
+		{cfg.RetainAudit >= 24*time.Hour, "DEVPORTAL_RETAIN_AUDIT must be at least 24h"},
+		{cfg.RetainRevokedGrants >= 24*time.Hour, "DEVPORTAL_RETAIN_REVOKED_GRANTS must be at least 24h: a replayed refresh token must still find its revoked grant"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

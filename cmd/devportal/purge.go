@@ -55,5 +55,8 @@ func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line fu
 
 // purgePolicy is what one purge at now deletes under cfg.
 func purgePolicy(cfg web.Config, now time.Time) models.PurgePolicy {
-	return models.PurgePolicy{Before: now.Add(-replayWindow)}
+	return models.PurgePolicy{
+		Before:         now.Add(-replayWindow),
+		RetainActivity: cfg.RetainActivity, RetainAudit: cfg.RetainAudit, RetainRevokedGrants: cfg.RetainRevokedGrants,
+	}
 }
