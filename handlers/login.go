@@ -218,10 +218,12 @@ func (h *Handlers) Signup(c echo.Context) error {
 	if u == nil {
 		return h.render(c, status, auth.Signup(auth.SignupView{Base: h.base(c, "Create account", ""), Email: f.shownEmail(), Name: shownName(name), Next: f.Next, Errors: errs}))
 	}
+	// The account exists from here on, whatever happens to the rest of the request (a session
+	// write that fails under contention, a client that hangs up): record it first.
+	h.auditEvent(c, &models.AuditEvent{Type: models.AuditSignup, ActorID: &u.ID, Actor: u.Email, Target: u.Email, IP: c.RealIP()})
 	if err := h.startSession(c, u); err != nil {
 		return err
 	}
-	h.audit(c, models.AuditSignup, u.Email, "")
 	h.logMailError(c, h.sendVerification(c.Request().Context(), u))
 	h.flash(c, "success", signupFlash(u.Email))
 	return seeOther(c, next)

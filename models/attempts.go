@@ -235,15 +235,3 @@ func (s *Store) refuse(ctx context.Context, t throttle, a *LoginAttempt, others 
 func (s *Store) forgetAttempt(ctx context.Context, a *LoginAttempt) error {
 	return s.q(context.WithoutCancel(ctx)).Delete(&LoginAttempt{}, a.ID).Error
 }
-
-// purgeAttempts deletes the attempts and refusal marks that no throttle can count any more.
-func (s *Store) purgeAttempts(ctx context.Context) (int64, error) {
-	cutoff := time.Now().UTC().Add(-attemptRetention)
-	res := s.q(ctx).Where("created_at < ?", cutoff).Delete(&LoginAttempt{})
-	if res.Error != nil {
-		return 0, res.Error
-	}
-	total := res.RowsAffected
-	res = s.q(ctx).Where("window_start < ?", cutoff).Delete(&throttleRefusal{})
-	return total + res.RowsAffected, res.Error
-}

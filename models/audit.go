@@ -71,7 +71,7 @@ var AuditTypes = []string{
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or
-// delete one.
+// delete one, except the purge once it is older than the audit retention (DEVPORTAL_RETAIN_AUDIT).
 type AuditEvent struct {
 	ID        int64
 	Type      string

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -66,32 +68,135 @@ func (s *Store) ClientActive(ctx context.Context, id string) (bool, error) {
 	return n > 0, err
 }
 
-// Purge deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies and
-// mailed links that expired before before, none of which can be used again, and mail given up
-// on before then. It also deletes the login and sign-up attempts that have left
-// every throttle's window, whatever before says: they only ever count within it. Serve runs it
-// periodically; several instances may at once.
+// Purge deletes what expired before before (see PurgeExpired) and returns how many rows went.
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
+	report, err := s.PurgeExpired(ctx, PurgePolicy{Before: before})
+	return report.Total(), err
+}
+
+// PurgeBatchSize is how many rows one purge statement deletes at most by default. Each batch is
+// a transaction of its own, so on SQLite the database's write lock is held only that long.
+const PurgeBatchSize = 1000
+
+// PurgePolicy says what PurgeExpired deletes.
+type PurgePolicy struct {
+	// Before: sessions, codes, refresh tokens, revocation records and WebAuthn ceremonies that
+	// expired before it go, as does mail given up on before it. Zero means now.
+	Before time.Time
+	// RetainActivity, RetainAudit and RetainRevokedGrants: activity events, audit events, and
+	// grants revoked longer ago than these go (with their refresh tokens). Zero keeps them.
+	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
+	// BatchSize bounds the rows one statement deletes (default PurgeBatchSize).
+	BatchSize int
+	// AfterBatch, when set, is called between batches, outside any transaction, with the kind
+	// and the rows the batch deleted.
+	AfterBatch func(kind string, deleted int64)
+}
+
+// PurgeCount is what PurgeExpired deleted of one kind.
+type PurgeCount struct {
+	Kind    string // "refresh tokens", "sessions", …
+	Deleted int64
+}
+
+// PurgeReport lists per kind, in a fixed order, what one purge deleted.
+type PurgeReport []PurgeCount
+
+// Total is the number of rows deleted, all kinds together.
+func (r PurgeReport) Total() int64 {
+	var n int64
+	for _, c := range r {
+		n += c.Deleted
+	}
+	return n
+}
+
+// purgeKind is one kind of dead row: the table it lives in, the key that names one row, and the
+// predicate (backed by an index) that says it is dead.
+type purgeKind struct {
+	kind, table, key, where string
+	args                    []any
+}
+
+// PurgeExpired deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies
+// and mailed links that have expired, none of which can be used again, mail given up on, and
+// the login and sign-up attempts that have left every throttle's window: they only ever count
+// within it. Under the policy's retention it also deletes old activity and audit events and
+// grants revoked long ago. It deletes in batches of p.BatchSize rows, one short transaction each, and pauses
+// between batches as long as the batch took, so other writers (SQLite has one write lock for
+// the whole database) get at least half the time. Serve runs it hourly, `devportal purge` on
+// demand; several instances may at once. On error it returns what it deleted so far.
+func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, error) {
+	if p.Before.IsZero() {
+		p.Before = time.Now().UTC()
+	}
+	if p.BatchSize <= 0 {
+		p.BatchSize = PurgeBatchSize
+	}
+	attempts := time.Now().UTC().Add(-attemptRetention)
+	kinds := []purgeKind{
+		{"sessions", "sessions", "id", "expires_at < ?", []any{p.Before}},
+		{"authorization codes", "auth_codes", "hash", "expires_at < ?", []any{p.Before}},
+		{"refresh tokens", "refresh_tokens", "hash", "expires_at < ?", []any{p.Before}},
+		{"revoked access tokens", "revoked_tokens", "jti", "expires_at < ?", []any{p.Before}},
+		{"passkey ceremonies", "webauthn_sessions", "id", "expires_at < ?", []any{p.Before}},
+		// Mailed links are kept an hour past expiry: they count towards AccountMailMax.
+		{"mailed links", "account_tokens", "hash", "expires_at < ?", []any{p.Before.Add(-AccountMailWindow)}},
+		{"failed mail", "outbox", "id", "failed_at < ?", []any{p.Before}},
+		{"login attempts", "login_attempts", "id", "created_at < ?", []any{attempts}},
+		{"throttle refusals", "throttle_refusals", "rule, subject, window_start", "window_start < ?", []any{attempts}},
+	}
+	now := time.Now().UTC()
+	if p.RetainRevokedGrants > 0 {
+		kinds = append(kinds, purgeKind{"revoked grants", "grants", "id", "revoked_at < ?", []any{now.Add(-p.RetainRevokedGrants)}})
+	}
+	if p.RetainActivity > 0 {
+		kinds = append(kinds, purgeKind{"activity events", "client_events", "id", "created_at < ?", []any{now.Add(-p.RetainActivity)}})
+	}
+	if p.RetainAudit > 0 {
+		kinds = append(kinds, purgeKind{"audit events", "audit_events", "id", "created_at < ?", []any{now.Add(-p.RetainAudit)}})
+	}
+	report := make(PurgeReport, 0, len(kinds))
+	for _, k := range kinds {
+		n, err := s.purgeBatches(ctx, p, k)
+		report = append(report, PurgeCount{Kind: k.kind, Deleted: n})
+		if err != nil {
+			return report, fmt.Errorf("purge %s: %w", k.kind, err)
+		}
+	}
+	return report, nil
+}
+
+// purgeBatches deletes k's dead rows p.BatchSize at a time until a batch comes back short.
+// DELETE … WHERE key IN (SELECT key … LIMIT n) is the portable form of a bounded delete: SQLite
+// (without its optional DELETE … LIMIT) and PostgreSQL both run it, a row-value key included.
+func (s *Store) purgeBatches(ctx context.Context, p PurgePolicy, k purgeKind) (int64, error) {
+	key := k.key
+	if strings.Contains(key, ",") {
+		key = "(" + key + ")"
+	}
+	stmt := "DELETE FROM " + k.table + " WHERE " + key + " IN (SELECT " + k.key + " FROM " + k.table + " WHERE " + k.where + " LIMIT ?)"
+	args := append(append([]any{}, k.args...), p.BatchSize)
 	var total int64
-	for _, m := range []any{&Session{}, &AuthCode{}, &RefreshToken{}, &RevokedToken{}, &WebAuthnSession{}} {
-		res := s.q(ctx).Where("expires_at < ?", before).Delete(m)
+	for {
+		start := time.Now()
+		res := s.q(ctx).Exec(stmt, args...)
 		if res.Error != nil {
 			return total, res.Error
 		}
 		total += res.RowsAffected
+		if p.AfterBatch != nil {
+			p.AfterBatch(k.kind, res.RowsAffected)
+		}
+		if res.RowsAffected < int64(p.BatchSize) {
+			return total, nil
+		}
+		pause := time.NewTimer(max(time.Since(start), time.Millisecond))
+		select {
+		case <-ctx.Done():
+			pause.Stop()
+			return total, ctx.Err()
+		case <-pause.C:
+		}
 	}
-	// Mailed links are kept an hour past expiry: they count towards AccountMailMax.
-	res := s.q(ctx).Where("expires_at < ?", before.Add(-AccountMailWindow)).Delete(&AccountToken{})
-	if res.Error != nil {
-		return total, res.Error
-	}
-	total += res.RowsAffected
-	// Mail given up on (kept a day for whoever reads the log).
-	res = s.q(ctx).Exec("DELETE FROM outbox WHERE failed_at < ?", before)
-	if res.Error != nil {
-		return total, res.Error
-	}
-	total += res.RowsAffected
-	n, err := s.purgeAttempts(ctx)
-	return total + n, err
 }

@@ -61,7 +61,11 @@ type Config struct {
 	// DEVPORTAL_IDLE_TIMEOUT (a kept-alive connection between requests): a client trickling
 	// bytes cannot hold a connection and its goroutine for good.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	Version                                string
+	// RetainActivity, RetainAudit and RetainRevokedGrants are DEVPORTAL_RETAIN_ACTIVITY,
+	// DEVPORTAL_RETAIN_AUDIT and DEVPORTAL_RETAIN_REVOKED_GRANTS: how long the purge keeps
+	// activity events, audit events, and grants after their revocation or family end.
+	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
+	Version                                          string
 }
 
 // Defaults of every setting.
@@ -72,6 +76,11 @@ const (
 	// DefaultSessionIdleTimeout applies when DEVPORTAL_SESSION_IDLE_TIMEOUT is unset (capped at
 	// the session lifetime).
 	DefaultSessionIdleTimeout = 24 * time.Hour
+	// Retention defaults: a quarter of activity for the app consoles' charts, a year of audit
+	// log for investigations, a month of dead grants for a user's "why was I signed out".
+	DefaultRetainActivity      = 90 * 24 * time.Hour
+	DefaultRetainAudit         = 365 * 24 * time.Hour
+	DefaultRetainRevokedGrants = 30 * 24 * time.Hour
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -86,6 +95,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
 		DB:          models.Options{ConnMaxLifetime: models.DefaultConnMaxLifetime, ConnMaxIdleTime: models.DefaultConnMaxIdleTime},
+
+		RetainActivity: DefaultRetainActivity, RetainAudit: DefaultRetainAudit, RetainRevokedGrants: DefaultRetainRevokedGrants,
 	}
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 30*time.Second, 60*time.Second, 120*time.Second
 	durations := []struct {
@@ -103,6 +114,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_IDLE_TIMEOUT", &cfg.IdleTimeout},
 		{"DEVPORTAL_DB_CONN_MAX_LIFETIME", &cfg.DB.ConnMaxLifetime},
 		{"DEVPORTAL_DB_CONN_MAX_IDLE_TIME", &cfg.DB.ConnMaxIdleTime},
+		{"DEVPORTAL_RETAIN_ACTIVITY", &cfg.RetainActivity},
+		{"DEVPORTAL_RETAIN_AUDIT", &cfg.RetainAudit},
+		{"DEVPORTAL_RETAIN_REVOKED_GRANTS", &cfg.RetainRevokedGrants},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -195,6 +209,9 @@ func (cfg Config) Validate() error {
 		{cfg.DB.MaxConns >= 0 && cfg.DB.MaxConns <= 1000, "DEVPORTAL_DB_MAX_CONNS must be between 1 and 1000 (unset: 10 on PostgreSQL, unbounded on SQLite)"},
 		{cfg.DB.ConnMaxLifetime >= time.Minute && cfg.DB.ConnMaxLifetime <= 24*time.Hour, "DEVPORTAL_DB_CONN_MAX_LIFETIME must be between 1m and 24h"},
 		{cfg.DB.ConnMaxIdleTime >= time.Second && cfg.DB.ConnMaxIdleTime <= cfg.DB.ConnMaxLifetime, "DEVPORTAL_DB_CONN_MAX_IDLE_TIME must be between 1s and DEVPORTAL_DB_CONN_MAX_LIFETIME"},
+		{cfg.RetainActivity >= 24*time.Hour, "DEVPORTAL_RETAIN_ACTIVITY must be at least 24h"},
+		{cfg.RetainAudit >= 24*time.Hour, "DEVPORTAL_RETAIN_AUDIT must be at least 24h"},
+		{cfg.RetainRevokedGrants >= 24*time.Hour, "DEVPORTAL_RETAIN_REVOKED_GRANTS must be at least 24h: a replayed refresh token must still find its revoked grant"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

@@ -1,5 +1,5 @@
 // Command devportal runs the developer portal and OAuth 2.0 authorization server, and the
-// operator commands beside it (migrate, users, clients, keys).
+// operator commands beside it (migrate, users, clients, keys, purge).
 package main
 
 import (
@@ -31,6 +31,7 @@ Commands:
   users create     create a user:   --email E --password-stdin [--admin] (or --password P)
   clients create   create a client: --name N --type machine --scope "A B" [--redirect-uri U]...
   keys rotate      add a new token-signing key; older keys keep verifying
+  purge            delete what has expired or passed its retention, in small batches
 
 Configuration comes from DEVPORTAL_* environment variables; see README.md.
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "rotate":
 			return keysRotate(ctx, rest, getenv, stdout)
 		}
+	case "purge":
+		return purgeCmd(ctx, args, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -95,13 +95,15 @@ func firstAdminHint(issuer string) string {
 		"  " + firstAdminCommand + "\n"
 }
 
-// purge deletes dead sessions, codes, refresh tokens and revocation records every hour, a day
-// after they expired (codes and refresh tokens are kept that long so a replay is still recognised).
+// purge runs the same purge as `devportal purge` every hour, logging the same line per kind
+// (errors through logf).
+// Codes and refresh tokens are kept a day past expiry so a replay is still recognised.
 func purge(ctx context.Context, env *env, logf func(string, ...any)) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if _, err := env.store.Purge(ctx, time.Now().UTC().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		err := purgeOnce(ctx, env.store, env.cfg, func(line string) { slog.Info("purge: " + line) })
+		if err != nil && ctx.Err() == nil {
 			logf("purge: %v", err)
 		}
 		select {

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/web"
+)
+
+// replayWindow is how long past expiry codes and refresh tokens are kept, so a replay of one is
+// still recognised as such (and revokes its grant) rather than looking unknown.
+const replayWindow = 24 * time.Hour
+
+// purgeCmd is `devportal purge`: it deletes what has expired or passed its retention, in small
+// batches, and prints one line per kind of what it deleted.
+func purgeCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flags("purge", stdout)
+	fs.Usage = func() {
+		fmt.Fprint(stdout, "Usage: devportal purge\n\nDeletes what has expired or passed its retention, in small batches, and prints what it deleted.\n")
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	cfg, err := web.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	store, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	return purgeOnce(ctx, store, cfg, func(line string) { fmt.Fprintln(stdout, line) })
+}
+
+// purgeOnce runs one purge under cfg's policy and reports one line per kind, even when it
+// stopped on an error part way (what was deleted stays deleted).
+func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line func(string)) error {
+	report, err := store.PurgeExpired(ctx, purgePolicy(cfg, time.Now().UTC()))
+	for _, k := range report {
+		line(fmt.Sprintf("%s: %d deleted", k.Kind, k.Deleted))
+	}
+	return err
+}
+
+// purgePolicy is what one purge at now deletes under cfg.
+func purgePolicy(cfg web.Config, now time.Time) models.PurgePolicy {
+	return models.PurgePolicy{
+		Before:         now.Add(-replayWindow),
+		RetainActivity: cfg.RetainActivity, RetainAudit: cfg.RetainAudit, RetainRevokedGrants: cfg.RetainRevokedGrants,
+	}
+}
