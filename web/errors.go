@@ -54,7 +54,7 @@ func unroutedFormat(p string) errorFormat {
 	case strings.HasPrefix(p, "/api/") || p == "/oauth/tokens":
 		return compatErrors
 	case strings.HasPrefix(p, Paths["token"]) || strings.HasPrefix(p, Paths["introspection"]) ||
-		strings.HasPrefix(p, Paths["revocation"]) || strings.HasPrefix(p, "/.well-known/"):
+		strings.HasPrefix(p, Paths["revocation"]) || strings.HasPrefix(p, Paths["userinfo"]) || strings.HasPrefix(p, "/.well-known/"):
 		return oauthErrors
 	}
 	return pageErrors

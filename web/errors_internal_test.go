@@ -35,7 +35,8 @@ func TestUnroutedFormat(t *testing.T) {
 		"/healthz":                 pageErrors,
 		"/static/nothing.css":      pageErrors,
 		"/docs/api":                pageErrors,
-		"/oauth/userinfo-not-here": pageErrors,
+		"/oauth/userinfo":          oauthErrors, // a bearer endpoint: RFC 6750 errors in JSON
+		"/oauth/logout":            pageErrors,  // RP-initiated logout is a page
 	} {
 		if got := unroutedFormat(path); got != want {
 			t.Errorf("unroutedFormat(%q) = %d, want %d", path, got, want)
