@@ -30,7 +30,9 @@ func TestBodyLimit(t *testing.T) {
 			}
 		}},
 		{"/oauth/tokens", "application/json", `{"grant_type":"` + big + `"}`, func(t *testing.T, body string) {
-			var e struct{ ErrorCode string `json:"error_code"` }
+			var e struct {
+				ErrorCode string `json:"error_code"`
+			}
 			if json.Unmarshal([]byte(body), &e) != nil || e.ErrorCode != "API_VALIDATION_ERROR" {
 				t.Errorf("compatibility body %q", body)
 			}

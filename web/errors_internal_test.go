@@ -20,23 +20,23 @@ import (
 // (including /oauth/token also covering /oauth/tokens/x, but not /oauth/tokens itself).
 func TestUnroutedFormat(t *testing.T) {
 	for path, want := range map[string]errorFormat{
-		"/api/v1/nothing":          compatErrors,
-		"/api/":                    compatErrors,
-		"/oauth/tokens":            compatErrors,
-		"/oauth/tokens/x":          oauthErrors,
-		"/oauth/token":             oauthErrors,
-		"/oauth/tokenx":            oauthErrors,
-		"/oauth/introspect/x":      oauthErrors,
-		"/oauth/revoke":            oauthErrors,
-		"/.well-known/nothing":     oauthErrors,
-		"/oauth/authorize":         pageErrors,
-		"/apps/nothing":            pageErrors,
-		"/api":                     pageErrors,
-		"/healthz":                 pageErrors,
-		"/static/nothing.css":      pageErrors,
-		"/docs/api":                pageErrors,
-		"/oauth/userinfo":          oauthErrors, // a bearer endpoint: RFC 6750 errors in JSON
-		"/oauth/logout":            pageErrors,  // RP-initiated logout is a page
+		"/api/v1/nothing":      compatErrors,
+		"/api/":                compatErrors,
+		"/oauth/tokens":        compatErrors,
+		"/oauth/tokens/x":      oauthErrors,
+		"/oauth/token":         oauthErrors,
+		"/oauth/tokenx":        oauthErrors,
+		"/oauth/introspect/x":  oauthErrors,
+		"/oauth/revoke":        oauthErrors,
+		"/.well-known/nothing": oauthErrors,
+		"/oauth/authorize":     pageErrors,
+		"/apps/nothing":        pageErrors,
+		"/api":                 pageErrors,
+		"/healthz":             pageErrors,
+		"/static/nothing.css":  pageErrors,
+		"/docs/api":            pageErrors,
+		"/oauth/userinfo":      oauthErrors, // a bearer endpoint: RFC 6750 errors in JSON
+		"/oauth/logout":        pageErrors,  // RP-initiated logout is a page
 	} {
 		if got := unroutedFormat(path); got != want {
 			t.Errorf("unroutedFormat(%q) = %d, want %d", path, got, want)
