@@ -45,7 +45,10 @@ type Config struct {
 	// RequireAdmin2FA is DEVPORTAL_REQUIRE_ADMIN_2FA=true: administrators must sign in with a
 	// second factor (or turn one on) before the admin pages open to them.
 	RequireAdmin2FA bool
-	Version         string
+	// DrainTimeout is DEVPORTAL_DRAIN_TIMEOUT: on SIGTERM, how long in-flight requests may run
+	// before their connections are cut; queued events and mail are written after either way.
+	DrainTimeout time.Duration
+	Version      string
 }
 
 // Defaults of every setting.
@@ -56,6 +59,10 @@ const (
 	// DefaultSessionIdleTimeout applies when DEVPORTAL_SESSION_IDLE_TIMEOUT is unset (capped at
 	// the session lifetime).
 	DefaultSessionIdleTimeout = 24 * time.Hour
+	// DefaultDrainTimeout applies when DEVPORTAL_DRAIN_TIMEOUT is unset: long enough for a slow
+	// upload or page, and short of the 30 s Kubernetes waits after SIGTERM before SIGKILL, which
+	// leaves time to write the queued events and mail after the drain.
+	DefaultDrainTimeout = 25 * time.Second
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -69,6 +76,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AccessTTL:   15 * time.Minute,
 		RefreshTTL:  30 * 24 * time.Hour,
 		SessionTTL:  7 * 24 * time.Hour,
+
+		DrainTimeout: DefaultDrainTimeout,
 	}
 	durations := []struct {
 		env string
@@ -80,6 +89,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_SESSION_TTL", &cfg.SessionTTL},
 		{"DEVPORTAL_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout},
 		{"DEVPORTAL_REFRESH_REUSE_GRACE", &cfg.RefreshGrace},
+		{"DEVPORTAL_DRAIN_TIMEOUT", &cfg.DrainTimeout},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -147,6 +157,7 @@ func (cfg Config) Validate() error {
 		{cfg.SessionTTL >= 5*time.Minute && cfg.SessionTTL <= 90*24*time.Hour, "DEVPORTAL_SESSION_TTL must be between 5m and 2160h"},
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
+		{cfg.DrainTimeout > 0 && cfg.DrainTimeout <= 10*time.Minute, "DEVPORTAL_DRAIN_TIMEOUT must be more than 0s and at most 10m (for example 25s)"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}

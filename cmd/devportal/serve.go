@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/devportal/devportal/models/mail"
 	"github.com/devportal/devportal/web"
 )
@@ -47,17 +49,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	go env.oauth.RefreshKeys(ctx, time.Minute, func(err error) { e.Logger.Errorf("reload signing keys: %v", err) })
 	go purge(ctx, env, e.Logger.Errorf)
+	// The event buffer and the mail worker outlive ctx: requests still draining after SIGTERM
+	// record events and queue mail, so both stop only once the last request has finished.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	events := make(chan struct{})
 	go func() {
 		defer close(events)
-		env.events.Run(ctx, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
+		env.events.Run(work, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
 	}()
-	defer func() { <-events }() // the last batch is written before the database closes
 	worker := &mail.Worker{Outbox: env.outbox, Sender: env.sender, Logger: slog.Default()}
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
-		worker.Run(ctx)
+		worker.Run(work)
 		// Shutting down: one last pass, so mail queued by the last requests is not left waiting
 		// for the next start (it would not be lost either way: it stays in the outbox).
 		flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -66,21 +71,38 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			e.Logger.Errorf("mail: last flush: %v", err)
 		}
 	}()
-	defer func() { <-mailDone }()
 	if env.cfg.SMTPURL == "" {
 		fmt.Fprintln(stdout, "No DEVPORTAL_SMTP_URL: mail (verification and password-reset links) is written to this log instead of sent.")
 	}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.Shutdown(shutdown)
-	}()
 	e.Listener = ln
-	if err := e.Start(""); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	served := make(chan error, 1)
+	go func() { served <- e.Start("") }()
+	select {
+	case err = <-served: // the listener failed
+	case <-ctx.Done():
+		err = drain(e, served, env.cfg.DrainTimeout, stdout)
 	}
-	return nil
+	// Only now that no request runs: the last events and mail, then (deferred) the database.
+	stopWork()
+	<-events
+	<-mailDone
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// drain stops accepting connections and waits for in-flight requests, at most timeout; the
+// connections of requests still running then are cut. It returns once the server has stopped.
+func drain(e *echo.Echo, served <-chan error, timeout time.Duration, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "shutting down: finishing in-flight requests (at most %s)\n", timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stdout, "shutting down: requests still running after %s were cut off\n", timeout)
+		_ = e.Close()
+	}
+	return <-served
 }
 
 // firstAdminCommand creates the first admin from a source checkout. It asks for the password
