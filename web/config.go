@@ -179,6 +179,10 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// LoopbackHost reports whether host is this machine (localhost, 127.0.0.0/8 or ::1), the rule
+// the issuer check uses; the startup banner uses it too.
+func LoopbackHost(host string) bool { return loopbackHost(host) }
+
 // SecureCookies reports whether cookies get the Secure flag: whenever the issuer is https.
 func (cfg Config) SecureCookies() bool { return strings.HasPrefix(cfg.Issuer, "https://") }
 

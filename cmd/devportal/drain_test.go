@@ -176,3 +176,12 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 		t.Fatalf("activity after the drain: %+v, want the one token event", evs)
 	}
 }
+
+func mustTCPAddr(t *testing.T, addr string) *net.TCPAddr {
+	t.Helper()
+	a, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
