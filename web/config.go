@@ -78,6 +78,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SessionTTL:  7 * 24 * time.Hour,
 
 		DrainTimeout: DefaultDrainTimeout,
+		RefreshGrace: oauth.DefaultRefreshGrace,
 	}
 	durations := []struct {
 		env string
