@@ -32,7 +32,8 @@ Commands:
   migrate          apply database migrations and exit
   users create     create a user:   --email E --password-stdin [--admin] (or --password P)
   clients create   create a client: --name N --type machine --scope "A B" [--redirect-uri U]...
-  keys rotate      add new token-signing keys; older keys keep verifying
+  keys rotate      add new token-signing keys; older keys keep verifying: [--now] signs at once
+  keys retire KID  take a signing key out of signing and out of the JWKS
   version          print the version
 
 Run "devportal COMMAND --help" for a command's flags.
@@ -98,6 +99,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		switch s, rest := sub(); s {
 		case "rotate":
 			return keysRotate(ctx, rest, getenv, stdout)
+		case "retire":
+			return keysRetire(ctx, rest, getenv, stdout)
 		}
 	}
 	fmt.Fprint(stderr, usage)
