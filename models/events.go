@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Kinds of application activity.
@@ -26,21 +28,27 @@ type ClientEvent struct {
 	CreatedAt time.Time
 }
 
-// AddClientEvents stores a batch of events in one statement. If the batch fails (typically an
-// application deleted since its events were recorded), the events are stored one by one and
-// those that still fail are skipped.
-func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) error {
+// AddClientEvents stores a batch of events in one transaction, so a batch is either written
+// whole or not at all. If it fails (typically an application deleted since its events were
+// recorded), nothing of it was kept, so the events are then stored one by one without
+// duplicating any; it returns how many of them could not be stored even so.
+func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped int, err error) {
 	if len(evs) == 0 {
-		return nil
+		return 0, nil
 	}
-	if err := s.q(ctx).CreateInBatches(evs, 200).Error; err == nil {
-		return nil
+	// Several INSERTs of at most 200 rows each: outside one transaction a failure in a later
+	// one would leave the earlier ones committed, and the retry below would write them twice.
+	err = s.q(ctx).Transaction(func(tx *gorm.DB) error { return tx.CreateInBatches(evs, 200).Error })
+	if err == nil {
+		return 0, nil
 	}
 	for i := range evs {
-		evs[i].ID = 0
-		_ = s.q(ctx).Create(&evs[i]).Error
+		evs[i].ID = 0 // assigned by the rolled-back INSERT
+		if s.q(ctx).Create(&evs[i]).Error != nil {
+			skipped++
+		}
 	}
-	return ctx.Err()
+	return skipped, ctx.Err()
 }
 
 // ClientEvents lists an application's latest events, newest first.
@@ -72,8 +80,9 @@ func (s *Store) ClientEventCounts(ctx context.Context, clientID string, since ti
 
 // EventBuffer collects activity off the request path and writes it in batches, so recording an
 // event costs the token endpoint a channel send rather than a database write. Each instance has
-// its own buffer; nothing in it is shared state. Events still buffered when the process dies are
-// lost, which is acceptable for activity charts (the audit log is written synchronously).
+// its own buffer; nothing in it is shared state. serve writes what is left after the last
+// request has finished; events still buffered when the process is killed are lost, which is
+// acceptable for activity charts (the audit log is written synchronously).
 type EventBuffer struct {
 	store   *Store
 	ch      chan ClientEvent
@@ -97,7 +106,8 @@ func (b *EventBuffer) Record(e ClientEvent) {
 	}
 }
 
-// Dropped is how many events were lost to a full buffer.
+// Dropped is how many events were lost: to a full buffer, or because the database refused
+// them (an application deleted in the meantime). Metrics export it.
 func (b *EventBuffer) Dropped() int64 { return b.dropped.Load() }
 
 // Flush writes everything queued so far.
@@ -108,10 +118,16 @@ func (b *EventBuffer) Flush(ctx context.Context) error {
 		case e := <-b.ch:
 			batch = append(batch, e)
 		default:
-			return b.store.AddClientEvents(ctx, batch)
+			return b.write(ctx, batch)
 		}
 	}
-	return b.store.AddClientEvents(ctx, batch)
+	return b.write(ctx, batch)
+}
+
+func (b *EventBuffer) write(ctx context.Context, batch []ClientEvent) error {
+	skipped, err := b.store.AddClientEvents(ctx, batch)
+	b.dropped.Add(int64(skipped))
+	return err
 }
 
 // Run flushes every interval until ctx ends, then once more.

@@ -27,3 +27,16 @@ func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
 	return s.q(ctx).Create(k).Error
 }
+
+// RetireSigningKey marks a key retired at at: it no longer signs and is no longer published.
+// A key that does not exist or was retired already is ErrNotFound.
+func (s *Store) RetireSigningKey(ctx context.Context, id string, at time.Time) error {
+	res := s.q(ctx).Model(&SigningKey{}).Where("id = ? AND retired_at IS NULL", id).Update("retired_at", at)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound.Describe("no signing key " + id + " in use (it does not exist or was retired already)")
+	}
+	return nil
+}

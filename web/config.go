@@ -65,7 +65,10 @@ type Config struct {
 	// DEVPORTAL_RETAIN_AUDIT and DEVPORTAL_RETAIN_REVOKED_GRANTS: how long the purge keeps
 	// activity events, audit events, and grants after their revocation or family end.
 	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
-	Version                                          string
+	// DrainTimeout is DEVPORTAL_DRAIN_TIMEOUT: on SIGTERM, how long in-flight requests may run
+	// before their connections are cut; queued events and mail are written after either way.
+	DrainTimeout time.Duration
+	Version      string
 }
 
 // Defaults of every setting.
@@ -81,6 +84,10 @@ const (
 	DefaultRetainActivity      = 90 * 24 * time.Hour
 	DefaultRetainAudit         = 365 * 24 * time.Hour
 	DefaultRetainRevokedGrants = 30 * 24 * time.Hour
+	// DefaultDrainTimeout applies when DEVPORTAL_DRAIN_TIMEOUT is unset: long enough for a slow
+	// upload or page, and short of the 30 s Kubernetes waits after SIGTERM before SIGKILL, which
+	// leaves time to write the queued events and mail after the drain.
+	DefaultDrainTimeout = 25 * time.Second
 )
 
 // ConfigFromEnv reads the DEVPORTAL_* variables; unset ones take their defaults. It does not
@@ -97,6 +104,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DB:          models.Options{ConnMaxLifetime: models.DefaultConnMaxLifetime, ConnMaxIdleTime: models.DefaultConnMaxIdleTime},
 
 		RetainActivity: DefaultRetainActivity, RetainAudit: DefaultRetainAudit, RetainRevokedGrants: DefaultRetainRevokedGrants,
+
+		DrainTimeout: DefaultDrainTimeout,
+		RefreshGrace: oauth.DefaultRefreshGrace,
 	}
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 30*time.Second, 60*time.Second, 120*time.Second
 	durations := []struct {
@@ -117,6 +127,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"DEVPORTAL_RETAIN_ACTIVITY", &cfg.RetainActivity},
 		{"DEVPORTAL_RETAIN_AUDIT", &cfg.RetainAudit},
 		{"DEVPORTAL_RETAIN_REVOKED_GRANTS", &cfg.RetainRevokedGrants},
+		{"DEVPORTAL_DRAIN_TIMEOUT", &cfg.DrainTimeout},
 	}
 	for _, d := range durations {
 		if v := getenv(d.env); v != "" {
@@ -212,6 +223,7 @@ func (cfg Config) Validate() error {
 		{cfg.RetainActivity >= 24*time.Hour, "DEVPORTAL_RETAIN_ACTIVITY must be at least 24h"},
 		{cfg.RetainAudit >= 24*time.Hour, "DEVPORTAL_RETAIN_AUDIT must be at least 24h"},
 		{cfg.RetainRevokedGrants >= 24*time.Hour, "DEVPORTAL_RETAIN_REVOKED_GRANTS must be at least 24h: a replayed refresh token must still find its revoked grant"},
+		{cfg.DrainTimeout > 0 && cfg.DrainTimeout <= 10*time.Minute, "DEVPORTAL_DRAIN_TIMEOUT must be more than 0s and at most 10m (for example 25s)"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
@@ -232,6 +244,10 @@ func loopbackHost(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// LoopbackHost reports whether host is this machine (localhost, 127.0.0.0/8 or ::1), the rule
+// the issuer check uses; the startup banner uses it too.
+func LoopbackHost(host string) bool { return loopbackHost(host) }
 
 // SecureCookies reports whether cookies get the Secure flag: whenever the issuer is https.
 func (cfg Config) SecureCookies() bool { return strings.HasPrefix(cfg.Issuer, "https://") }

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,18 +28,38 @@ func main() {
 const usage = `Usage: devportal [command] [flags]
 
 Commands:
-  serve            run the portal and authorization server (the default)
+  serve            run the portal and authorization server (the default): [--addr A]
   migrate          apply database migrations and exit
   users create     create a user:   --email E --password-stdin [--admin] (or --password P)
   clients create   create a client: --name N --type machine --scope "A B" [--redirect-uri U]...
-  keys rotate      add a new token-signing key; older keys keep verifying
+  keys rotate      add new token-signing keys; older keys keep verifying: [--now] signs at once
+  keys retire KID  take a signing key out of signing and out of the JWKS
+  version          print the version
   purge            delete what has expired or passed its retention, in small batches
 
+Run "devportal COMMAND --help" for a command's flags.
 Configuration comes from DEVPORTAL_* environment variables; see README.md.
 `
 
 // run dispatches to a subcommand. It takes its environment as arguments so tests can call it.
+// Asking for help (-h, --help) anywhere is a success: the usage goes to stdout.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) { // the FlagSet printed the command's flags already
+		return nil
+	}
+	return err
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -48,7 +70,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return args[0], args[1:]
 	}
+	// `devportal users --help`: the commands of the group are in the usage.
+	if s, _ := sub(); isHelp(s) && (cmd == "users" || cmd == "clients" || cmd == "keys") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	switch cmd {
+	case "version":
+		if err := flags("version", stdout).Parse(args); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "devportal %s\n", version)
+		return nil
 	case "serve":
 		return serve(ctx, args, getenv, stdout)
 	case "migrate":
@@ -67,12 +100,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		switch s, rest := sub(); s {
 		case "rotate":
 			return keysRotate(ctx, rest, getenv, stdout)
+		case "retire":
+			return keysRetire(ctx, rest, getenv, stdout)
 		}
 	case "purge":
 		return purgeCmd(ctx, args, getenv, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd+" "+firstOr(args, ""))

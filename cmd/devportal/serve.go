@@ -8,7 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models/mail"
 	"github.com/devportal/devportal/web"
@@ -37,27 +42,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "devportal %s listening on %s (database: %s)\n", version, ln.Addr(), env.store.Dialect())
+	fmt.Fprintf(stdout, "devportal %s listening on %s (database: %s), issuer %s\n", version, ln.Addr(), env.store.Dialect(), env.cfg.Issuer)
+	if warning := issuerMismatch(env.cfg.Issuer, ln.Addr()); warning != "" {
+		fmt.Fprintln(stdout, warning)
+	}
 	fmt.Fprintf(stdout, "Open %s/ in your browser.\n", env.cfg.Issuer)
 	if users == 0 {
-		fmt.Fprint(stdout, firstAdminHint(env.cfg.Issuer))
+		fmt.Fprint(stdout, firstAdminHint(env.cfg.Issuer, env.cfg.DatabaseURL))
 	} else {
 		fmt.Fprintf(stdout, "Log in at %s/login (create more admins with: devportal users create --email E --password-stdin --admin)\n", env.cfg.Issuer)
 	}
 
 	go env.oauth.RefreshKeys(ctx, time.Minute, func(err error) { e.Logger.Errorf("reload signing keys: %v", err) })
 	go purge(ctx, env, e.Logger.Errorf)
+	// The event buffer and the mail worker outlive ctx: requests still draining after SIGTERM
+	// record events and queue mail, so both stop only once the last request has finished.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	events := make(chan struct{})
 	go func() {
 		defer close(events)
-		env.events.Run(ctx, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
+		env.events.Run(work, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
 	}()
-	defer func() { <-events }() // the last batch is written before the database closes
 	worker := &mail.Worker{Outbox: env.outbox, Sender: env.sender, Logger: slog.Default()}
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
-		worker.Run(ctx)
+		worker.Run(work)
 		// Shutting down: one last pass, so mail queued by the last requests is not left waiting
 		// for the next start (it would not be lost either way: it stays in the outbox).
 		flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -66,33 +77,94 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			e.Logger.Errorf("mail: last flush: %v", err)
 		}
 	}()
-	defer func() { <-mailDone }()
 	if env.cfg.SMTPURL == "" {
 		fmt.Fprintln(stdout, "No DEVPORTAL_SMTP_URL: mail (verification and password-reset links) is written to this log instead of sent.")
 	}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.Shutdown(shutdown)
-	}()
 	e.Listener = ln
-	if err := e.Start(""); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	served := make(chan error, 1)
+	go func() { served <- e.Start("") }()
+	select {
+	case err = <-served: // the listener failed
+	case <-ctx.Done():
+		err = drain(e, served, env.cfg.DrainTimeout, stdout)
 	}
-	return nil
+	// Only now that no request runs: the last events and mail, then (deferred) the database.
+	stopWork()
+	<-events
+	<-mailDone
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// drain stops accepting connections and waits for in-flight requests, at most timeout; the
+// connections of requests still running then are cut. It returns once the server has stopped.
+func drain(e *echo.Echo, served <-chan error, timeout time.Duration, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "shutting down: finishing in-flight requests (at most %s)\n", timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stdout, "shutting down: requests still running after %s were cut off\n", timeout)
+		_ = e.Close()
+	}
+	return <-served
 }
 
 // firstAdminCommand creates the first admin from a source checkout. It asks for the password
 // without echo (sh, bash and zsh alike) and pipes it in, so the password reaches neither the
-// screen, the shell history nor the process list.
+// screen, the shell history nor the process list. %s is where the database setting goes.
 const firstAdminCommand = `printf 'Password for admin@example.com: '; stty -echo; read -r pw; stty echo; echo; ` +
-	`printf '%s\n' "$pw" | go run ./cmd/devportal users create --email admin@example.com --password-stdin --admin; unset pw`
+	`printf '%%s\n' "$pw" | %sgo run ./cmd/devportal users create --email admin@example.com --password-stdin --admin; unset pw`
 
-// firstAdminHint is what serve prints on an empty database.
-func firstAdminHint(issuer string) string {
-	return "No users yet. Create the first admin (a passphrase of at least 12 characters), then log in at " + issuer + "/login:\n" +
-		"  " + firstAdminCommand + "\n"
+// firstAdminHint is what serve prints on an empty database. A server started on another
+// database than the default must have its admin created there too, so the command carries
+// DEVPORTAL_DATABASE_URL then, with any password in it masked: the banner goes to logs.
+func firstAdminHint(issuer, databaseURL string) string {
+	dbEnv := ""
+	if databaseURL != web.DefaultDatabaseURL {
+		dbEnv = "DEVPORTAL_DATABASE_URL=" + shellQuote(redactDSN(databaseURL)) + " "
+	}
+	hint := "No users yet. Create the first admin (a passphrase of at least 12 characters), then log in at " + issuer + "/login:\n" +
+		"  " + fmt.Sprintf(firstAdminCommand, dbEnv) + "\n"
+	if strings.Contains(dbEnv, "xxxxx") {
+		hint += "  (put the database password where the command says xxxxx)\n"
+	}
+	return hint
+}
+
+// redactDSN masks the password of a URL-style database setting.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return u.Redacted()
+		}
+	}
+	return dsn
+}
+
+// shellQuote quotes s for sh: in single quotes, each quote inside closed, escaped, reopened.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// issuerMismatch warns when the issuer names this machine on another port than the one the
+// server listens on: every link and redirect would then point where nothing answers. Behind a
+// proxy (an issuer on another host) the ports differ by design, so it says nothing there.
+func issuerMismatch(issuer string, listen net.Addr) string {
+	iss, err := url.Parse(issuer)
+	tcp, ok := listen.(*net.TCPAddr)
+	if err != nil || !ok || !web.LoopbackHost(iss.Hostname()) {
+		return ""
+	}
+	port := iss.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[iss.Scheme]
+	}
+	if port == strconv.Itoa(tcp.Port) {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: the issuer %s is on port %s of this machine but the server listens on port %d: "+
+		"links and redirects will not reach it. Set DEVPORTAL_ISSUER=%s://%s or DEVPORTAL_ADDR=:%s.",
+		issuer, port, tcp.Port, iss.Scheme, net.JoinHostPort(iss.Hostname(), strconv.Itoa(tcp.Port)), port)
 }
 
 // purge runs the same purge as `devportal purge` every hour, logging the same line per kind

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/devportal/devportal/models"
+	"github.com/devportal/devportal/web"
 )
 
 // cli runs the command line as main does, with the environment given, in a fresh database.
@@ -98,7 +99,7 @@ func TestUsersCreatePassword(t *testing.T) {
 // Issue #8 finding 14: the first-run hint uses --password-stdin, and its command creates an
 // admin who can log in with the password piped to it.
 func TestFirstAdminHint(t *testing.T) {
-	hint := firstAdminHint("https://auth.example.test")
+	hint := firstAdminHint("https://auth.example.test", web.DefaultDatabaseURL)
 	if !strings.Contains(hint, "https://auth.example.test/login") || strings.Contains(hint, "--password ") {
 		t.Fatalf("hint %q", hint)
 	}

@@ -242,6 +242,56 @@ func (s *Server) RotateKeys(ctx context.Context) (map[string]string, error) {
 	return kids, nil
 }
 
+// RotateKeysNow is the emergency rotation: it adds a new key of every published algorithm
+// dated KeyActivation back, so every instance signs with it at its next key reload instead of
+// after the activation delay. Resource servers that cached the JWKS may reject its tokens until
+// they fetch it again; that is the price of not waiting.
+func (s *Server) RotateKeysNow(ctx context.Context) (map[string]string, error) {
+	kids := map[string]string{}
+	for _, alg := range publishedAlgs {
+		k, err := generateKey(alg, s.kek)
+		if err != nil {
+			return kids, err
+		}
+		k.CreatedAt = s.now().Add(-s.cfg.KeyActivation)
+		if err := s.store.CreateSigningKey(ctx, k); err != nil {
+			return kids, err
+		}
+		kids[alg] = k.ID
+	}
+	return kids, nil
+}
+
+// RetireKey takes a signing key out of use: it stops signing and leaves the JWKS at every
+// instance's next key reload, so tokens it signed stop verifying (the point, when it leaked).
+// The last key of an algorithm cannot be retired: rotate first.
+func (s *Server) RetireKey(ctx context.Context, kid string) error {
+	return s.store.InTx(ctx, func(tx *models.Store) error {
+		rows, err := tx.SigningKeys(ctx)
+		if err != nil {
+			return err
+		}
+		alg, others := "", 0
+		for _, k := range rows {
+			if k.ID == kid {
+				alg = k.Algorithm
+			}
+		}
+		if alg == "" {
+			return models.ErrNotFound.Describe("no signing key " + kid + " in use (it does not exist or was retired already)")
+		}
+		for _, k := range rows {
+			if k.Algorithm == alg && k.ID != kid {
+				others++
+			}
+		}
+		if others == 0 {
+			return fmt.Errorf("%s is the only %s signing key: add a new one first (devportal keys rotate --now), then retire this one", kid, alg)
+		}
+		return tx.RetireSigningKey(ctx, kid, s.now())
+	})
+}
+
 // RotateKey rotates every key (RotateKeys) and returns the id of the new access-token key.
 func (s *Server) RotateKey(ctx context.Context) (string, error) {
 	kids, err := s.RotateKeys(ctx)

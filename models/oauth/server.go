@@ -20,7 +20,8 @@ type Config struct {
 	// an absolute expiry), so a stolen token that keeps rotating does not live for ever.
 	RefreshFamilyTTL time.Duration
 	// RefreshGrace lets a client that lost a refresh response retry with the same refresh token
-	// for this long and get the same new refresh token; 0 (the default) treats any reuse as theft.
+	// for this long and get the same new refresh token; 0 treats any reuse as theft. Deployments
+	// get DefaultRefreshGrace.
 	RefreshGrace time.Duration
 	// KeyActivation is how long a new signing key is only published before it signs, so every
 	// instance and every resource server's JWKS cache knows it before tokens carry it.
@@ -30,6 +31,20 @@ type Config struct {
 	// Events receives each application's activity for its timeline; nil records nothing.
 	Events EventSink
 }
+
+// DefaultRefreshGrace is the refresh-token reuse grace a deployment gets unless it sets
+// DEVPORTAL_REFRESH_REUSE_GRACE. RFC 9700 §4.14.2 wants a rotated refresh token that comes
+// back treated as stolen, and allows a short grace so that a client which never received the
+// rotation's response (a timeout, a dropped connection, an instance killed mid-request) can
+// retry. Without one, that retry revokes the user's grant, which looks to the user like being
+// signed out for no reason. Within the grace a replay gets the same successor the first
+// answer carried, never a new one, and only while that successor is unused; so a thief who
+// replays a token within seconds of its rotation gets a pair the client also holds, and the
+// second of them to use it still ends the family. The cost is that detection of such a
+// replay waits for the next refresh instead of happening at once. Ten seconds covers a client
+// retry with backoff and a retry landing on another instance, and is short enough that a
+// token must be stolen in transit, not later from storage, to fall inside it.
+const DefaultRefreshGrace = 10 * time.Second
 
 // DefaultRefreshFamilyTTL is how long a refresh-token family lives when none is configured.
 const DefaultRefreshFamilyTTL = 90 * 24 * time.Hour
