@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/mail"
@@ -69,7 +68,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 		store.Close()
 		return nil, err
 	}
-	var sender mail.Sender = mail.Log{Logger: slog.Default()}
+	var sender mail.Sender = mail.Log{} // the server's logger, once serve has set it
 	if cfg.SMTPURL != "" {
 		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
 			store.Close()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *addr != "" {
 		env.cfg.Addr = *addr
 	}
-	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth, Mail: env.outbox})
+	// One logger in DEVPORTAL_LOG_FORMAT for everything the server writes: requests, errors, the
+	// mail worker, the purge.
+	logger := web.NewLogger(env.cfg, os.Stderr)
+	slog.SetDefault(logger)
+	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth, Mail: env.outbox, Logger: logger})
 	ln, err := net.Listen("tcp", env.cfg.Addr)
 	if err != nil {
 		return err
@@ -64,7 +69,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer close(events)
 		env.events.Run(work, time.Second, func(err error) { e.Logger.Errorf("record activity: %v", err) })
 	}()
-	worker := &mail.Worker{Outbox: env.outbox, Sender: env.sender, Logger: slog.Default()}
+	worker := &mail.Worker{Outbox: env.outbox, Sender: env.sender, Logger: logger}
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)

@@ -119,12 +119,16 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 
 // Log writes each mail to the server log instead of sending it, so a portal without an SMTP
 // server still works on a laptop: the person reads the link there. Never use it in production:
-// the links it logs are credentials.
+// the links it logs are credentials. A nil Logger is slog's default at the time of sending.
 type Log struct{ Logger *slog.Logger }
 
 // Send logs m's recipient, subject and text (which holds any link).
 func (l Log) Send(_ context.Context, m Message) error {
-	l.Logger.Warn("MAIL NOT SENT (no DEVPORTAL_SMTP_URL): written here instead", "to", m.To, "subject", m.Subject, "text", m.Text)
+	logger := l.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.Warn("MAIL NOT SENT (no DEVPORTAL_SMTP_URL): written here instead", "to", m.To, "subject", m.Subject, "text", m.Text)
 	return nil
 }
 
