@@ -40,14 +40,17 @@ func purgeCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	return purgeOnce(ctx, store, cfg, func(line string) { fmt.Fprintln(stdout, line) })
+	return purgeOnce(ctx, store, cfg, func(line string) { fmt.Fprintln(stdout, line) }, false)
 }
 
 // purgeOnce runs one purge under cfg's policy and reports one line per kind, even when it
 // stopped on an error part way (what was deleted stays deleted).
-func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line func(string)) error {
+func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line func(string), quiet bool) error {
 	report, err := store.PurgeExpired(ctx, purgePolicy(cfg, time.Now().UTC()))
 	for _, k := range report {
+		if quiet && k.Deleted == 0 {
+			continue // the hourly job logs only what it deleted; the command says every kind
+		}
 		line(fmt.Sprintf("%s: %d deleted", k.Kind, k.Deleted))
 	}
 	return err

@@ -172,14 +172,14 @@ func issuerMismatch(issuer string, listen net.Addr) string {
 		issuer, port, tcp.Port, iss.Scheme, net.JoinHostPort(iss.Hostname(), strconv.Itoa(tcp.Port)), port)
 }
 
-// purge runs the same purge as `devportal purge` every hour, logging the same line per kind
-// (errors through logf).
+// purge runs the same purge as `devportal purge` every hour, logging the same line for each kind
+// it deleted something of (errors through logf).
 // Codes and refresh tokens are kept a day past expiry so a replay is still recognised.
 func purge(ctx context.Context, env *env, logf func(string, ...any)) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		err := purgeOnce(ctx, env.store, env.cfg, func(line string) { slog.Info("purge: " + line) })
+		err := purgeOnce(ctx, env.store, env.cfg, func(line string) { slog.Info("purge: " + line) }, true)
 		if err != nil && ctx.Err() == nil {
 			logf("purge: %v", err)
 		}
