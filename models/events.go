@@ -110,6 +110,9 @@ func (b *EventBuffer) Record(e ClientEvent) {
 // them (an application deleted in the meantime). Metrics export it.
 func (b *EventBuffer) Dropped() int64 { return b.dropped.Load() }
 
+// Queued is how many events wait for the next flush; metrics export it as the queue depth.
+func (b *EventBuffer) Queued() int { return len(b.ch) }
+
 // Flush writes everything queued so far.
 func (b *EventBuffer) Flush(ctx context.Context) error {
 	var batch []ClientEvent

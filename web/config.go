@@ -52,6 +52,9 @@ type Config struct {
 	// them is believed when it says, in X-Forwarded-For and X-Forwarded-Proto, who the client is
 	// and whether it came over https. Empty: nobody is, the peer is the client.
 	TrustedProxies []*net.IPNet
+	// MetricsAddr is DEVPORTAL_METRICS_ADDR: the listen address of a second listener serving
+	// Prometheus /metrics; empty: none. Never the public address, which serves no /metrics.
+	MetricsAddr string
 	// DB bounds the database connection pool: DEVPORTAL_DB_MAX_CONNS (0: models.DefaultMaxConns
 	// on PostgreSQL, unbounded on SQLite), DEVPORTAL_DB_CONN_MAX_LIFETIME and
 	// DEVPORTAL_DB_CONN_MAX_IDLE_TIME.
@@ -169,6 +172,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("DEVPORTAL_REQUIRE_ADMIN_2FA: %q must be true or false", v)
 	}
 	cfg.LogFormat = cmp.Or(getenv("DEVPORTAL_LOG_FORMAT"), "text")
+	cfg.MetricsAddr = getenv("DEVPORTAL_METRICS_ADDR")
 	for _, v := range strings.Split(getenv("DEVPORTAL_TRUSTED_PROXIES"), ",") {
 		if v = strings.TrimSpace(v); v == "" {
 			continue
@@ -214,6 +218,7 @@ func (cfg Config) Validate() error {
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.LogFormat == "text" || cfg.LogFormat == "json", "DEVPORTAL_LOG_FORMAT must be text or json"},
+		{cfg.MetricsAddr == "" || cfg.MetricsAddr != cfg.Addr || strings.HasSuffix(cfg.Addr, ":0"), "DEVPORTAL_METRICS_ADDR must differ from DEVPORTAL_ADDR: metrics are never served on the public listener"},
 		{cfg.ReadTimeout >= 100*time.Millisecond && cfg.ReadTimeout <= time.Hour, "DEVPORTAL_READ_TIMEOUT must be between 100ms and 1h"},
 		{cfg.WriteTimeout >= cfg.ReadTimeout && cfg.WriteTimeout <= time.Hour, "DEVPORTAL_WRITE_TIMEOUT must be between DEVPORTAL_READ_TIMEOUT and 1h: it counts from the start of the request"},
 		{cfg.IdleTimeout >= time.Second && cfg.IdleTimeout <= time.Hour, "DEVPORTAL_IDLE_TIMEOUT must be between 1s and 1h"},

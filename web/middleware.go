@@ -175,11 +175,13 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // X-Request-Id response header), method, route pattern (never the path, whose query or segments
 // may carry codes and tokens), status, duration and client IP. It hands errors to the error
 // handler itself so the status logged is the one sent, and gives the request a logger carrying
-// its id, so c.Logger() lines can be matched with this one.
-func accessLog(logger *slog.Logger, elog *echoLogger) echo.MiddlewareFunc {
+// its id, so c.Logger() lines can be matched with this one. The same answer is counted in
+// metrics (nil: not counted).
+func accessLog(logger *slog.Logger, elog *echoLogger, metrics *Metrics) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			counted := metrics.track(c, start)
 			c.SetLogger(elog.forRequest(c))
 			if err := next(c); err != nil {
 				c.Error(err)
@@ -188,6 +190,7 @@ func accessLog(logger *slog.Logger, elog *echoLogger) echo.MiddlewareFunc {
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", requestID(c)), slog.String("method", r.Method), slog.String("route", routeOf(c)),
 				slog.Int("status", c.Response().Status), slog.Duration("duration", time.Since(start)), slog.String("ip", c.RealIP()))
+			counted()
 			return nil
 		}
 	}

@@ -24,6 +24,8 @@ type Deps struct {
 	Mail handlers.Mailer
 	// Logger receives the access log and every error; nil is NewLogger(cfg, os.Stderr).
 	Logger *slog.Logger
+	// Metrics counts every request for the metrics listener; nil counts nothing.
+	Metrics *Metrics
 }
 
 // MaxBody is the largest request body any route accepts (Echo's size syntax); a larger one is
@@ -55,7 +57,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	e.Logger = elog
 	e.HTTPErrorHandler = errorHandler(h, errs)
 	e.Use(middleware.RequestID())
-	e.Use(accessLog(logger, elog))
+	e.Use(accessLog(logger, elog, deps.Metrics))
 	e.Use(middleware.Recover())
 	// Every form and protocol request fits in 64 KiB (the largest, an application's settings with
 	// ten 2000-character redirect URIs, is about 25 KiB); nothing here takes uploads.

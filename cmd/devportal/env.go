@@ -20,6 +20,8 @@ type env struct {
 	events *models.EventBuffer
 	outbox *mail.Outbox
 	sender mail.Sender
+	// metrics counts for DEVPORTAL_METRICS_ADDR; serve exports them when it is set.
+	metrics *web.Metrics
 }
 
 // open reads the configuration, connects, migrates, and loads the signing keys.
@@ -51,9 +53,11 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 		fmt.Fprintf(log, "applied migration %s\n", m)
 	}
 	events := models.NewEventBuffer(store, 10000)
+	metrics := web.NewMetrics()
 	srv, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
 		RefreshFamilyTTL: cfg.RefreshFamilyTTL, RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
+		Metrics: metrics,
 	}, store, cfg.Secret)
 	if err != nil {
 		store.Close()
@@ -75,7 +79,7 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 			return nil, err
 		}
 	}
-	return &env{cfg: cfg, store: store, oauth: srv, events: events, outbox: outbox, sender: sender}, nil
+	return &env{cfg: cfg, store: store, oauth: srv, events: events, outbox: outbox, sender: sender, metrics: metrics}, nil
 }
 
 // flags builds a FlagSet that reports errors instead of exiting.

@@ -38,7 +38,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// mail worker, the purge.
 	logger := web.NewLogger(env.cfg, os.Stderr)
 	slog.SetDefault(logger)
-	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth, Mail: env.outbox, Logger: logger})
+	e := web.New(env.cfg, web.Deps{Store: env.store, OAuth: env.oauth, Mail: env.outbox, Logger: logger, Metrics: env.metrics})
 	ln, err := net.Listen("tcp", env.cfg.Addr)
 	if err != nil {
 		return err
@@ -85,6 +85,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if env.cfg.SMTPURL == "" {
 		fmt.Fprintln(stdout, "No DEVPORTAL_SMTP_URL: mail (verification and password-reset links) is written to this log instead of sent.")
 	}
+	metricsDone, err := serveMetrics(env, worker, stdout)
+	if err != nil {
+		stopWork()
+		<-events
+		<-mailDone
+		return err
+	}
 	e.Listener = ln
 	served := make(chan error, 1)
 	go func() { served <- e.Start("") }()
@@ -97,10 +104,46 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	stopWork()
 	<-events
 	<-mailDone
+	metricsDone()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
+}
+
+// serveMetrics starts the metrics listener on DEVPORTAL_METRICS_ADDR, if set: /metrics and
+// nothing else, on its own address so that it can stay off the public network. The returned
+// func stops it; serve calls it last, so a final scrape still sees the drain.
+func serveMetrics(env *env, worker *mail.Worker, stdout io.Writer) (stop func(), err error) {
+	if env.cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	// The public listener already holds its port, so the same address fails here: metrics
+	// never share it.
+	ln, err := net.Listen("tcp", env.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("DEVPORTAL_METRICS_ADDR: %w", err)
+	}
+	env.metrics.WatchEvents(env.events)
+	env.metrics.WatchMail(worker)
+	env.metrics.WatchStore(env.store)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", env.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("metrics listener: " + err.Error())
+		}
+	}()
+	fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", ln.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
 }
 
 // drain stops accepting connections and waits for in-flight requests, at most timeout; the

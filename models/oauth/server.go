@@ -30,6 +30,9 @@ type Config struct {
 	Now func() time.Time
 	// Events receives each application's activity for its timeline; nil records nothing.
 	Events EventSink
+	// Metrics counts tokens issued, failed client authentications and refresh-token reuse;
+	// nil counts nothing.
+	Metrics Metrics
 }
 
 // DefaultRefreshGrace is the refresh-token reuse grace a deployment gets unless it sets

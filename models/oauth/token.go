@@ -100,6 +100,7 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 		kind = models.EventRefresh
 	}
 	s.record(client.ID, kind, r.GrantType, err)
+	s.countToken(r.GrantType, err)
 	return resp, err
 }
 
@@ -114,6 +115,14 @@ func grantAllowed(t models.ClientType, grant string) bool {
 // secret matching one of their usable secrets, compared in constant time; public clients must
 // send none.
 func (s *Server) AuthenticateClient(ctx context.Context, clientID, secret string) (*models.Client, error) {
+	client, err := s.authenticateClient(ctx, clientID, secret)
+	if err != nil {
+		s.countAuthFailure(err)
+	}
+	return client, err
+}
+
+func (s *Server) authenticateClient(ctx context.Context, clientID, secret string) (*models.Client, error) {
 	if clientID == "" {
 		return nil, ErrMissingClient
 	}
