@@ -36,6 +36,7 @@ Commands:
   keys retire KID  take a signing key out of signing and out of the JWKS
   version          print the version
   purge            delete what has expired or passed its retention, in small batches
+  backup --to F    copy the SQLite database to the new file F while the server runs
 
 Run "devportal COMMAND --help" for a command's flags.
 Configuration comes from DEVPORTAL_* environment variables; see README.md.
@@ -105,6 +106,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	case "purge":
 		return purgeCmd(ctx, args, getenv, stdout)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd+" "+firstOr(args, ""))
