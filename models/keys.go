@@ -40,3 +40,12 @@ func (s *Store) RetireSigningKey(ctx context.Context, id string, at time.Time) e
 	}
 	return nil
 }
+
+// LockSigningKeys lists algorithm's keys in use, oldest first, and on PostgreSQL locks them
+// until the transaction ends: a concurrent retire of another key of the algorithm waits, then
+// sees this one's outcome. (On SQLite the transaction's write lock serialises retires anyway.)
+func (s *Store) LockSigningKeys(ctx context.Context, algorithm string) ([]SigningKey, error) {
+	var out []SigningKey
+	err := s.forUpdate(ctx).Where("algorithm = ? AND retired_at IS NULL", algorithm).Order("created_at").Find(&out).Error
+	return out, err
+}

@@ -86,6 +86,11 @@ type PurgePolicy struct {
 	// RetainActivity, RetainAudit and RetainRevokedGrants: activity events, audit events, and
 	// grants revoked longer ago than these go (with their refresh tokens). Zero keeps them.
 	RetainActivity, RetainAudit, RetainRevokedGrants time.Duration
+	// RefreshFamilyTTL is how long a grant's refresh-token family lives (oauth.Config's). With
+	// RetainRevokedGrants it lets dead grants go: never revoked, but older than the family's
+	// life plus that retention, and without a refresh token the purge would still keep. Zero
+	// keeps them.
+	RefreshFamilyTTL time.Duration
 	// BatchSize bounds the rows one statement deletes (default PurgeBatchSize).
 	BatchSize int
 	// AfterBatch, when set, is called between batches, outside any transaction, with the kind
@@ -121,8 +126,9 @@ type purgeKind struct {
 // PurgeExpired deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies
 // and mailed links that have expired, none of which can be used again, mail given up on, and
 // the login and sign-up attempts that have left every throttle's window: they only ever count
-// within it. Under the policy's retention it also deletes old activity and audit events and
-// grants revoked long ago. It deletes in batches of p.BatchSize rows, one short transaction each, and pauses
+// within it. Under the policy's retention it also deletes old activity and audit events,
+// grants revoked long ago, grants whose refresh family ended long ago, and the consents of
+// clients revoked long ago. It deletes in batches of p.BatchSize rows, one short transaction each, and pauses
 // between batches as long as the batch took, so other writers (SQLite has one write lock for
 // the whole database) get at least half the time. Serve runs it hourly, `devportal purge` on
 // demand; several instances may at once. On error it returns what it deleted so far.
@@ -149,6 +155,20 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 	now := time.Now().UTC()
 	if p.RetainRevokedGrants > 0 {
 		kinds = append(kinds, purgeKind{"revoked grants", "grants", "id", "revoked_at < ?", []any{now.Add(-p.RetainRevokedGrants)}})
+		// A revoked client's updated_at is no earlier than its revocation (RevokeClient sets the
+		// status through an Update, which stamps it), so the retention counts from then or later.
+		kinds = append(kinds, purgeKind{"consents of revoked clients", "consents", "user_id, client_id",
+			"client_id IN (SELECT id FROM clients WHERE status = ? AND updated_at < ?)", []any{ClientRevoked, now.Add(-p.RetainRevokedGrants)}})
+	}
+	if p.RetainRevokedGrants > 0 && p.RefreshFamilyTTL > 0 {
+		// Past its family's end a grant can never mint a token again, and the retention (at
+		// least a day, the longest access-token lifetime) outlasts the last access token it
+		// minted, which needs the grant to verify. A refresh token the purge still keeps (not
+		// yet past Before) keeps the grant too: a replay of it is recognised as such, and the
+		// last use /account/apps shows of the consent stays what it was.
+		kinds = append(kinds, purgeKind{"dead grants", "grants", "id",
+			"revoked_at IS NULL AND created_at < ? AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE refresh_tokens.grant_id = grants.id AND refresh_tokens.expires_at >= ?)",
+			[]any{now.Add(-p.RefreshFamilyTTL - p.RetainRevokedGrants), p.Before}})
 	}
 	if p.RetainActivity > 0 {
 		kinds = append(kinds, purgeKind{"activity events", "client_events", "id", "created_at < ?", []any{now.Add(-p.RetainActivity)}})

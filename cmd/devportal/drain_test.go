@@ -5,14 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/devportal/devportal/models"
 )
@@ -184,4 +187,54 @@ func mustTCPAddr(t *testing.T, addr string) *net.TCPAddr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// Issue 12 item 1: a request still running when DEVPORTAL_DRAIN_TIMEOUT runs out is cut off,
+// and serve still returns (having flushed its workers and closed the database) instead of
+// waiting for it for ever. The request hangs by sending a POST's headers and never its body.
+func TestServeDrainTimeoutCutsHangingRequest(t *testing.T) {
+	c := newCLI(t)
+	c.env["DEVPORTAL_DRAIN_TIMEOUT"] = "200ms"
+	srv := c.mustServe()
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := fmt.Sprintf("POST /oauth/token HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: 100\r\nExpect: 100-continue\r\n\r\n", srv.addr)
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	// 100 Continue: the handler is reading the body, which never comes.
+	rd := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(rd, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("before the body: %v %v, want 100 Continue", cont, err)
+	}
+	srv.cancel() // SIGTERM
+	srv.mustLine(t, "were cut off")
+	select {
+	case err := <-srv.done:
+		srv.done <- err
+		if err != nil {
+			t.Fatalf("serve after the forced cut: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not return after the drain timeout")
+	}
+	// The connection was cut: reading from it ends at once instead of waiting (the deadline
+	// is a backstop, fifty times the drain timeout and under the server's own 30 s read timeout, which would close it too).
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // under the server's 30 s ReadTimeout
+	if _, err := io.ReadAll(rd); errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatal("the hanging request's connection was left open after the drain timeout")
+	}
+	store, err := models.Open(c.env["DEVPORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Ping(context.Background()); err != nil {
+		t.Fatalf("database after serve returned: %v", err)
+	}
 }

@@ -271,7 +271,7 @@ func (s *Server) RetireKey(ctx context.Context, kid string) error {
 		if err != nil {
 			return err
 		}
-		alg, others := "", 0
+		alg := ""
 		for _, k := range rows {
 			if k.ID == kid {
 				alg = k.Algorithm
@@ -280,10 +280,22 @@ func (s *Server) RetireKey(ctx context.Context, kid string) error {
 		if alg == "" {
 			return models.ErrNotFound.Describe("no signing key " + kid + " in use (it does not exist or was retired already)")
 		}
-		for _, k := range rows {
-			if k.Algorithm == alg && k.ID != kid {
+		// Count the others under a lock: two retires of the last two keys of an algorithm
+		// would otherwise both see the other key in use and both succeed.
+		locked, err := tx.LockSigningKeys(ctx, alg)
+		if err != nil {
+			return err
+		}
+		found, others := false, 0
+		for _, k := range locked {
+			if k.ID == kid {
+				found = true
+			} else {
 				others++
 			}
+		}
+		if !found {
+			return models.ErrNotFound.Describe("no signing key " + kid + " in use (it does not exist or was retired already)")
 		}
 		if others == 0 {
 			return fmt.Errorf("%s is the only %s signing key: add a new one first (devportal keys rotate --now), then retire this one", kid, alg)
