@@ -238,3 +238,74 @@ func TestServeDrainTimeoutCutsHangingRequest(t *testing.T) {
 		t.Fatalf("database after serve returned: %v", err)
 	}
 }
+
+// Issue 12 item 1, under load: sixteen token requests in flight at once when SIGTERM comes all
+// get their 200, and their sixteen activity events are in the database after serve returns.
+func TestServeDrainsUnderLoad(t *testing.T) {
+	c := newCLI(t)
+	out, err := c.run("", "clients", "create", "--name", "Load", "--type", "machine", "--scope", "INVOICE.READ")
+	if err != nil {
+		t.Fatalf("clients create: %v\n%s", err, out)
+	}
+	var client struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &client); err != nil {
+		t.Fatalf("clients create output %q: %v", out, err)
+	}
+	srv := c.mustServe()
+	auth, _ := http.NewRequest(http.MethodPost, "/", nil)
+	auth.SetBasicAuth(url.QueryEscape(client.ClientID), url.QueryEscape(client.ClientSecret))
+	body := url.Values{"grant_type": {"client_credentials"}, "scope": {"INVOICE.READ"}}.Encode()
+	const n = 16
+	type flight struct {
+		conn net.Conn
+		rd   *bufio.Reader
+	}
+	var flights []flight
+	for range n {
+		conn, err := net.Dial("tcp", srv.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /oauth/token HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n"+
+			"Expect: 100-continue\r\nAuthorization: %s\r\n\r\n", srv.addr, len(body), auth.Header.Get("Authorization"))
+		rd := bufio.NewReader(conn)
+		// 100 Continue: the handler is reading the body, so the request is in flight.
+		if cont, err := http.ReadResponse(rd, nil); err != nil || cont.StatusCode != http.StatusContinue {
+			t.Fatalf("before the body: %v %v, want 100 Continue", cont, err)
+		}
+		flights = append(flights, flight{conn, rd})
+	}
+	srv.cancel() // SIGTERM, with all sixteen in flight
+	srv.mustLine(t, "shutting down")
+	for i, f := range flights {
+		if _, err := io.WriteString(f.conn, body); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(f.rd, nil)
+		if err != nil {
+			t.Fatalf("request %d after SIGTERM: %v", i, err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(got, []byte(`"access_token"`)) {
+			t.Fatalf("request %d after SIGTERM: %d %s, want 200 with an access token", i, resp.StatusCode, got)
+		}
+	}
+	if err := <-srv.done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	srv.done <- nil
+	store, err := models.Open(c.env["DEVPORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	evs, err := store.ClientEvents(context.Background(), client.ClientID, 100)
+	if err != nil || len(evs) != n {
+		t.Fatalf("%d activity events after the drain (%v), want %d", len(evs), err, n)
+	}
+}
