@@ -154,6 +154,16 @@ func (h *Handlers) takeCeremony(c echo.Context, kind string) (int64, webauthn.Se
 	return userID, s, nil
 }
 
+// takeOwnCeremony is takeCeremony for a ceremony that must have been begun by u: one begun by
+// another account (a planted cookie) is refused like a missing one.
+func (h *Handlers) takeOwnCeremony(c echo.Context, kind string, u *models.User) (webauthn.SessionData, error) {
+	userID, s, err := h.takeCeremony(c, kind)
+	if err == nil && userID != u.ID {
+		err = errCeremony
+	}
+	return s, err
+}
+
 // passkeyFailed is the message for a credential the relying party refused: a person can do
 // nothing with the library's detail, which the audit log keeps instead.
 const passkeyFailed = "That passkey could not be verified. Try again, or use another way to sign in."
@@ -197,12 +207,9 @@ func (h *Handlers) FinishPasskeyRegistration(c echo.Context) error {
 		return errPasskeysOff
 	}
 	u := CurrentUser(c)
-	userID, s, err := h.takeCeremony(c, ceremonyRegister)
+	s, err := h.takeOwnCeremony(c, ceremonyRegister, u)
 	if err != nil {
 		return err
-	}
-	if userID != u.ID {
-		return errCeremony
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes([]byte(c.FormValue("credential")))
 	if err != nil {
@@ -377,12 +384,9 @@ func (h *Handlers) PasskeySecondFactorFinish(pending PendingUser, done func(c ec
 		if err != nil {
 			return err
 		}
-		userID, s, err := h.takeCeremony(c, ceremonySecondFactor)
+		s, err := h.takeOwnCeremony(c, ceremonySecondFactor, u)
 		if err != nil {
 			return err
-		}
-		if userID != u.ID {
-			return errCeremony
 		}
 		parsed, err := protocol.ParseCredentialRequestResponseBytes([]byte(c.FormValue("credential")))
 		if err != nil {
