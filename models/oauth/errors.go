@@ -59,8 +59,6 @@ var (
 var (
 	ErrLoginRequired          = protoErr("login_required", "", "the user is not signed in, or must sign in again")
 	ErrConsentRequired        = protoErr("consent_required", "", "the user has not allowed this application what it asks for")
-	ErrInteractionRequired    = protoErr("interaction_required", "", "the request needs the user to interact")
-	ErrAccountSelection       = protoErr("account_selection_required", "", "the user must choose an account")
 	ErrRequestNotSupported    = protoErr("request_not_supported", "", "request objects (the request parameter) are not supported")
 	ErrRequestURINotSupported = protoErr("request_uri_not_supported", "", "request_uri is not supported")
 )
