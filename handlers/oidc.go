@@ -19,10 +19,8 @@ import (
 // read the answer when the token's client allows its origin.
 func (h *Handlers) UserInfo(c echo.Context) error {
 	r := c.Request()
-	token := ""
-	if scheme, t, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		token = strings.TrimSpace(t)
-	} else if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	token := BearerToken(r)
+	if token == "" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
 		form, err := c.FormParams()
 		if err == nil && len(form["access_token"]) == 1 {
 			token = form.Get("access_token")
@@ -44,6 +42,16 @@ func (h *Handlers) UserInfo(c echo.Context) error {
 	}
 	noStore(c)
 	return c.JSON(http.StatusOK, info)
+}
+
+// BearerToken is the token of an "Authorization: Bearer" header (RFC 6750 §2.1; the scheme is
+// case-insensitive), or "" when there is none.
+func BearerToken(r *http.Request) string {
+	scheme, t, ok := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(t)
 }
 
 // bearerError answers a userinfo failure: RFC 6750 §3's challenge and the RFC 6749 JSON body.

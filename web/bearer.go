@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,11 +28,11 @@ func RequireBearer(v TokenValidator, scope string, onError func(echo.Context, er
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			handlers.SetRequiredScope(c, scope)
-			scheme, token, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			token := handlers.BearerToken(c.Request())
+			if token == "" {
 				return onError(c, oauth.ErrInvalidToken.Describe("send the access token in an Authorization: Bearer header"))
 			}
-			claims, err := v.ValidateAccessToken(c.Request().Context(), strings.TrimSpace(token))
+			claims, err := v.ValidateAccessToken(c.Request().Context(), token)
 			if err != nil {
 				return onError(c, err)
 			}
