@@ -57,7 +57,17 @@ const (
 	AuditLoginUnlocked      = "admin.login_unlocked"
 	AuditPublisherVerified  = "admin.publisher_verified"
 	AuditPublisherRemoved   = "admin.publisher_unverified"
+	// Protocol defences that fired (RFC 9700 §4.14.2 refresh reuse, RFC 6749 §4.1.2 code
+	// replay): the grant was revoked. The admin overview lists them as security events.
+	AuditRefreshReused = "token.refresh_reused"
+	AuditCodeReplayed  = "token.code_replayed"
 )
+
+// SecurityAuditTypes are the events the admin overview shows as "recent security events".
+var SecurityAuditTypes = []string{
+	AuditRefreshReused, AuditCodeReplayed, AuditLoginThrottled, AuditSignupThrottled,
+	AuditClientSuspended, AuditClientRevoked, AuditAdminGranted, AuditTwoFactorReset,
+}
 
 // AuditTypes lists every type, for filters.
 var AuditTypes = []string{
@@ -68,6 +78,7 @@ var AuditTypes = []string{
 	AuditTOTPEnabled, AuditTOTPDisabled, AuditRecoveryCodesReset, AuditTwoFactorReset,
 	AuditSignupExisting, AuditEmailVerified, AuditEmailChangeAsked, AuditEmailChanged, AuditPasswordResetAsked, AuditPasswordReset,
 	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,
+	AuditRefreshReused, AuditCodeReplayed,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or
