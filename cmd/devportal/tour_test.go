@@ -77,9 +77,9 @@ func TestReadmeTour(t *testing.T) {
 				"Email": mustFind(t, step.text, "create a developer account, say `([^`]+)`"), "Password": "a pass phrase for the developer"})
 		case "2":
 			page := dev.mustSubmit("/apps/new", "Create application", map[string]string{
-				"Name":                                   mustFind(t, step.text, `named "([^"]+)"`),
-				"Web application":                        "",
-				"Redirect URIs":                          mustFind(t, step.text, "redirect URI `([^`]+)`"),
+				"Name":            mustFind(t, step.text, `named "([^"]+)"`),
+				"Web application": "",
+				"Redirect URIs":   mustFind(t, step.text, "redirect URI `([^`]+)`"),
 				mustFind(t, step.text, "scope `([^`]+)`"): ""})
 			r.fill["CLIENT_ID"] = strings.TrimSpace(page.Find("code#client-id").Text())
 			r.fill["CLIENT_SECRET"] = strings.TrimSpace(page.Find("code#client-secret").Text())
