@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"html"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +30,24 @@ func (h *Handlers) OAuthReference(c echo.Context) error {
 }
 
 func (h *Handlers) markdownPage(c echo.Context, title, body string) error {
-	return h.render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer, HTML: body}))
+	return h.render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer,
+		HTML: liveIssuer(body, h.issuer)}))
+}
+
+// docsIssuer is the issuer the docs are written with (and tested against): the default.
+const docsIssuer = "http://localhost:8080"
+
+// liveIssuer writes this portal's issuer where a rendered docs page says the default one, so a
+// reader can paste the commands as they are. The page is HTML and a redirect example shows the
+// issuer URL-encoded (the iss parameter), so both forms are replaced, each escaped for HTML.
+func liveIssuer(page, issuer string) string {
+	if issuer == docsIssuer {
+		return page
+	}
+	return strings.NewReplacer(
+		docsIssuer, html.EscapeString(issuer),
+		url.QueryEscape(docsIssuer), html.EscapeString(url.QueryEscape(issuer)),
+	).Replace(page)
 }
 
 // APIReference is GET /docs/api: every endpoint of docs/openapi.yaml as a page.

@@ -831,6 +831,22 @@ func TestDocumentationPages(t *testing.T) {
 	if _, body = b.get("/docs"); !strings.Contains(body, `<a href="/docs/oidc">Sign in with devportal</a>`) {
 		t.Error("the docs index does not link the OpenID Connect guide")
 	}
+	// Issue 13: the docs lead with the standard flow, then the compatibility dialect.
+	if std, compat := strings.Index(body, `href="/docs/oauth"`), strings.Index(body, `href="/docs/integration-guide"`); std < 0 || compat < std {
+		t.Errorf("the docs index links the standard endpoints at %d and the compatibility guide at %d: standard first", std, compat)
+	}
+
+	// Issue 13: the commands show the live issuer, so a reader pastes them as they are. The
+	// docs are written with the default issuer; this server's is another.
+	for _, page := range []string{"/docs/integration-guide", "/docs/oidc", "/docs/oauth"} {
+		_, body := b.get(page)
+		if strings.Contains(body, "localhost:8080") || strings.Contains(body, "localhost%3A8080") {
+			t.Errorf("%s still shows the default issuer http://localhost:8080 instead of %s", page, env.URL)
+		}
+		if !strings.Contains(body, "ISSUER="+env.URL) && !strings.Contains(body, "ISSUER:-"+env.URL) {
+			t.Errorf("%s does not set ISSUER to this portal's %s", page, env.URL)
+		}
+	}
 
 	for _, page := range []string{"/docs/integration-guide", "/docs/oidc", "/docs/api"} {
 		_, body := b.get(page)
