@@ -179,7 +179,7 @@ func (g *guideRun) run(md string) {
 	for i := 0; i < len(blocks); i++ {
 		b := blocks[i]
 		switch b.lang {
-		case "json":
+		case "json", "go", "js":
 			continue
 		case "sh":
 		default:
