@@ -39,8 +39,8 @@ import (
 //     value; a "…" key lets an object have more keys than shown. Every other value must be equal,
 //     and objects and arrays may not have more members than shown. http://localhost:8080 stands
 //     for the server's issuer.
-//   - ```json blocks are illustrations; any other language fails the test, so a command cannot
-//     hide from it.
+//   - ```json, ```go and ```js blocks are illustrations; any other language fails the test, so a
+//     command cannot hide from it.
 //
 // Variables a reader gets from elsewhere are filled when the guide assigns them a placeholder;
 // each guide's test names its own (fixtures). For this guide: ISSUER (the test server),
@@ -649,7 +649,7 @@ func (g *guideRun) do(line int, req *http.Request, want fence) {
 func (g *guideRun) cover(req *http.Request) {
 	key := req.Method + " " + req.URL.Path
 	g.covered[key] = true
-	if req.URL.Path == "/oauth/tokens" && req.GetBody != nil {
+	if (req.URL.Path == "/oauth/tokens" || req.URL.Path == "/oauth/token") && req.GetBody != nil {
 		rc, _ := req.GetBody()
 		raw, _ := io.ReadAll(rc)
 		var b struct {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,7 +63,6 @@ func TestOAuthGuide(t *testing.T) {
 	}
 	md := string(docs.OAuthGuide)
 	g.run(md)
-	coverTokenGrants(g, md)
 	g.mustCover(
 		"GET /.well-known/oauth-authorization-server", "GET /oauth/authorize",
 		"POST /oauth/token authorization_code", "POST /oauth/token refresh_token", "POST /oauth/token client_credentials",
@@ -85,31 +82,6 @@ func TestOAuthGuide(t *testing.T) {
 	for _, m := range regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(page, -1) {
 		if !strings.Contains(page, `id="`+m[1]+`"`) {
 			t.Errorf("/docs/oauth links to #%s, which is not on the page", m[1])
-		}
-	}
-}
-
-// coverTokenGrants records which grants the page's requests to the token endpoint use, as the
-// runner does for the compatibility endpoint: every sh block has run by now, so each curl read
-// here was sent and its answer checked.
-func coverTokenGrants(g *guideRun, md string) {
-	g.t.Helper()
-	for _, f := range fences(md) {
-		if f.lang != "sh" {
-			continue
-		}
-		stmts, err := g.parse(f.body)
-		if err != nil {
-			g.t.Fatalf("line %d: %v", f.line, err)
-		}
-		for _, st := range stmts {
-			if st.curl == nil || st.curl.Method != "POST" || st.curl.URL.Path != "/oauth/token" || st.curl.GetBody == nil {
-				continue
-			}
-			rc, _ := st.curl.GetBody()
-			raw, _ := io.ReadAll(rc)
-			form, _ := url.ParseQuery(string(raw))
-			g.covered["POST /oauth/token "+form.Get("grant_type")] = true
 		}
 	}
 }
