@@ -53,7 +53,7 @@ type ConsentView struct {
 	Public     bool
 	UserEmail  string
 	SwitchNext string // the authorization request, to come back to after "Not you?"
-	Before     bool   // the user allowed every requested scope before (a public client asks again)
+	Before     bool   // the user allowed every requested scope before (a public client, or prompt=consent, asks again)
 	// Additional: the user allowed this application something before and it now asks for more;
 	// Scopes then lists only what is new, and Granted what the user already allowed.
 	Additional   bool
