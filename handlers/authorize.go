@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"maps"
 	"net/http"
@@ -113,7 +114,19 @@ func (h *Handlers) Authorize(c echo.Context) error {
 		}
 		return h.sendResponse(c, http.StatusFound, resp)
 	}
-	user := a.User
+	v, err := h.consentView(c, req, a.User, fresh)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.render(c, http.StatusOK, auth.Consent(v))
+}
+
+// consentView is the consent page for req: who asks, for what (fresh: the requested scopes the
+// user has not allowed this client before), and what the user already allowed it, which a
+// request for more lists apart from what is new.
+func (h *Handlers) consentView(c echo.Context, req *oauth.AuthorizeRequest, user *models.User, fresh []string) (auth.ConsentView, error) {
+	ctx := c.Request().Context()
 	title := "Allow " + req.Client.Name + "?"
 	signIn := oauth.SignInOnly(req.ScopeNames())
 	if signIn {
@@ -122,32 +135,61 @@ func (h *Handlers) Authorize(c echo.Context) error {
 	v := auth.ConsentView{
 		Base:         h.base(c, title, ""),
 		SignIn:       signIn,
+		ClientID:     req.Client.ID,
 		AppName:      req.Client.Name,
+		Public:       !req.Client.Type.Confidential(),
 		Action:       h.url(RouteAuthorization),
-		Initial:      strings.ToUpper(string([]rune(req.Client.Name)[:1])),
+		Initial:      auth.Initial(req.Client.Name),
 		UserEmail:    user.Email,
 		SwitchNext:   c.Request().URL.RequestURI(),
 		Before:       len(fresh) == 0,
 		RedirectHost: redirectHost(req.RedirectURI),
+		LogoURL:      req.Client.LogoURL,
+		HomepageURL:  req.Client.HomepageURL,
+		PrivacyURL:   req.Client.PrivacyURL,
+		TermsURL:     req.Client.TermsURL,
 	}
 	if req.Client.OwnerID != nil {
 		if owner, err := h.store.UserByID(ctx, *req.Client.OwnerID); err == nil {
 			v.Owner, v.OwnerVerified = owner.Email, owner.VerifiedPublisherAt != nil
 		}
 	}
-	v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = req.Client.LogoURL, req.Client.HomepageURL, req.Client.PrivacyURL, req.Client.TermsURL
+	var granted []string
+	switch prior, err := h.store.ConsentFor(ctx, user.ID, req.Client.ID); {
+	case err == nil:
+		granted = prior.Scope
+	case !errors.Is(err, models.ErrNotFound):
+		return v, err
+	}
+	// Additional access: allowed something before, asking for more now. Only the new scopes
+	// are the question; the rest is listed as what the user already allowed.
+	v.Additional = len(granted) > 0 && len(fresh) > 0
 	for _, s := range req.Scopes {
-		// "new" only means something to a user who allowed this application something before.
-		isNew := len(fresh) < len(req.Scopes) && slices.Contains(fresh, s.Name)
-		v.Scopes = append(v.Scopes, shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, New: isNew})
+		if v.Additional && !slices.Contains(fresh, s.Name) {
+			continue
+		}
+		v.Scopes = append(v.Scopes, shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, New: v.Additional})
+	}
+	if v.Additional {
+		catalog, err := h.store.ScopesByName(ctx, granted)
+		if err != nil {
+			return v, err
+		}
+		described := make(map[string]string, len(catalog))
+		for _, s := range catalog {
+			described[s.Name] = s.Description
+		}
+		for _, name := range granted {
+			d := cmp.Or(described[name], name) // a scope since removed from the catalog
+			v.Granted = append(v.Granted, shared.ScopeOption{Name: name, Description: d})
+		}
 	}
 	for _, name := range authorizeParamNames {
-		if val := q.Get(name); val != "" {
+		if val := c.QueryParam(name); val != "" {
 			v.Params = append(v.Params, auth.Param{Name: name, Value: val})
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.render(c, http.StatusOK, auth.Consent(v))
+	return v, nil
 }
 
 // Decide takes the user's Allow or Deny from the consent page. The request is validated again

@@ -16,35 +16,34 @@ type AuthorizedApp struct {
 }
 
 // AuthorizedApps lists what a user approved, with last use derived from the newest code
-// exchange or refresh, so recording it costs the token endpoint no extra write.
+// exchange or refresh, so recording it costs the token endpoint no extra write. It is one
+// query however many applications there are: each application's newest refresh token comes
+// from a window over the user's own grants (grants_user_id, refresh_tokens_grant_id), and
+// selecting that row's column, not an aggregate, keeps its declared type, which SQLite needs
+// to return a time.
 func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedApp, error) {
+	newest := s.q(ctx).Table("refresh_tokens").
+		Select("grants.client_id, refresh_tokens.created_at, ROW_NUMBER() OVER (PARTITION BY grants.client_id ORDER BY refresh_tokens.created_at DESC) AS n").
+		Joins("JOIN grants ON grants.id = refresh_tokens.grant_id").
+		Where("grants.user_id = ?", userID)
 	var rows []struct {
 		ClientID   string
 		ClientName string
 		Scope      Words
 		CreatedAt  time.Time
+		LastUsedAt *time.Time
 	}
 	err := s.q(ctx).Table("consents").
-		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at").
+		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at, newest.created_at AS last_used_at").
 		Joins("JOIN clients ON clients.id = consents.client_id").
+		Joins("LEFT JOIN (?) newest ON newest.client_id = consents.client_id AND newest.n = 1", newest).
 		Where("consents.user_id = ?", userID).Order("consents.created_at DESC").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
 	out := make([]AuthorizedApp, len(rows))
 	for i, r := range rows {
-		out[i] = AuthorizedApp{ClientID: r.ClientID, ClientName: r.ClientName, Scope: r.Scope, GrantedAt: r.CreatedAt}
-		var last []time.Time
-		err := s.q(ctx).Table("refresh_tokens").Select("refresh_tokens.created_at").
-			Joins("JOIN grants ON grants.id = refresh_tokens.grant_id").
-			Where("grants.user_id = ? AND grants.client_id = ?", userID, r.ClientID).
-			Order("refresh_tokens.created_at DESC").Limit(1).Pluck("refresh_tokens.created_at", &last).Error
-		if err != nil {
-			return nil, err
-		}
-		if len(last) == 1 {
-			out[i].LastUsedAt = &last[0]
-		}
+		out[i] = AuthorizedApp{ClientID: r.ClientID, ClientName: r.ClientName, Scope: r.Scope, GrantedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt}
 	}
 	return out, nil
 }

@@ -88,7 +88,7 @@ func TestAuthorizedAppsRevokeAccess(t *testing.T) {
 	if strings.Contains(body, "INVOICE.WRITE") {
 		t.Error("/account/apps lists a scope the user did not grant")
 	}
-	if strings.Contains(body, "<td>never</td>") {
+	if strings.Contains(body, `<td data-label="Last used">never</td>`) {
 		t.Error("last use shows never after a code exchange")
 	}
 

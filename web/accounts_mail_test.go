@@ -278,14 +278,14 @@ func TestAdminMailActionsAndPublisherBadge(t *testing.T) {
 	user.mustLogin("user@example.com")
 	consent := "/oauth/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client.ID}, "redirect_uri": {"https://shop.example/cb"},
 		"scope": {"INVOICE.READ"}, "state": {"s"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}.Encode()
-	if resp, body := user.get(consent); resp.StatusCode != http.StatusOK || !strings.Contains(body, "unverified") || strings.Contains(body, "Verified publisher") {
+	if resp, body := user.get(consent); resp.StatusCode != http.StatusOK || !strings.Contains(body, ">Unverified publisher<") || strings.Contains(body, ">Verified publisher<") {
 		t.Fatalf("consent before: %d, want the publisher marked unverified", resp.StatusCode)
 	}
 	admin.get("/admin/users/" + id(dev) + "/verify-publisher")
 	if resp, _ := admin.post("/admin/users/"+id(dev)+"/verify-publisher", url.Values{}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("verify publisher: %d", resp.StatusCode)
 	}
-	if _, body := user.get(consent); !strings.Contains(body, "Verified publisher") {
+	if _, body := user.get(consent); !strings.Contains(body, ">Verified publisher<") {
 		t.Fatal("consent after: no Verified publisher badge")
 	}
 	for _, typ := range []string{models.AuditPasswordResetSent, models.AuditLoginUnlocked, models.AuditPublisherVerified} {

@@ -148,7 +148,7 @@ func TestIDTokenOverHTTP(t *testing.T) {
 func TestConsentSaysSignIn(t *testing.T) {
 	c := newOIDCCast(t)
 	_, body := c.b.get(c.authorizeURL("openid profile email"))
-	if !strings.Contains(body, "Sign in to <strong>Test web app</strong> as user@example.com") {
+	if !strings.Contains(body, `Sign in to <strong class="consent-name" title="Test web app">Test web app</strong> as user@example.com`) {
 		t.Fatalf("consent for openid profile email:\n%s", body)
 	}
 	for _, want := range []string{"Know your name", "See your email address"} {

@@ -3,6 +3,11 @@
 package auth
 
 import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"unicode"
+
 	"github.com/devportal/devportal/templates/layout"
 	"github.com/devportal/devportal/templates/pages/shared"
 )
@@ -38,14 +43,22 @@ type Param struct{ Name, Value string }
 type ConsentView struct {
 	layout.Base
 	// SignIn is set when only identity scopes are asked: "Sign in to App as email".
-	SignIn       bool
-	AppName      string
-	Owner        string
-	Initial      string
-	UserEmail    string
-	SwitchNext   string // the authorization request, to come back to after "Not you?"
-	Before       bool   // the user allowed every requested scope before (a public client asks again)
+	SignIn   bool
+	ClientID string // picks the colour of the initial, the same for an application every time
+	AppName  string
+	Owner    string
+	Initial  string // shown when there is no logo, or the logo does not load (see Initial)
+	// Public: a client without a secret (native, single-page), which cannot prove it is the
+	// application the user allowed before.
+	Public     bool
+	UserEmail  string
+	SwitchNext string // the authorization request, to come back to after "Not you?"
+	Before     bool   // the user allowed every requested scope before (a public client, or prompt=consent, asks again)
+	// Additional: the user allowed this application something before and it now asks for more;
+	// Scopes then lists only what is new, and Granted what the user already allowed.
+	Additional   bool
 	Scopes       []shared.ScopeOption
+	Granted      []shared.ScopeOption
 	RedirectHost string
 	Params       []Param // the authorization request, re-validated when the form comes back
 	Action       string  // where the decision is posted: the authorization endpoint
@@ -56,6 +69,30 @@ type ConsentView struct {
 
 	// OwnerVerified: an admin marked the owner a verified publisher (badge on the page).
 	OwnerVerified bool
+}
+
+// Initial is the letter that stands for an application without a logo: the first letter or
+// digit of its name, upper-cased ("?" when the name has none).
+func Initial(name string) string {
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return strings.ToUpper(string(r))
+		}
+	}
+	return "?"
+}
+
+// logoColours is how many background colours an initial can have: app.css defines
+// .logo-colour-0 to .logo-colour-7, each dark enough for white text (WCAG AA, 4.5:1).
+const logoColours = 8
+
+// logoColourClass picks an initial's colour from the client id, so an application looks the
+// same on every visit and two applications with the same initial usually differ. The CSP
+// forbids inline styles, hence a class per colour.
+func logoColourClass(clientID string) string {
+	h := fnv.New32a()
+	h.Write([]byte(clientID))
+	return "logo-colour-" + strconv.Itoa(int(h.Sum32()%logoColours))
 }
 
 // ErrorView explains a failure to a person.
