@@ -51,7 +51,8 @@ func (h *Handlers) NewApp(c echo.Context) error {
 	return h.render(c, http.StatusOK, apps.AppNew(apps.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
 }
 
-// CreateApp registers an application and shows its secret, once.
+// CreateApp registers an application and sends the browser to its page, which shows the secret
+// once (post / redirect / get: a reload of that page creates nothing).
 func (h *Handlers) CreateApp(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
@@ -85,13 +86,31 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditAppCreated, client.ID, client.Name)
-	h.flashNow(c, "success", "Application created.")
-	return h.showApp(c, http.StatusCreated, client.ID, secret)
+	if secret != "" {
+		if err := h.putReveal(c, models.RevealClientSecret, client.ID, []byte(secret)); err != nil {
+			return err
+		}
+	}
+	h.flash(c, "success", "Application created.")
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
-// App shows one of the developer's applications.
+// App shows one of the developer's applications, with the secret a create or rotate just made
+// for this session, once: a reload shows the page without it.
 func (h *Handlers) App(c echo.Context) error {
-	return h.showApp(c, http.StatusOK, c.Param("id"), "")
+	client, err := h.ownedClient(c)
+	if err != nil {
+		return err
+	}
+	secret, err := h.takeReveal(c, models.RevealClientSecret, client.ID)
+	if err != nil {
+		return err
+	}
+	v, err := h.appView(c, client, string(secret), nil)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, apps.App(v))
 }
 
 const noSecretToRotate = "This application has no secret to rotate."
@@ -113,7 +132,8 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	return h.render(c, http.StatusOK, apps.AppRotate(v))
 }
 
-// RotateSecret makes a new secret, shown once, and limits how long the current ones keep working.
+// RotateSecret makes a new secret and limits how long the current ones keep working. It ends on
+// the application page, which shows the new secret once, so a reload rotates nothing.
 func (h *Handlers) RotateSecret(c echo.Context) error {
 	client, err := h.ownedClient(c)
 	if err != nil {
@@ -148,8 +168,11 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	if oldUntil != nil && oldUntil.IsZero() {
 		h.audit(c, models.AuditSecretRetired, client.ID, "every previous secret, at rotation")
 	}
-	h.flashNow(c, "success", "Secret rotated. "+outcome)
-	return h.showApp(c, http.StatusOK, client.ID, secret)
+	if err := h.putReveal(c, models.RevealClientSecret, client.ID, []byte(secret)); err != nil {
+		return err
+	}
+	h.flash(c, "success", "Secret rotated. "+outcome)
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
 // ConfirmRetireSecret asks before a secret stops working, and warns when it is the last one.
@@ -324,24 +347,6 @@ func (h *Handlers) ownedClient(c echo.Context) (*models.Client, error) {
 		return nil, models.Reword(err, models.ErrNotFound, "There is no application with that id among yours.")
 	}
 	return client, nil
-}
-
-func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) error {
-	c.SetParamNames("id")
-	c.SetParamValues(id)
-	client, err := h.ownedClient(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.appView(c, client, newSecret, nil)
-	if err != nil {
-		return err
-	}
-	if newSecret != "" {
-		// The secret is in this response body only; no cache may keep it.
-		c.Response().Header().Set("Cache-Control", "no-store")
-	}
-	return h.render(c, status, apps.App(v))
 }
 
 // appView is the application page for client as stored. checked, when not nil, are the scopes

@@ -71,7 +71,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 				t.Fatalf("rotate page: %d", resp.StatusCode)
 			}
 			before := time.Now()
-			resp, body = owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {tc.keep}})
+			resp, body = owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {tc.keep}}, "/apps/"+client.ID)
 			fresh := codeText(body, "client-secret")
 			if resp.StatusCode != http.StatusOK || fresh == "" || fresh == old || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("rotate: %d, secret %q", resp.StatusCode, fresh)
@@ -123,7 +123,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 	t.Run("refuses a third working secret", func(t *testing.T) {
 		client, first := env.mustClient(t, dev, models.ClientMachine, nil, "INVOICE.READ")
 		owner.get("/apps/" + client.ID + "/rotate")
-		_, body := owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}})
+		_, body := owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}}, "/apps/"+client.ID)
 		second := codeText(body, "client-secret")
 		if second == "" {
 			t.Fatal("the second secret was refused")
@@ -151,7 +151,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 		}
 		// Retiring the current ones at the same time is always possible.
 		owner.get("/apps/" + client.ID + "/rotate")
-		_, body = owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"now"}})
+		_, body = owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"now"}}, "/apps/"+client.ID)
 		if third := codeText(body, "client-secret"); third == "" || !authenticatesAt(t, env, time.Now(), client.ID, third) {
 			t.Error("rotating with retire-now at the limit failed")
 		}
@@ -181,7 +181,7 @@ func TestRetireSecret(t *testing.T) {
 	owner.mustLogin("dev@example.com")
 	client, first := env.mustClient(t, dev, models.ClientWeb, []string{"https://shop.example/cb"}, "INVOICE.READ")
 	owner.get("/apps/" + client.ID + "/rotate")
-	_, body := owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}})
+	_, body := owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}}, "/apps/"+client.ID)
 	second := codeText(body, "client-secret")
 	a, b := mustSecretRow(t, env, client.ID, first), mustSecretRow(t, env, client.ID, second)
 

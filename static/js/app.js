@@ -86,7 +86,8 @@
     if (!target) {
       return;
     }
-    var text = target.textContent.trim();
+    // innerText keeps a list's items on lines of their own (recovery codes).
+    var text = (target.innerText || target.textContent).trim();
 
     function onCopied() {
       showFeedback(button, COPIED_LABEL);
