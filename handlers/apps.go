@@ -238,7 +238,9 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		Name: form.Get("name"), LogoURL: form.Get("logo_url"), HomepageURL: form.Get("homepage_url"),
 		PrivacyURL: form.Get("privacy_url"), TermsURL: form.Get("terms_url"),
 		RedirectURIs: strings.Split(strings.ReplaceAll(form.Get("redirect_uris"), "\r\n", "\n"), "\n"),
-		Scopes:       form["scopes"], AccessTTL: form.Get("access_ttl"), RefreshTTL: form.Get("refresh_ttl"),
+		Scopes:       form["scopes"],
+		AccessTTL:    form.Get("access_ttl"), AccessTTLUnit: form.Get("access_ttl_unit"),
+		RefreshTTL: form.Get("refresh_ttl"), RefreshTTLUnit: form.Get("refresh_ttl_unit"),
 
 		AllowedOrigins: lines(form.Get("allowed_origins")),
 
@@ -255,7 +257,14 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 			return err
 		}
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
-		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
+		v.RedirectURIsText, v.Errors = form.Get("redirect_uris"), shared.Errors(errs)
+		v.AccessTTL, v.RefreshTTL = p.AccessTTL, p.RefreshTTL
+		if p.AccessTTLUnit != "" {
+			v.AccessTTLUnit = p.AccessTTLUnit
+		}
+		if p.RefreshTTLUnit != "" {
+			v.RefreshTTLUnit = p.RefreshTTLUnit
+		}
 		v.AllowedOriginsText = form.Get("allowed_origins")
 		v.PostLogoutURIsText, v.SigningAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
@@ -368,8 +377,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
 		LogoURL: client.LogoURL, HomepageURL: client.HomepageURL, PrivacyURL: client.PrivacyURL, TermsURL: client.TermsURL,
 		RedirectURIsText: strings.Join(client.RedirectURIs, "\n"),
-		AccessTTL:        oauth.FormatLifetimeSeconds(client.AccessTTLSeconds), RefreshTTL: oauth.FormatLifetimeSeconds(client.RefreshTTLSeconds),
-		DefaultAccessTTL: oauth.FormatLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.FormatLifetime(cfg.RefreshTTL),
+		DefaultAccessTTL: oauth.HumanLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.HumanLifetime(cfg.RefreshTTL),
+		AccessRange: lifetimeRange(oauth.AccessLifetime), RefreshRange: lifetimeRange(oauth.RefreshLifetime),
 
 		AllowedOriginsText: strings.Join(client.AllowedOrigins, "\n"),
 		DefaultOrigins:     models.EffectiveOrigins(nil, client.RedirectURIs),
@@ -378,6 +387,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		SigningAlg:         client.IDTokenSignedResponseAlg,
 		SigningAlgs:        idTokenAlgOptions(),
 	}
+	v.AccessTTL, v.AccessTTLUnit = lifetimeField(client.AccessTTLSeconds, cfg.AccessTTL)
+	v.RefreshTTL, v.RefreshTTLUnit = lifetimeField(client.RefreshTTLSeconds, cfg.RefreshTTL)
 	if client.Type != models.ClientMachine {
 		v.OpenID = h.openIDPanel(client)
 	}
@@ -397,6 +408,24 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		v.Secrets = append(v.Secrets, row)
 	}
 	return v, nil
+}
+
+// lifetimeField is a stored lifetime as the form shows it: a count in its largest exact unit
+// (365 days, not 8760h). With none stored the count is empty (the default) and the unit is the
+// default's, so typing a number means what the hint next to it says.
+func lifetimeField(stored *int, def time.Duration) (count, unit string) {
+	if count, unit = oauth.SplitLifetimeSeconds(stored); unit != "" {
+		return count, unit
+	}
+	if _, unit = oauth.SplitLifetime(def); unit == "" || unit == "seconds" {
+		unit = "minutes"
+	}
+	return "", unit
+}
+
+// lifetimeRange writes a lifetime range in words, to follow "Between".
+func lifetimeRange(r oauth.LifetimeRange) string {
+	return oauth.HumanLifetime(r.Min) + " and " + oauth.HumanLifetime(r.Max)
 }
 
 // profileScopes lists the scope checkboxes of the settings form: the active catalog, plus any

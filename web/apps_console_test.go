@@ -259,7 +259,7 @@ func TestAppProfileEdit(t *testing.T) {
 			"name": {"Shop"}, "logo_url": {"https://shop.example/logo.png"}, "homepage_url": {"https://shop.example"},
 			"privacy_url": {"https://shop.example/privacy"}, "terms_url": {"https://shop.example/terms"},
 			"redirect_uris": {redirect + "\r\nhttp://127.0.0.1:8000/cb"}, "scopes": {"INVOICE.READ", "INVOICE.WRITE"},
-			"access_ttl": {"10m"}, "refresh_ttl": {"48h"},
+			"access_ttl": {"10"}, "access_ttl_unit": {"minutes"}, "refresh_ttl": {"2"}, "refresh_ttl_unit": {"days"},
 		}
 	}
 	t.Run("validation", func(t *testing.T) {
@@ -274,11 +274,11 @@ func TestAppProfileEdit(t *testing.T) {
 			{"logo_url", "javascript:alert(1)", "Must be an absolute URL"},
 			{"redirect_uris", "http://shop.example/cb", "only for loopback"},
 			{"redirect_uris", "", "at least one redirect URI"},
-			{"access_ttl", "30s", "between 1m and 24h"},
-			{"access_ttl", "25h", "between 1m and 24h"},
-			{"access_ttl", "soon", "duration"},
-			{"refresh_ttl", "30m", "between 1h and 8760h"},
-			{"refresh_ttl", "9000h", "between 1h and 8760h"},
+			{"access_ttl", "1441", "Choose between 1 minute and 1 day."},
+			{"access_ttl", "soon", "Enter a whole number of minutes"},
+			{"access_ttl_unit", "weeks", "Choose minutes, hours or days."},
+			{"refresh_ttl", "366", "Choose between 1 hour and 365 days."},
+			{"refresh_ttl", "1.5", "Enter a whole number of days"},
 			{"scopes", "", "at least one scope"},
 			{"scopes", "NOPE.READ", "not in the scope catalog"},
 		} {
@@ -294,7 +294,7 @@ func TestAppProfileEdit(t *testing.T) {
 				t.Errorf("%s=%q: status %d, want 422 mentioning %q", tc.field, tc.value, resp.StatusCode, tc.want)
 				continue
 			}
-			if tc.field != "scopes" && strings.TrimSpace(tc.value) != "" && !strings.Contains(htmlUnescape(body), `value="`+strings.TrimSpace(tc.value)+`"`) && !strings.Contains(htmlUnescape(body), ">"+tc.value+"</textarea>") {
+			if tc.field != "scopes" && tc.field != "access_ttl_unit" && strings.TrimSpace(tc.value) != "" && !strings.Contains(htmlUnescape(body), `value="`+strings.TrimSpace(tc.value)+`"`) && !strings.Contains(htmlUnescape(body), ">"+tc.value+"</textarea>") {
 				t.Errorf("%s=%q: the form lost what was typed", tc.field, tc.value)
 			}
 		}
@@ -320,7 +320,8 @@ func TestAppProfileEdit(t *testing.T) {
 		t.Fatalf("stored %+v", c)
 	}
 	_, body = owner.get(page)
-	if !strings.Contains(body, "Settings saved.") || !strings.Contains(body, `value="10m"`) || !strings.Contains(body, `value="48h"`) || !strings.Contains(body, "<h1>Shop</h1>") {
+	if !strings.Contains(body, "Settings saved.") || !strings.Contains(body, `name="access_ttl" type="text" inputmode="numeric" value="10"`) ||
+		!strings.Contains(body, `name="refresh_ttl" type="text" inputmode="numeric" value="2"`) || !strings.Contains(body, "<h1>Shop</h1>") {
 		t.Error("the page does not show the saved settings")
 	}
 	mustAuditCount(t, env, models.AuditAppUpdated, client.ID, 1)

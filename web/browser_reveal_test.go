@@ -28,8 +28,24 @@ func TestBrowserReloadAfterCreateAndRotate(t *testing.T) {
 		chromedp.Click(button("Create account")),
 		chromedp.WaitVisible(heading("Applications")),
 	)
+	// Issue #13, "Forms and words": the redirect URIs are hidden while "Machine-to-machine" is
+	// chosen, and shown again for another type.
+	redirectShown := func(what string) bool {
+		return mustRun(t, ctx, what, chromedp.Evaluate[bool](`document.getElementById("redirect_uris").offsetParent !== null`))
+	}
+	mustDo(t, ctx, "open the new application form", chromedp.Navigate(env.URL+"/apps/new"), chromedp.WaitVisible(byLabel("Name")))
+	if !redirectShown("web, the default") {
+		t.Fatal("the redirect URIs are hidden for a web application")
+	}
+	mustDo(t, ctx, "choose machine-to-machine", chromedp.Click(choice("Machine-to-machine")))
+	if redirectShown("machine") {
+		t.Fatal("the redirect URIs are shown for a machine-to-machine application")
+	}
+	mustDo(t, ctx, "choose native", chromedp.Click(choice("Native or single-page application")))
+	if !redirectShown("native") {
+		t.Fatal("the redirect URIs stay hidden for a native application")
+	}
 	mustDo(t, ctx, "create a machine-to-machine application",
-		chromedp.Navigate(env.URL+"/apps/new"),
 		chromedp.SendKeys(byLabel("Name"), "Nightly sync"),
 		chromedp.Click(choice("Machine-to-machine")),
 		chromedp.Click(choice("INVOICE.READ")),
