@@ -46,8 +46,8 @@ func TestNewAppFormIssue13(t *testing.T) {
 		t.Fatalf("two bad redirect URIs: %d, want 422 with a list of errors\n%s", resp.StatusCode, body)
 	}
 	items := regexp.MustCompile(`<li>(.*?)</li>`).FindAllStringSubmatch(htmlUnescape(list[1]), -1)
-	if len(items) != 2 || !strings.HasPrefix(items[0][1], "Line 1, http://shop.example/cb: http is allowed only for loopback hosts") ||
-		!strings.HasPrefix(items[1][1], "Line 4, https://shop.example/cb#top: must not contain a fragment") {
+	if len(items) != 2 || !strings.HasPrefix(items[0][1], "http://shop.example/cb http is allowed only for loopback hosts") || !strings.HasSuffix(items[0][1], "(line 1).") ||
+		!strings.HasPrefix(items[1][1], "https://shop.example/cb#top must not contain a fragment") || !strings.HasSuffix(items[1][1], "(line 4).") {
 		t.Fatalf("errors %q, want lines 1 and 4", items)
 	}
 	if !strings.Contains(htmlUnescape(body), ">"+typed+"</textarea>") {

@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestCheckURILines(t *testing.T) {
 				if got[i].Line != w.line || !errors.Is(got[i], w.rule) || got[i].URI != strings.TrimSpace(tc.lines[w.line-1]) {
 					t.Errorf("error %d: %v (line %d), want line %d: %v", i, got[i], got[i].Line, w.line, w.rule)
 				}
-				if !strings.HasPrefix(got[i].Error(), "Line ") {
+				if !strings.HasSuffix(got[i].Error(), fmt.Sprintf("(line %d).", w.line)) {
 					t.Errorf("error %d, %q, does not name its line", i, got[i].Error())
 				}
 			}
@@ -64,7 +65,8 @@ func TestRegistrationReportsEveryBadRedirectURI(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := oauth.FieldErrorLines(errs["redirect_uris"])
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "Line 1, http://a.example/cb: ") || !strings.HasPrefix(lines[1], "Line 3, https://a.example/cb#x: ") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "http://a.example/cb http is allowed") || !strings.HasSuffix(lines[0], "(line 1).") ||
+		!strings.HasPrefix(lines[1], "https://a.example/cb#x must not contain a fragment") || !strings.HasSuffix(lines[1], "(line 3).") {
 		t.Fatalf("redirect_uris error lines %q, want lines 1 and 3", lines)
 	}
 	_, _, perrs, err := f.srv.ValidateProfile(ctx, f.web, oauth.Profile{Name: "Shop", RedirectURIs: uris, Scopes: []string{"INVOICE.READ"}})

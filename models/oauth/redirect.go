@@ -75,7 +75,9 @@ type URIError struct {
 	Err  error  // the rule it breaks: one of the ErrURI…
 }
 
-func (e *URIError) Error() string { return fmt.Sprintf("Line %d, %s: %s.", e.Line, e.URI, e.Err) }
+// Error reads "URI rule (line N).": the URI first, as every message about one URI reads (the
+// CLI prefixes its flag), then the line that holds it.
+func (e *URIError) Error() string { return fmt.Sprintf("%s %s (line %d).", e.URI, e.Err, e.Line) }
 
 // Unwrap lets errors.Is find the rule.
 func (e *URIError) Unwrap() error { return e.Err }
