@@ -51,7 +51,8 @@ func (h *Handlers) NewApp(c echo.Context) error {
 	return h.render(c, http.StatusOK, apps.AppNew(apps.AppFormView{Base: h.base(c, "New application", "apps"), Type: "web", Scopes: opts}))
 }
 
-// CreateApp registers an application and shows its secret, once.
+// CreateApp registers an application and sends the browser to its page, which shows the secret
+// once (post / redirect / get: a reload of that page creates nothing).
 func (h *Handlers) CreateApp(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
@@ -85,13 +86,31 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 		return err
 	}
 	h.audit(c, models.AuditAppCreated, client.ID, client.Name)
-	h.flashNow(c, "success", "Application created.")
-	return h.showApp(c, http.StatusCreated, client.ID, secret)
+	if secret != "" {
+		if err := h.putReveal(c, models.RevealClientSecret, client.ID, []byte(secret)); err != nil {
+			return err
+		}
+	}
+	h.flash(c, "success", "Application created.")
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
-// App shows one of the developer's applications.
+// App shows one of the developer's applications, with the secret a create or rotate just made
+// for this session, once: a reload shows the page without it.
 func (h *Handlers) App(c echo.Context) error {
-	return h.showApp(c, http.StatusOK, c.Param("id"), "")
+	client, err := h.ownedClient(c)
+	if err != nil {
+		return err
+	}
+	secret, err := h.takeReveal(c, models.RevealClientSecret, client.ID)
+	if err != nil {
+		return err
+	}
+	v, err := h.appView(c, client, string(secret), nil)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, apps.App(v))
 }
 
 const noSecretToRotate = "This application has no secret to rotate."
@@ -113,7 +132,8 @@ func (h *Handlers) ConfirmRotate(c echo.Context) error {
 	return h.render(c, http.StatusOK, apps.AppRotate(v))
 }
 
-// RotateSecret makes a new secret, shown once, and limits how long the current ones keep working.
+// RotateSecret makes a new secret and limits how long the current ones keep working. It ends on
+// the application page, which shows the new secret once, so a reload rotates nothing.
 func (h *Handlers) RotateSecret(c echo.Context) error {
 	client, err := h.ownedClient(c)
 	if err != nil {
@@ -148,8 +168,11 @@ func (h *Handlers) RotateSecret(c echo.Context) error {
 	if oldUntil != nil && oldUntil.IsZero() {
 		h.audit(c, models.AuditSecretRetired, client.ID, "every previous secret, at rotation")
 	}
-	h.flashNow(c, "success", "Secret rotated. "+outcome)
-	return h.showApp(c, http.StatusOK, client.ID, secret)
+	if err := h.putReveal(c, models.RevealClientSecret, client.ID, []byte(secret)); err != nil {
+		return err
+	}
+	h.flash(c, "success", "Secret rotated. "+outcome)
+	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
 // ConfirmRetireSecret asks before a secret stops working, and warns when it is the last one.
@@ -215,7 +238,9 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		Name: form.Get("name"), LogoURL: form.Get("logo_url"), HomepageURL: form.Get("homepage_url"),
 		PrivacyURL: form.Get("privacy_url"), TermsURL: form.Get("terms_url"),
 		RedirectURIs: strings.Split(strings.ReplaceAll(form.Get("redirect_uris"), "\r\n", "\n"), "\n"),
-		Scopes:       form["scopes"], AccessTTL: form.Get("access_ttl"), RefreshTTL: form.Get("refresh_ttl"),
+		Scopes:       form["scopes"],
+		AccessTTL:    form.Get("access_ttl"), AccessTTLUnit: form.Get("access_ttl_unit"),
+		RefreshTTL: form.Get("refresh_ttl"), RefreshTTLUnit: form.Get("refresh_ttl_unit"),
 
 		AllowedOrigins: lines(form.Get("allowed_origins")),
 
@@ -232,7 +257,14 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 			return err
 		}
 		v.Name, v.LogoURL, v.HomepageURL, v.PrivacyURL, v.TermsURL = p.Name, p.LogoURL, p.HomepageURL, p.PrivacyURL, p.TermsURL
-		v.RedirectURIsText, v.AccessTTL, v.RefreshTTL, v.Errors = form.Get("redirect_uris"), p.AccessTTL, p.RefreshTTL, shared.Errors(errs)
+		v.RedirectURIsText, v.Errors = form.Get("redirect_uris"), shared.Errors(errs)
+		v.AccessTTL, v.RefreshTTL = p.AccessTTL, p.RefreshTTL
+		if p.AccessTTLUnit != "" {
+			v.AccessTTLUnit = p.AccessTTLUnit
+		}
+		if p.RefreshTTLUnit != "" {
+			v.RefreshTTLUnit = p.RefreshTTLUnit
+		}
 		v.AllowedOriginsText = form.Get("allowed_origins")
 		v.PostLogoutURIsText, v.SigningAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
@@ -326,24 +358,6 @@ func (h *Handlers) ownedClient(c echo.Context) (*models.Client, error) {
 	return client, nil
 }
 
-func (h *Handlers) showApp(c echo.Context, status int, id, newSecret string) error {
-	c.SetParamNames("id")
-	c.SetParamValues(id)
-	client, err := h.ownedClient(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.appView(c, client, newSecret, nil)
-	if err != nil {
-		return err
-	}
-	if newSecret != "" {
-		// The secret is in this response body only; no cache may keep it.
-		c.Response().Header().Set("Cache-Control", "no-store")
-	}
-	return h.render(c, status, apps.App(v))
-}
-
 // appView is the application page for client as stored. checked, when not nil, are the scopes
 // ticked in a submitted form instead of the stored ones.
 func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret string, checked []string) (apps.AppView, error) {
@@ -363,8 +377,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		CreatedISO: isoTime(client.CreatedAt), Created: humanTime(client.CreatedAt), NewSecret: newSecret,
 		LogoURL: client.LogoURL, HomepageURL: client.HomepageURL, PrivacyURL: client.PrivacyURL, TermsURL: client.TermsURL,
 		RedirectURIsText: strings.Join(client.RedirectURIs, "\n"),
-		AccessTTL:        oauth.FormatLifetimeSeconds(client.AccessTTLSeconds), RefreshTTL: oauth.FormatLifetimeSeconds(client.RefreshTTLSeconds),
-		DefaultAccessTTL: oauth.FormatLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.FormatLifetime(cfg.RefreshTTL),
+		DefaultAccessTTL: oauth.HumanLifetime(cfg.AccessTTL), DefaultRefreshTTL: oauth.HumanLifetime(cfg.RefreshTTL),
+		AccessRange: lifetimeRange(oauth.AccessLifetime), RefreshRange: lifetimeRange(oauth.RefreshLifetime),
 
 		AllowedOriginsText: strings.Join(client.AllowedOrigins, "\n"),
 		DefaultOrigins:     models.EffectiveOrigins(nil, client.RedirectURIs),
@@ -373,6 +387,8 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		SigningAlg:         client.IDTokenSignedResponseAlg,
 		SigningAlgs:        idTokenAlgOptions(),
 	}
+	v.AccessTTL, v.AccessTTLUnit = lifetimeField(client.AccessTTLSeconds, cfg.AccessTTL)
+	v.RefreshTTL, v.RefreshTTLUnit = lifetimeField(client.RefreshTTLSeconds, cfg.RefreshTTL)
 	if client.Type != models.ClientMachine {
 		v.OpenID = h.openIDPanel(client)
 	}
@@ -392,6 +408,24 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		v.Secrets = append(v.Secrets, row)
 	}
 	return v, nil
+}
+
+// lifetimeField is a stored lifetime as the form shows it: a count in its largest exact unit
+// (365 days, not 8760h). With none stored the count is empty (the default) and the unit is the
+// default's, so typing a number means what the hint next to it says.
+func lifetimeField(stored *int, def time.Duration) (count, unit string) {
+	if count, unit = oauth.SplitLifetimeSeconds(stored); unit != "" {
+		return count, unit
+	}
+	if _, unit = oauth.SplitLifetime(def); unit == "" || unit == "seconds" {
+		unit = "minutes"
+	}
+	return "", unit
+}
+
+// lifetimeRange writes a lifetime range in words, to follow "Between".
+func lifetimeRange(r oauth.LifetimeRange) string {
+	return oauth.HumanLifetime(r.Min) + " and " + oauth.HumanLifetime(r.Max)
 }
 
 // profileScopes lists the scope checkboxes of the settings form: the active catalog, plus any

@@ -50,6 +50,9 @@ type Handlers struct {
 	// totpKey seals TOTP secrets at rest; pendingKey signs the pending-login cookie between
 	// the password and the second factor.
 	totpKey, pendingKey []byte
+	// revealKey seals the one-time reveals of new secrets between a POST and the page it
+	// redirects to.
+	revealKey []byte
 	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
 	requireAdmin2FA bool
 }
@@ -68,6 +71,9 @@ type Options struct {
 	// waiting for its second factor; derive both from the server secret (every instance must
 	// open the others' secrets and cookies). Empty: random keys, good for this process only.
 	TOTPKey, PendingLoginKey []byte
+	// RevealKey seals a secret a POST made (a client secret, recovery codes) until the page it
+	// redirects to shows it once; derive it from the server secret. Empty: a random key.
+	RevealKey []byte
 	// RequireAdmin2FA keeps administrators without a second factor out of the admin pages.
 	RequireAdmin2FA bool
 	// URL builds the path of a named route (see RouteNames) from the route table, with params
@@ -106,7 +112,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 		o.FlashKey = make([]byte, 32)
 		rand.Read(o.FlashKey)
 	}
-	for _, k := range []*[]byte{&o.TOTPKey, &o.PendingLoginKey} {
+	for _, k := range []*[]byte{&o.TOTPKey, &o.PendingLoginKey, &o.RevealKey} {
 		if len(*k) == 0 {
 			*k = make([]byte, 32)
 			rand.Read(*k)
@@ -114,6 +120,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 	}
 	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now, mail: o.Mail}
 	h.totpKey, h.pendingKey, h.requireAdmin2FA = o.TOTPKey, o.PendingLoginKey, o.RequireAdmin2FA
+	h.revealKey = o.RevealKey
 	if h.mail == nil {
 		h.mail = noMail{}
 	}

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -75,9 +77,8 @@ func (h *Handlers) SetupTOTP(c echo.Context) error {
 	return seeOther(c, h.url(RouteSecurity)+"#two-factor")
 }
 
-// EnableTOTP turns two-factor on once the code matches the pending secret, and shows the
-// recovery codes: from this response only, so a reload (which re-posts a used code) is refused
-// and never shows or regenerates them.
+// EnableTOTP turns two-factor on once the code matches the pending secret, and sends the browser
+// to the recovery codes, shown once from a reveal: a reload shows them no more and posts nothing.
 func (h *Handlers) EnableTOTP(c echo.Context) error {
 	u := CurrentUser(c)
 	code := c.FormValue("code")
@@ -97,8 +98,7 @@ func (h *Handlers) EnableTOTP(c echo.Context) error {
 	}
 	h.audit(c, models.AuditTOTPEnabled, u.Email, "")
 	h.notifyAccount(c, u, "Two-factor authentication is on", "Two-factor authentication was turned on for your devportal account", "Logging in now asks for a code from your authenticator app after your password.")
-	h.flashNow(c, "success", "Two-factor authentication is on.")
-	return h.render(c, http.StatusOK, account.RecoveryCodes(account.RecoveryCodesView{Base: h.base(c, "Recovery codes", "account"), Codes: codes, Done: h.url(RouteSecurity)}))
+	return h.revealRecoveryCodes(c, codes, "Two-factor authentication is on.")
 }
 
 // DisableTOTP turns two-factor off, which takes a fresh code: a session left open must not be
@@ -120,7 +120,7 @@ func (h *Handlers) DisableTOTP(c echo.Context) error {
 }
 
 // RegenerateRecoveryCodes replaces the recovery codes (a current code from the app required) and
-// shows the new ones, once.
+// sends the browser to the new ones, shown once.
 func (h *Handlers) RegenerateRecoveryCodes(c echo.Context) error {
 	u := CurrentUser(c)
 	codes, err := h.store.RegenerateRecoveryCodes(c.Request().Context(), h.totpKey, u.ID, c.FormValue("code"), h.now())
@@ -129,7 +129,40 @@ func (h *Handlers) RegenerateRecoveryCodes(c echo.Context) error {
 	}
 	h.audit(c, models.AuditRecoveryCodesReset, u.Email, "")
 	h.notifyAccount(c, u, "New recovery codes", "New recovery codes were made for your devportal account", "Your earlier recovery codes no longer work.")
-	h.flashNow(c, "success", "New recovery codes. The old ones no longer work.")
+	return h.revealRecoveryCodes(c, codes, "New recovery codes. The old ones no longer work.")
+}
+
+// revealRecoveryCodes keeps fresh recovery codes for the recovery-codes page and sends the
+// browser there (post / redirect / get), with done as the page's message.
+func (h *Handlers) revealRecoveryCodes(c echo.Context, codes []string, done string) error {
+	payload, err := json.Marshal(codes)
+	if err != nil {
+		return err
+	}
+	if err := h.putReveal(c, models.RevealRecoveryCodes, strconv.FormatInt(CurrentUser(c).ID, 10), payload); err != nil {
+		return err
+	}
+	h.flash(c, "success", done)
+	return seeOther(c, h.url(RouteRecoveryCodes))
+}
+
+// RecoveryCodesPage shows the recovery codes just made for this session, once. Loaded again (a
+// reload, the back button, another tab) it has nothing to show and goes to the security page.
+func (h *Handlers) RecoveryCodesPage(c echo.Context) error {
+	payload, err := h.takeReveal(c, models.RevealRecoveryCodes, strconv.FormatInt(CurrentUser(c).ID, 10))
+	if err != nil {
+		return err
+	}
+	var codes []string
+	if payload != nil {
+		if err := json.Unmarshal(payload, &codes); err != nil {
+			return err
+		}
+	}
+	if len(codes) == 0 {
+		h.flash(c, "info", "Recovery codes are shown only once, right after they are made. To get new ones, regenerate them below.")
+		return seeOther(c, h.url(RouteSecurity)+"#two-factor")
+	}
 	return h.render(c, http.StatusOK, account.RecoveryCodes(account.RecoveryCodesView{Base: h.base(c, "Recovery codes", "account"), Codes: codes, Done: h.url(RouteSecurity)}))
 }
 

@@ -123,8 +123,8 @@ type purgeKind struct {
 	args                    []any
 }
 
-// PurgeExpired deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies
-// and mailed links that have expired, none of which can be used again, mail given up on, and
+// PurgeExpired deletes sessions, codes, refresh tokens, revocation records, WebAuthn ceremonies,
+// one-time reveals and mailed links that have expired, none of which can be used again, mail given up on, and
 // the login and sign-up attempts that have left every throttle's window: they only ever count
 // within it. Under the policy's retention it also deletes old activity and audit events,
 // grants revoked long ago, grants whose refresh family ended long ago, and the consents of
@@ -146,6 +146,7 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 		{"refresh tokens", "refresh_tokens", "hash", "expires_at < ?", []any{p.Before}},
 		{"revoked access tokens", "revoked_tokens", "jti", "expires_at < ?", []any{p.Before}},
 		{"passkey ceremonies", "webauthn_sessions", "id", "expires_at < ?", []any{p.Before}},
+		{"one-time reveals", "reveals", "id", "expires_at < ?", []any{p.Before}},
 		// Mailed links are kept an hour past expiry: they count towards AccountMailMax.
 		{"mailed links", "account_tokens", "hash", "expires_at < ?", []any{p.Before.Add(-AccountMailWindow)}},
 		{"failed mail", "outbox", "id", "failed_at < ?", []any{p.Before}},

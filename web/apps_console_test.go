@@ -71,7 +71,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 				t.Fatalf("rotate page: %d", resp.StatusCode)
 			}
 			before := time.Now()
-			resp, body = owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {tc.keep}})
+			resp, body = owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {tc.keep}}, "/apps/"+client.ID)
 			fresh := codeText(body, "client-secret")
 			if resp.StatusCode != http.StatusOK || fresh == "" || fresh == old || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("rotate: %d, secret %q", resp.StatusCode, fresh)
@@ -123,7 +123,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 	t.Run("refuses a third working secret", func(t *testing.T) {
 		client, first := env.mustClient(t, dev, models.ClientMachine, nil, "INVOICE.READ")
 		owner.get("/apps/" + client.ID + "/rotate")
-		_, body := owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}})
+		_, body := owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}}, "/apps/"+client.ID)
 		second := codeText(body, "client-secret")
 		if second == "" {
 			t.Fatal("the second secret was refused")
@@ -151,7 +151,7 @@ func TestRotateSecretKeepOptions(t *testing.T) {
 		}
 		// Retiring the current ones at the same time is always possible.
 		owner.get("/apps/" + client.ID + "/rotate")
-		_, body = owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"now"}})
+		_, body = owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"now"}}, "/apps/"+client.ID)
 		if third := codeText(body, "client-secret"); third == "" || !authenticatesAt(t, env, time.Now(), client.ID, third) {
 			t.Error("rotating with retire-now at the limit failed")
 		}
@@ -181,7 +181,7 @@ func TestRetireSecret(t *testing.T) {
 	owner.mustLogin("dev@example.com")
 	client, first := env.mustClient(t, dev, models.ClientWeb, []string{"https://shop.example/cb"}, "INVOICE.READ")
 	owner.get("/apps/" + client.ID + "/rotate")
-	_, body := owner.post("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}})
+	_, body := owner.mustPostThenGet("/apps/"+client.ID+"/rotate", url.Values{"keep": {"forever"}}, "/apps/"+client.ID)
 	second := codeText(body, "client-secret")
 	a, b := mustSecretRow(t, env, client.ID, first), mustSecretRow(t, env, client.ID, second)
 
@@ -259,7 +259,7 @@ func TestAppProfileEdit(t *testing.T) {
 			"name": {"Shop"}, "logo_url": {"https://shop.example/logo.png"}, "homepage_url": {"https://shop.example"},
 			"privacy_url": {"https://shop.example/privacy"}, "terms_url": {"https://shop.example/terms"},
 			"redirect_uris": {redirect + "\r\nhttp://127.0.0.1:8000/cb"}, "scopes": {"INVOICE.READ", "INVOICE.WRITE"},
-			"access_ttl": {"10m"}, "refresh_ttl": {"48h"},
+			"access_ttl": {"10"}, "access_ttl_unit": {"minutes"}, "refresh_ttl": {"2"}, "refresh_ttl_unit": {"days"},
 		}
 	}
 	t.Run("validation", func(t *testing.T) {
@@ -274,11 +274,11 @@ func TestAppProfileEdit(t *testing.T) {
 			{"logo_url", "javascript:alert(1)", "Must be an absolute URL"},
 			{"redirect_uris", "http://shop.example/cb", "only for loopback"},
 			{"redirect_uris", "", "at least one redirect URI"},
-			{"access_ttl", "30s", "between 1m and 24h"},
-			{"access_ttl", "25h", "between 1m and 24h"},
-			{"access_ttl", "soon", "duration"},
-			{"refresh_ttl", "30m", "between 1h and 8760h"},
-			{"refresh_ttl", "9000h", "between 1h and 8760h"},
+			{"access_ttl", "1441", "Choose between 1 minute and 1 day."},
+			{"access_ttl", "soon", "Enter a whole number of minutes"},
+			{"access_ttl_unit", "weeks", "Choose minutes, hours or days."},
+			{"refresh_ttl", "366", "Choose between 1 hour and 365 days."},
+			{"refresh_ttl", "1.5", "Enter a whole number of days"},
 			{"scopes", "", "at least one scope"},
 			{"scopes", "NOPE.READ", "not in the scope catalog"},
 		} {
@@ -294,7 +294,7 @@ func TestAppProfileEdit(t *testing.T) {
 				t.Errorf("%s=%q: status %d, want 422 mentioning %q", tc.field, tc.value, resp.StatusCode, tc.want)
 				continue
 			}
-			if tc.field != "scopes" && strings.TrimSpace(tc.value) != "" && !strings.Contains(htmlUnescape(body), `value="`+strings.TrimSpace(tc.value)+`"`) && !strings.Contains(htmlUnescape(body), ">"+tc.value+"</textarea>") {
+			if tc.field != "scopes" && tc.field != "access_ttl_unit" && strings.TrimSpace(tc.value) != "" && !strings.Contains(htmlUnescape(body), `value="`+strings.TrimSpace(tc.value)+`"`) && !strings.Contains(htmlUnescape(body), ">"+tc.value+"</textarea>") {
 				t.Errorf("%s=%q: the form lost what was typed", tc.field, tc.value)
 			}
 		}
@@ -320,7 +320,8 @@ func TestAppProfileEdit(t *testing.T) {
 		t.Fatalf("stored %+v", c)
 	}
 	_, body = owner.get(page)
-	if !strings.Contains(body, "Settings saved.") || !strings.Contains(body, `value="10m"`) || !strings.Contains(body, `value="48h"`) || !strings.Contains(body, "<h1>Shop</h1>") {
+	if !strings.Contains(body, "Settings saved.") || !strings.Contains(body, `name="access_ttl" type="text" inputmode="numeric" value="10"`) ||
+		!strings.Contains(body, `name="refresh_ttl" type="text" inputmode="numeric" value="2"`) || !strings.Contains(body, "<h1>Shop</h1>") {
 		t.Error("the page does not show the saved settings")
 	}
 	mustAuditCount(t, env, models.AuditAppUpdated, client.ID, 1)

@@ -129,6 +129,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	account.POST("/security/totp/setup", h.SetupTOTP).Name = handlers.RouteTOTPSetup
 	account.POST("/security/totp/enable", h.EnableTOTP).Name = handlers.RouteTOTPEnable
 	account.POST("/security/totp/disable", h.DisableTOTP).Name = handlers.RouteTOTPDisable
+	account.GET("/security/totp/recovery-codes", h.RecoveryCodesPage).Name = handlers.RouteRecoveryCodes
 	account.POST("/security/totp/recovery-codes", h.RegenerateRecoveryCodes).Name = handlers.RouteRecoveryCodes
 	account.GET("/sign-out-everywhere", h.ConfirmSignOutEverywhere).Name = handlers.RouteSignOutAll
 	account.POST("/sign-out-everywhere", h.SignOutEverywhere).Name = handlers.RouteSignOutAll

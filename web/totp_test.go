@@ -78,9 +78,9 @@ func mustTurnOnTOTP(t *testing.T, b *browser, clock *testClock) (string, []strin
 		t.Fatalf("the set-up page lacks the QR code, the code field or Turn on:\n%s", page)
 	}
 	secret := m[1]
-	resp, page = b.post("/account/security/totp/enable", url.Values{"code": {codeAt(t, secret, clock.Now())}})
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("turn on: status %d\n%s", resp.StatusCode, page)
+	resp, page = b.mustPostThenGet("/account/security/totp/enable", url.Values{"code": {codeAt(t, secret, clock.Now())}}, "/account/security/totp/recovery-codes")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("turn on: status %d, Cache-Control %q\n%s", resp.StatusCode, resp.Header.Get("Cache-Control"), page)
 	}
 	list := recoveryListRe.FindStringSubmatch(page)
 	if list == nil {

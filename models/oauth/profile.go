@@ -61,8 +61,11 @@ type Profile struct {
 	TermsURL     string
 	RedirectURIs []string
 	Scopes       []string // the scopes the developer wants, approved or not
-	AccessTTL    string   // a Go duration such as "15m"; empty is the deployment default
-	RefreshTTL   string   // a Go duration such as "720h"; empty is the deployment default
+	// AccessTTL and RefreshTTL are the lifetimes as typed: a whole number of AccessTTLUnit
+	// (RefreshTTLUnit), one of the LifetimeUnits' names, or, with no unit, a Go duration such as
+	// "15m". Empty is the deployment default.
+	AccessTTL, AccessTTLUnit   string
+	RefreshTTL, RefreshTTLUnit string
 
 	// AllowedOrigins are the web origins that may call the token and revocation endpoints from a
 	// browser; empty means the origins of the redirect URIs.
@@ -120,11 +123,11 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 	out.PostLogoutRedirectURIs = validatePostLogoutURIs(c.Type, p.PostLogoutRedirectURIs, errs)
 
 	var err error
-	if out.AccessTTLSeconds, err = parseLifetime(p.AccessTTL, AccessLifetime); err != nil {
+	if out.AccessTTLSeconds, err = parseLifetimeIn(p.AccessTTL, p.AccessTTLUnit, AccessLifetime); err != nil {
 		errs["access_ttl"] = Capitalize(err.Error()) + "."
 	}
 	if c.Type != models.ClientMachine { // client credentials issue no refresh tokens
-		if out.RefreshTTLSeconds, err = parseLifetime(p.RefreshTTL, RefreshLifetime); err != nil {
+		if out.RefreshTTLSeconds, err = parseLifetimeIn(p.RefreshTTL, p.RefreshTTLUnit, RefreshLifetime); err != nil {
 			errs["refresh_ttl"] = Capitalize(err.Error()) + "."
 		}
 	}
@@ -255,4 +258,81 @@ func FormatLifetimeSeconds(seconds *int) string {
 		return ""
 	}
 	return FormatLifetime(time.Duration(*seconds) * time.Second)
+}
+
+// LifetimeUnit is a unit the application form counts a token lifetime in.
+type LifetimeUnit struct {
+	Name string // the form's value: "days", "hours", "minutes", "seconds"
+	Size time.Duration
+}
+
+// LifetimeUnits are the units of the lifetime fields, largest first. The form offers days, hours
+// and minutes; seconds only for a stored lifetime that is not in whole minutes.
+var LifetimeUnits = []LifetimeUnit{{"days", 24 * time.Hour}, {"hours", time.Hour}, {"minutes", time.Minute}, {"seconds", time.Second}}
+
+// maxLifetimeCount bounds the number typed before the multiplication, so it cannot overflow;
+// no unit makes a lifetime within the ranges from more.
+const maxLifetimeCount = 1_000_000
+
+// parseLifetimeIn reads a lifetime typed as a whole number of unit (LifetimeUnits), within r;
+// with no unit it is parseLifetime's Go duration. Empty means the deployment default (nil).
+func parseLifetimeIn(raw, unit string, r LifetimeRange) (*int, error) {
+	raw, unit = strings.TrimSpace(raw), strings.TrimSpace(unit)
+	if unit == "" {
+		return parseLifetime(raw, r)
+	}
+	if raw == "" {
+		return nil, nil
+	}
+	i := slices.IndexFunc(LifetimeUnits, func(u LifetimeUnit) bool { return u.Name == unit })
+	if i < 0 {
+		return nil, errors.New("choose minutes, hours or days")
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n <= 0 || n > maxLifetimeCount {
+		return nil, fmt.Errorf("enter a whole number of %s, such as %s, or leave it empty for the default", unit, strconv.Itoa(countIn(r.Min, LifetimeUnits[i])))
+	}
+	d := time.Duration(n) * LifetimeUnits[i].Size
+	if !r.Contains(d) {
+		return nil, fmt.Errorf("choose between %s and %s", HumanLifetime(r.Min), HumanLifetime(r.Max))
+	}
+	secs := int(d / time.Second)
+	return &secs, nil
+}
+
+// countIn is how many of unit make d, at least 1.
+func countIn(d time.Duration, u LifetimeUnit) int { return max(1, int(d/u.Size)) }
+
+// SplitLifetime writes a lifetime as the form shows it: a number in the largest unit that
+// divides it exactly (7 days, not 168 hours). Zero or less is ("", "").
+func SplitLifetime(d time.Duration) (count, unit string) {
+	if d <= 0 {
+		return "", ""
+	}
+	for _, u := range LifetimeUnits {
+		if d%u.Size == 0 {
+			return strconv.FormatInt(int64(d/u.Size), 10), u.Name
+		}
+	}
+	return strconv.FormatInt(int64(d/time.Second), 10), "seconds" // under a second: not stored
+}
+
+// SplitLifetimeSeconds is SplitLifetime for a stored override; nil is ("", "") (the default).
+func SplitLifetimeSeconds(seconds *int) (count, unit string) {
+	if seconds == nil {
+		return "", ""
+	}
+	return SplitLifetime(time.Duration(*seconds) * time.Second)
+}
+
+// HumanLifetime writes a lifetime in words in its largest exact unit: "15 minutes", "1 day".
+func HumanLifetime(d time.Duration) string {
+	count, unit := SplitLifetime(d)
+	if count == "" {
+		return ""
+	}
+	if count == "1" {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	return count + " " + unit
 }

@@ -114,7 +114,7 @@ func validateRedirectURIs(t models.ClientType, raw []string, errs FieldErrors) [
 // (field names the error, noun phrases it), optionally requiring at least one.
 func validateURIList(t models.ClientType, raw []string, field, noun string, required bool, errs FieldErrors) []string {
 	var uris []string
-	for _, u := range raw {
+	for i, u := range raw {
 		if u = strings.TrimSpace(u); u == "" || slices.Contains(uris, u) {
 			continue
 		}
@@ -123,7 +123,7 @@ func validateURIList(t models.ClientType, raw []string, field, noun string, requ
 			return uris
 		}
 		if len(u) > models.MaxURLLength {
-			errs[field] = fmt.Sprintf("Use at most %d characters for each %s.", models.MaxURLLength, noun)
+			errs[field] = fmt.Sprintf("Use at most %d characters for each %s (line %d).", models.MaxURLLength, noun, i+1)
 			return uris
 		}
 		uris = append(uris, u)
@@ -131,13 +131,24 @@ func validateURIList(t models.ClientType, raw []string, field, noun string, requ
 	if required && len(uris) == 0 {
 		errs[field] = "Enter at least one " + noun + "."
 	}
-	for _, u := range uris {
-		if err := ValidateRedirectURI(t, u); err != nil {
-			errs[field] = fmt.Sprintf("%s %s.", u, err)
-			break
-		}
+	// Every bad line at once, one message a line (see FieldErrorLines), so one submission shows
+	// them all.
+	var msgs []string
+	for _, e := range CheckURILines(t, raw) {
+		msgs = append(msgs, e.Error())
+	}
+	if len(msgs) > 0 {
+		errs[field] = strings.Join(msgs, "\n")
 	}
 	return uris
+}
+
+// FieldErrorLines splits a field's error into its messages: a URI list's has one per bad line.
+func FieldErrorLines(msg string) []string {
+	if msg == "" {
+		return nil
+	}
+	return strings.Split(msg, "\n")
 }
 
 // splitSensitive checks scopes against the active catalog and separates the sensitive ones,

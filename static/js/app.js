@@ -8,6 +8,8 @@
  *   1. Copy buttons:  <button data-copy="ELEMENT_ID" hidden>Copy</button>
  *   2. Focus the first field with aria-invalid="true" on page load.
  *   3. Relative times: <time class="relative" datetime="...">...</time>
+ *   4. Fields that do not apply to the chosen application type:
+ *      <div data-hide-for-type="machine">...</div> next to radios name="type"
  */
 (function () {
   'use strict';
@@ -86,7 +88,8 @@
     if (!target) {
       return;
     }
-    var text = target.textContent.trim();
+    // innerText keeps a list's items on lines of their own (recovery codes).
+    var text = (target.innerText || target.textContent).trim();
 
     function onCopied() {
       showFeedback(button, COPIED_LABEL);
@@ -203,6 +206,32 @@
   }
 
   /* ------------------------------------------------------------------ */
+  /* 4. Fields for some application types only                          */
+  /* ------------------------------------------------------------------ */
+
+  // The server renders every field (the form works without scripts, and
+  // ignores what does not apply); this hides, say, the redirect URIs while
+  // "Machine-to-machine" is chosen, and shows them again for another type.
+  function initTypeDependentFields() {
+    var fields = document.querySelectorAll('[data-hide-for-type]');
+    var radios = document.querySelectorAll('input[type="radio"][name="type"]');
+    if (!fields.length || !radios.length) {
+      return;
+    }
+    function update() {
+      var chosen = document.querySelector('input[type="radio"][name="type"]:checked');
+      var type = chosen ? chosen.value : '';
+      Array.prototype.forEach.call(fields, function (field) {
+        field.hidden = field.getAttribute('data-hide-for-type') === type;
+      });
+    }
+    Array.prototype.forEach.call(radios, function (radio) {
+      radio.addEventListener('change', update);
+    });
+    update();
+  }
+
+  /* ------------------------------------------------------------------ */
   /* Start                                                              */
   /* ------------------------------------------------------------------ */
 
@@ -210,6 +239,7 @@
     initCopyButtons();
     focusFirstInvalid();
     initRelativeTimes();
+    initTypeDependentFields();
   }
 
   if (document.readyState === 'loading') {

@@ -27,8 +27,16 @@ func TestNewApplicationForm(t *testing.T) {
 	if doc.Find(`input[name="type"]`).Length() != 3 {
 		t.Error("want three application types")
 	}
-	if doc.Find(".badge-sensitive").Length() != 1 {
+	if doc.Find(".choice-list .badge-sensitive").Length() != 1 {
 		t.Error("sensitive scope not tagged")
+	}
+	// Issue #13: one line says what "sensitive" means, and the redirect URIs are marked for
+	// app.js to hide while "Machine-to-machine" is chosen.
+	if doc.Find("#sensitive-hint .badge-sensitive").Length() != 1 {
+		t.Error("no line explaining sensitive scopes")
+	}
+	if doc.Find(`[data-hide-for-type="machine"] #redirect_uris`).Length() != 1 {
+		t.Error("the redirect URIs are not marked to hide for machine apps")
 	}
 	if doc.Find(`button:contains("Create application")`).Length() != 1 {
 		t.Error("no Create application button")

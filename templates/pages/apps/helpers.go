@@ -26,3 +26,21 @@ func originsHint(defaults []string) string {
 	}
 	return hint + "Empty: the origins of the redirect URIs, " + strings.Join(defaults, ", ") + "."
 }
+
+// lifetimeUnits are the unit choices of a lifetime field, largest first; seconds only when the
+// stored lifetime is not in whole minutes.
+func lifetimeUnits(selected string) []AlgOption {
+	out := []AlgOption{{"days", "days"}, {"hours", "hours"}, {"minutes", "minutes"}}
+	if selected == "seconds" {
+		out = append(out, AlgOption{"seconds", "seconds"})
+	}
+	return out
+}
+
+// errorLines splits a field's error into its messages: a redirect URI list has one per bad line.
+func errorLines(msg string) []string {
+	if msg == "" {
+		return nil
+	}
+	return strings.Split(msg, "\n")
+}

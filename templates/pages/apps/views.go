@@ -88,9 +88,13 @@ type AppView struct {
 	// The settings form, as stored or as just submitted.
 	LogoURL, HomepageURL, PrivacyURL, TermsURL string
 	RedirectURIsText                           string // one per line
-	AccessTTL, RefreshTTL                      string // "15m", "720h"; empty is the default
-	DefaultAccessTTL, DefaultRefreshTTL        string
-	Errors                                     shared.Errors
+	// The lifetimes as a count of a unit ("15", "minutes"); an empty count is the default.
+	AccessTTL, AccessTTLUnit   string
+	RefreshTTL, RefreshTTLUnit string
+	// The deployment defaults and the ranges, in words ("15 minutes", "1 minute and 1 day").
+	DefaultAccessTTL, DefaultRefreshTTL string
+	AccessRange, RefreshRange           string
+	Errors                              shared.Errors
 
 	AllowedOriginsText string   // one per line; empty means DefaultOrigins
 	DefaultOrigins     []string // the redirect URIs' origins, shown as the default
