@@ -71,3 +71,44 @@ func TestRevokeReplayedGrantAuditsOnce(t *testing.T) {
 		}
 	})
 }
+
+// Issue 13 (the audit log records scope requests): the requests an application files are
+// recorded once, by the context's actor, with the requests: a scope already pending is not
+// recorded again, and a rolled-back edit leaves neither request nor entry.
+func TestRequestScopesAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		dev := int64(42)
+		ctx := models.WithAuditActor(context.Background(), models.AuditActor{ID: &dev, Name: "dev@example.test", IP: "198.51.100.7"})
+		c, _, err := s.CreateClient(ctx, models.NewClient{Name: "Wallet", Type: models.ClientMachine, Scopes: []string{"INVOICE.READ"}, PendingScopes: []string{"EWALLET.WRITE"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := func() []models.AuditEvent {
+			t.Helper()
+			evs, err := s.AuditEvents(ctx, models.AuditFilter{Type: models.AuditScopeRequested, Target: c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return evs
+		}
+		if evs := entries(); len(evs) != 1 || evs[0].Detail != "EWALLET.WRITE" || evs[0].Actor != "dev@example.test" || evs[0].ActorID == nil || *evs[0].ActorID != dev || evs[0].IP != "198.51.100.7" {
+			t.Fatalf("after creating: %+v", evs)
+		}
+		if err := s.RequestScopes(ctx, c.ID, []string{"EWALLET.WRITE", "INVOICE.WRITE"}); err != nil {
+			t.Fatal(err)
+		}
+		if evs := entries(); len(evs) != 2 || evs[0].Detail != "INVOICE.WRITE" {
+			t.Fatalf("asking again with one more: %+v, want a second entry for INVOICE.WRITE only", evs)
+		}
+		boom := errors.New("the edit failed")
+		err = s.InTx(ctx, func(tx *models.Store) error {
+			if err := tx.RequestScopes(ctx, c.ID, []string{"EWALLET.READ"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if reqs, _ := s.ScopeRequestsFor(ctx, c.ID); !errors.Is(err, boom) || len(reqs) != 2 || len(entries()) != 2 {
+			t.Fatalf("rolled back (%v): requests %+v, %d entries; want neither kept", err, reqs, len(entries()))
+		}
+	})
+}
