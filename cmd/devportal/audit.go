@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/devportal/devportal/models"
 )
@@ -32,8 +33,11 @@ func audit(ctx context.Context, s *models.Store, typ, target, detail string) err
 	return s.Audit(ctx, &models.AuditEvent{Type: typ, ActorID: a.ID, Actor: a.Name, IP: a.IP, Target: target, Detail: detail})
 }
 
-// auditDone appends an entry for something already done, so a failure says that it was done.
+// auditDone appends an entry for something already done, so a failure says that it was done. An
+// interrupt (Ctrl-C cancels ctx) does not stop it: what a purge deleted before it stays deleted.
 func auditDone(ctx context.Context, s *models.Store, typ, target, detail string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	if err := audit(ctx, s, typ, target, detail); err != nil {
 		return fmt.Errorf("done, but the audit log entry (%s %s) could not be written: %w", typ, target, err)
 	}
