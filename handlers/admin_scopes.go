@@ -154,7 +154,10 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 		return err
 	}
 	h.oauth.ForgetCatalog()
-	h.audit(c, models.AuditScopeUpdated, s.Name, f.detail())
+	var ch changes // what the scope was (s) and is now (f)
+	ch.value("description", s.Description, f.Description)
+	ch.flag("sensitive", s.Sensitive, f.Sensitive)
+	h.audit(c, models.AuditScopeUpdated, s.Name, ch.String())
 	h.flash(c, "success", "Scope "+s.Name+" was saved.")
 	return seeOther(c, h.url(RouteAdminScopes))
 }

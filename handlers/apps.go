@@ -81,7 +81,7 @@ func (h *Handlers) CreateApp(c echo.Context) error {
 	}
 	owner := CurrentUser(c).ID
 	in.OwnerID = &owner
-	client, secret, err := h.store.CreateClient(ctx, in)
+	client, secret, err := h.store.CreateClient(auditContext(c), in)
 	if err != nil {
 		return err
 	}
@@ -270,7 +270,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return h.render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
-	if err := h.store.EditClient(ctx, client.ID, profile, pending); err != nil {
+	if err := h.store.EditClient(auditContext(c), client.ID, profile, pending); err != nil {
 		return err
 	}
 	h.audit(c, models.AuditAppUpdated, client.ID, profileChanges(client, profile, pending))
@@ -286,34 +286,36 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 	return seeOther(c, h.url(RouteApp, client.ID))
 }
 
-// profileChanges says which settings an edit changed, for the audit log.
+// profileChanges says what an edit changed, "field: before → after" for each changed setting
+// (see changes for the bounds), and which sensitive scopes it asked for, for the audit log.
 func profileChanges(old *models.Client, p models.ClientProfile, pending []string) string {
-	var changed []string
-	note := func(name string, differs bool) {
-		if differs {
-			changed = append(changed, name)
+	var ch changes
+	ch.value("name", old.Name, p.Name)
+	ch.value("logo_url", old.LogoURL, p.LogoURL)
+	ch.value("homepage_url", old.HomepageURL, p.HomepageURL)
+	ch.value("privacy_url", old.PrivacyURL, p.PrivacyURL)
+	ch.value("terms_url", old.TermsURL, p.TermsURL)
+	ch.list("redirect_uris", old.RedirectURIs, p.RedirectURIs)
+	ch.list("allowed_origins", old.AllowedOrigins, p.AllowedOrigins)
+	ch.list("scopes", old.Scopes, p.Scopes)
+	lifetime := func(s *int) string {
+		if s == nil {
+			return "default"
 		}
+		return oauth.FormatLifetimeSeconds(s)
 	}
-	note("name", old.Name != p.Name)
-	note("logo_url", old.LogoURL != p.LogoURL)
-	note("homepage_url", old.HomepageURL != p.HomepageURL)
-	note("privacy_url", old.PrivacyURL != p.PrivacyURL)
-	note("terms_url", old.TermsURL != p.TermsURL)
-	note("redirect_uris", !slices.Equal(old.RedirectURIs, p.RedirectURIs))
-	note("allowed_origins", !slices.Equal(old.AllowedOrigins, p.AllowedOrigins))
-	note("scopes", !slices.Equal(old.Scopes, p.Scopes))
-	note("access_ttl", !equalInt(old.AccessTTLSeconds, p.AccessTTLSeconds))
-	note("refresh_ttl", !equalInt(old.RefreshTTLSeconds, p.RefreshTTLSeconds))
-	note("post_logout_redirect_uris", !slices.Equal(old.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs))
-	note("id_token_signed_response_alg", old.IDTokenSignedResponseAlg != p.IDTokenSignedResponseAlg)
-	out := "changed: " + strings.Join(changed, " ")
-	if len(changed) == 0 {
-		out = "no changes"
+	if !equalInt(old.AccessTTLSeconds, p.AccessTTLSeconds) {
+		ch = append(ch, "access_ttl: "+lifetime(old.AccessTTLSeconds)+" → "+lifetime(p.AccessTTLSeconds))
 	}
+	if !equalInt(old.RefreshTTLSeconds, p.RefreshTTLSeconds) {
+		ch = append(ch, "refresh_ttl: "+lifetime(old.RefreshTTLSeconds)+" → "+lifetime(p.RefreshTTLSeconds))
+	}
+	ch.list("post_logout_redirect_uris", old.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)
+	ch.value("id_token_signed_response_alg", old.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
 	if len(pending) > 0 {
-		out += "; requested: " + strings.Join(pending, " ")
+		ch = append(ch, "requested: "+strings.Join(pending, " "))
 	}
-	return out
+	return ch.String()
 }
 
 func equalInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

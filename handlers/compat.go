@@ -49,7 +49,7 @@ func (h *Handlers) CompatToken(c echo.Context) error {
 		h.corsResponse(c, origin, err)
 		return h.writeCompatError(c, err)
 	}
-	req.Origin = origin
+	req.Origin, req.IP = origin, c.RealIP()
 	resp, err := h.oauth.Token(c.Request().Context(), req)
 	h.corsResponse(c, origin, err)
 	if err != nil {

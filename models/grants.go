@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -106,6 +108,39 @@ func (s *Store) CreateGrant(ctx context.Context, g *Grant) error {
 // RevokeGrant ends a grant and every token of it; revoking twice is harmless.
 func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
 	return s.q(ctx).Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+}
+
+// RevokeReplayedGrant revokes grant id because a credential of it came back after use (a rotated
+// refresh token, RFC 9700 §4.14.2; a spent authorization code, RFC 6749 §4.1.2) and records e
+// in the same transaction, naming the grant and whom it was for (never the credential). Only the
+// call that revokes the grant records it: concurrent replays, and replays of a grant already
+// revoked, add no second entry, and the entry commits or rolls back with the revocation.
+func (s *Store) RevokeReplayedGrant(ctx context.Context, id string, now time.Time, e *AuditEvent) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&Grant{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		g, err := tx.GrantByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		e.Detail = "revoked grant " + g.ID
+		if g.UserID != nil {
+			who := fmt.Sprintf("user %d", *g.UserID)
+			switch u, err := tx.UserByID(ctx, *g.UserID); {
+			case err == nil:
+				who = u.Email + " (" + who + ")"
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+			e.Detail += " of " + who
+		}
+		if g.Subject != "" {
+			e.Detail += ", subject " + g.Subject
+		}
+		return tx.Audit(ctx, e)
+	})
 }
 
 // CreateRefreshToken stores a refresh token.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -103,25 +104,42 @@ type PendingScopeRequest struct {
 }
 
 // RequestScopes records pending requests for sensitive scopes (idempotent per client and scope).
+// The scopes it files (new, or asked again after a rejection) get one AuditScopeRequested entry
+// by ctx's actor (WithAuditActor) in the same transaction as the requests; a scope already
+// pending or approved is not filed again, so saving a form twice records it once.
 func (s *Store) RequestScopes(ctx context.Context, clientID string, scopes []string) error {
-	now := time.Now().UTC()
-	for _, sc := range scopes {
-		var n int64
-		if err := s.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ?", clientID, sc).Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
-			if err := s.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ? AND status = ?", clientID, sc, RequestRejected).
-				Updates(map[string]any{"status": RequestPending, "requested_at": now, "decided_by": nil, "decided_at": nil}).Error; err != nil {
+	if len(scopes) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		now := time.Now().UTC()
+		var filed []string
+		for _, sc := range scopes {
+			var n int64
+			if err := tx.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ?", clientID, sc).Count(&n).Error; err != nil {
 				return err
 			}
-			continue
+			if n > 0 {
+				res := tx.q(ctx).Model(&ScopeRequest{}).Where("client_id = ? AND scope = ? AND status = ?", clientID, sc, RequestRejected).
+					Updates(map[string]any{"status": RequestPending, "requested_at": now, "decided_by": nil, "decided_at": nil})
+				if res.Error != nil {
+					return res.Error
+				}
+				if res.RowsAffected > 0 {
+					filed = append(filed, sc)
+				}
+				continue
+			}
+			if err := tx.q(ctx).Create(&ScopeRequest{ClientID: clientID, Scope: sc, Status: RequestPending, RequestedAt: now}).Error; err != nil {
+				return err
+			}
+			filed = append(filed, sc)
 		}
-		if err := s.q(ctx).Create(&ScopeRequest{ClientID: clientID, Scope: sc, Status: RequestPending, RequestedAt: now}).Error; err != nil {
-			return err
+		if len(filed) == 0 {
+			return nil
 		}
-	}
-	return nil
+		return tx.auditAs(ctx, AuditScopeRequested, clientID, strings.Join(filed, " "))
+	})
 }
 
 // ScopeRequestsFor lists a client's scope requests.

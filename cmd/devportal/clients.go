@@ -74,7 +74,16 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	}
 	in.CanIntrospect = *introspect
 	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)
-	client, secret, err := env.store.CreateClient(ctx, in)
+	// The client, its scope requests and their audit entries commit together.
+	var client *models.Client
+	var secret string
+	err = env.store.InTx(ctx, func(tx *models.Store) error {
+		var err error
+		if client, secret, err = tx.CreateClient(ctx, in); err != nil {
+			return err
+		}
+		return audit(ctx, tx, models.AuditAppCreated, client.ID, clientDetail(client, *owner))
+	})
 	if err != nil {
 		return err
 	}
@@ -100,6 +109,18 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// clientDetail describes a client made on the command line, for the audit log.
+func clientDetail(c *models.Client, owner string) string {
+	d := fmt.Sprintf("%q; %s; scopes %s", c.Name, c.Type, c.Scopes.String())
+	if owner != "" {
+		d += "; owner " + models.NormalizeEmail(owner)
+	}
+	if c.CanIntrospect {
+		d += "; may introspect tokens"
+	}
+	return d
 }
 
 // registrationFlags names the flag of each field oauth.ValidateRegistration may refuse.

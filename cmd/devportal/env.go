@@ -52,6 +52,10 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	for _, m := range applied {
 		fmt.Fprintf(log, "applied migration %s\n", m)
 	}
+	if err := auditMigrations(ctx, store, applied); err != nil {
+		store.Close()
+		return nil, err
+	}
 	events := models.NewEventBuffer(store, 10000)
 	metrics := web.NewMetrics()
 	srv, err := oauth.NewServer(oauth.Config{

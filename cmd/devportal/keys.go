@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
 )
 
@@ -27,11 +28,19 @@ func keysRotate(ctx context.Context, args []string, getenv func(string) string, 
 		rotate = env.oauth.RotateKeysNow
 	}
 	kids, err := rotate(ctx)
-	if err != nil {
-		return err
-	}
+	// A key added before a failure is in the database: it is shown and recorded either way.
 	for _, alg := range slices.Sorted(maps.Keys(kids)) {
 		fmt.Fprintf(stdout, "added %s signing key %s\n", alg, kids[alg])
+		detail := alg + "; signs after the activation delay (" + oauth.DefaultKeyActivation.String() + ")"
+		if *now {
+			detail = alg + "; signs at once (--now)"
+		}
+		if aerr := auditDone(ctx, env.store, models.AuditKeyRotated, kids[alg], detail); aerr != nil && err == nil {
+			err = aerr
+		}
+	}
+	if err != nil {
+		return err
 	}
 	if *now {
 		fmt.Fprintln(stdout, "running servers publish the new keys and sign with them within a minute; older keys keep verifying until you retire them (devportal keys retire KID)")
@@ -59,6 +68,9 @@ func keysRetire(ctx context.Context, args []string, getenv func(string) string, 
 	defer env.store.Close()
 	kid := fs.Arg(0)
 	if err := env.oauth.RetireKey(ctx, kid); err != nil {
+		return err
+	}
+	if err := auditDone(ctx, env.store, models.AuditKeyRetired, kid, "stops signing and leaves the JWKS"); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "retired signing key %s: running servers stop signing with it and remove it from the JWKS within a minute\n", kid)

@@ -57,6 +57,7 @@ func isHelp(arg string) bool {
 }
 
 func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx = withCLIActor(ctx, getenv) // what a command changes, the audit log says the command line did
 	if len(args) > 0 && isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return nil

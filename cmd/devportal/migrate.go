@@ -32,5 +32,5 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "database is up to date")
 	}
-	return nil
+	return auditMigrations(ctx, store, applied)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/devportal/devportal/models"
@@ -37,15 +38,42 @@ func purgeCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
+	applied, err := store.Migrate(ctx)
+	if err != nil {
 		return err
 	}
-	return purgeOnce(ctx, store, cfg, func(line string) { fmt.Fprintln(stdout, line) }, false)
+	if err := auditMigrations(ctx, store, applied); err != nil {
+		return err
+	}
+	report, err := purgeOnce(ctx, store, cfg, func(line string) { fmt.Fprintln(stdout, line) }, false)
+	// What was deleted stays deleted, also when the purge stopped part way: record it either way.
+	if aerr := auditDone(ctx, store, models.AuditPurged, "expired data", purgeDetail(report, err)); aerr != nil && err == nil {
+		err = aerr
+	}
+	return err
+}
+
+// purgeDetail says what one purge deleted, by kind, for the audit log.
+func purgeDetail(report models.PurgeReport, err error) string {
+	var parts []string
+	for _, k := range report {
+		if k.Deleted > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", k.Kind, k.Deleted))
+		}
+	}
+	d := "deleted nothing"
+	if len(parts) > 0 {
+		d = fmt.Sprintf("deleted %d: %s", report.Total(), strings.Join(parts, ", "))
+	}
+	if err != nil {
+		d += "; stopped early on an error"
+	}
+	return d
 }
 
 // purgeOnce runs one purge under cfg's policy and reports one line per kind, even when it
-// stopped on an error part way (what was deleted stays deleted).
-func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line func(string), quiet bool) error {
+// stopped on an error part way (what was deleted stays deleted), and returns what it deleted.
+func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line func(string), quiet bool) (models.PurgeReport, error) {
 	report, err := store.PurgeExpired(ctx, purgePolicy(cfg, time.Now().UTC()))
 	for _, k := range report {
 		if quiet && k.Deleted == 0 {
@@ -53,7 +81,7 @@ func purgeOnce(ctx context.Context, store *models.Store, cfg web.Config, line fu
 		}
 		line(fmt.Sprintf("%s: %d deleted", k.Kind, k.Deleted))
 	}
-	return err
+	return report, err
 }
 
 // purgePolicy is what one purge at now deletes under cfg.

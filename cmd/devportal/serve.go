@@ -222,7 +222,7 @@ func purge(ctx context.Context, env *env, logf func(string, ...any)) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		err := purgeOnce(ctx, env.store, env.cfg, func(line string) { slog.Info("purge: " + line) }, true)
+		_, err := purgeOnce(ctx, env.store, env.cfg, func(line string) { slog.Info("purge: " + line) }, true)
 		if err != nil && ctx.Err() == nil {
 			logf("purge: %v", err)
 		}

@@ -38,6 +38,8 @@ func usersCreate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer env.store.Close()
+	// Not in one transaction with the audit entries: on SQLite that would hold the database's
+	// write lock while the password hashes. A failed entry is reported after the account exists.
 	u, err := env.store.CreateAccount(ctx, models.NewUser{Email: *email, Password: *password, Name: *name, Admin: *admin})
 	if errors.Is(err, models.ErrDuplicate) {
 		return fmt.Errorf("a user with email %s already exists", models.NormalizeEmail(*email))
@@ -50,6 +52,12 @@ func usersCreate(ctx context.Context, args []string, getenv func(string) string,
 		role = "admin"
 	}
 	fmt.Fprintf(stdout, "created %s %s (id %d); log in at %s/login\n", role, u.Email, u.ID, env.cfg.Issuer)
+	if err := auditDone(ctx, env.store, models.AuditUserCreated, u.Email, role); err != nil {
+		return err
+	}
+	if u.IsAdmin {
+		return auditDone(ctx, env.store, models.AuditAdminGranted, u.Email, "at creation, with devportal users create --admin")
+	}
 	return nil
 }
 

@@ -38,6 +38,8 @@ type TokenRequest struct {
 	// Origin is the request's Origin header: set when a browser page sent it (CORS), where the
 	// client must allow that origin.
 	Origin string
+	// IP is the caller's address, for the audit entry of a replay that revoked a grant.
+	IP string
 }
 
 // TokenResponse is a successful token response (RFC 6749 §5.1).
@@ -184,7 +186,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 			// RFC 6749 §4.1.2: a replayed code means it leaked; end what it produced.
 			replayed = true // commit the revocation, then report the replay
 			if code.GrantID != nil {
-				return tx.RevokeGrant(ctx, *code.GrantID, now)
+				return tx.RevokeReplayedGrant(ctx, *code.GrantID, now, replayAudit(models.AuditCodeReplayed, client, r))
 			}
 			return nil
 		case err != nil:
@@ -302,7 +304,7 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 			// RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the family, commit
 			// that, and report the replay after.
 			replayed = true
-			return tx.RevokeGrant(ctx, rt.GrantID, now)
+			return tx.RevokeReplayedGrant(ctx, rt.GrantID, now, replayAudit(models.AuditRefreshReused, client, r))
 		case s.familyEnded(&rt.Grant, now):
 			return errFamilyEnded
 		case !now.Before(rt.ExpiresAt):
@@ -322,6 +324,12 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		return nil, ErrRefreshTokenReused
 	}
 	return resp, err
+}
+
+// replayAudit is the audit entry of a replay by client that revoked a grant: the client is both
+// actor and target, and the store adds the grant and its user.
+func replayAudit(typ string, client *models.Client, r TokenRequest) *models.AuditEvent {
+	return &models.AuditEvent{Type: typ, Actor: client.ID, Target: client.ID, IP: r.IP}
 }
 
 // errFamilyEnded refuses a refresh once the grant has lived RefreshFamilyTTL.
