@@ -57,10 +57,14 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 		cid := client.ID
 		// In the order an admin runs them, so each one applies (suspend before reinstate, …).
 		table := []adminRoute{
-			{"GET", "/admin", "/admin", nil, http.StatusFound},
+			{"GET", "/admin", "/admin", nil, http.StatusOK},
 			{"GET", "/admin/clients", "/admin/clients?q=test&status=active", nil, http.StatusOK},
+			{"GET", "/admin/clients/:id", "/admin/clients/" + cid, nil, http.StatusOK},
+			{"GET", "/admin/clients/:id/suspend", "/admin/clients/" + cid + "/suspend?return=%2Fadmin%2Fclients", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/suspend", "/admin/clients/" + cid + "/suspend", nil, http.StatusSeeOther},
+			{"GET", "/admin/clients/:id/reinstate", "/admin/clients/" + cid + "/reinstate", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/reinstate", "/admin/clients/" + cid + "/reinstate", nil, http.StatusSeeOther},
+			{"GET", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection?allow=1", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection", url.Values{"allow": {"1"}}, http.StatusSeeOther},
 			{"GET", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusSeeOther},
@@ -70,12 +74,19 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/scopes/:name", "/admin/scopes/ROUTE.TEST", url.Values{"description": {"Test the routes again"}, "sensitive": {"true"}}, http.StatusSeeOther},
 			{"GET", "/admin/scopes/:name/retire", "/admin/scopes/ROUTE.TEST/retire", nil, http.StatusOK},
 			{"POST", "/admin/scopes/:name/retire", "/admin/scopes/ROUTE.TEST/retire", nil, http.StatusSeeOther},
+			{"GET", "/admin/scope-requests/:client/:scope/approve", "/admin/scope-requests/" + requester.ID + "/EWALLET.WRITE/approve", nil, http.StatusOK},
 			{"POST", "/admin/scope-requests/:client/:scope/approve", "/admin/scope-requests/" + requester.ID + "/EWALLET.WRITE/approve", nil, http.StatusSeeOther},
+			{"GET", "/admin/scope-requests/:client/:scope/reject", "/admin/scope-requests/" + requester.ID + "/VIRTUAL_ACCOUNT.WRITE/reject", nil, http.StatusOK},
 			{"POST", "/admin/scope-requests/:client/:scope/reject", "/admin/scope-requests/" + requester.ID + "/VIRTUAL_ACCOUNT.WRITE/reject", nil, http.StatusSeeOther},
 			{"GET", "/admin/users", "/admin/users?q=target", nil, http.StatusOK},
+			{"GET", "/admin/users/:id", "/admin/users/" + uid, nil, http.StatusOK},
+			{"GET", "/admin/users/:id/disable", "/admin/users/" + uid + "/disable", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/disable", "/admin/users/" + uid + "/disable", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/enable", "/admin/users/" + uid + "/enable", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/enable", "/admin/users/" + uid + "/enable", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/grant-admin", "/admin/users/" + uid + "/grant-admin", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/grant-admin", "/admin/users/" + uid + "/grant-admin", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusSeeOther},
 			{"GET", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusSeeOther},
@@ -792,13 +803,13 @@ func TestAdminNavigation(t *testing.T) {
 	if _, body := admin.get("/apps"); !regexp.MustCompile(`<a href="/admin/clients"[^>]*>Admin</a>`).MatchString(body) {
 		t.Error("an admin has no Admin link")
 	}
-	if resp, _ := admin.get("/admin"); resp.Header.Get("Location") != "/admin/clients" {
-		t.Errorf("/admin goes to %q", resp.Header.Get("Location"))
+	if resp, body := admin.get("/admin"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Admin overview</h1>") {
+		t.Errorf("/admin: %d, want the overview", resp.StatusCode)
 	}
 	labelFor := regexp.MustCompile(`<label[^>]* for="([^"]+)"`)
 	fieldID := regexp.MustCompile(`<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"`)
 	for _, s := range []struct{ path, label string }{
-		{"/admin/clients", "Clients"}, {"/admin/scopes", "Scopes"}, {"/admin/users", "Users"}, {"/admin/audit", "Audit log"},
+		{"/admin", "Overview"}, {"/admin/clients", "Clients"}, {"/admin/scopes", "Scopes"}, {"/admin/users", "Users"}, {"/admin/audit", "Audit log"},
 	} {
 		resp, body := admin.get(s.path)
 		if resp.StatusCode != http.StatusOK {
@@ -812,7 +823,7 @@ func TestAdminNavigation(t *testing.T) {
 		if got := strings.Count(sub, `aria-current="page"`); got != 1 || !strings.Contains(sub, `<a href="`+s.path+`" aria-current="page">`+s.label+`</a>`) {
 			t.Errorf("%s: sub-navigation %q, want only %s current", s.path, sub, s.label)
 		}
-		for _, l := range []string{"Clients", "Scopes", "Users", "Audit log"} {
+		for _, l := range []string{"Overview", "Clients", "Scopes", "Users", "Audit log"} {
 			if !strings.Contains(sub, ">"+l+"</a>") {
 				t.Errorf("%s: the sub-navigation lacks %s", s.path, l)
 			}
