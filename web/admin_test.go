@@ -287,7 +287,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 		t.Run("suspend stops the client and its tokens at once", func(t *testing.T) {
 			back := "/admin/clients?q=" + machine.ID
 			admin.get(back)
-			resp, _ := admin.post("/admin/clients/"+machine.ID+"/suspend", url.Values{"return": {back}})
+			resp := admin.mustConfirm("/admin/clients/"+machine.ID+"/suspend?return="+url.QueryEscape(back), "Suspend", "")
 			if resp.Header.Get("Location") != back {
 				t.Fatalf("suspend went to %q, want back to %q", resp.Header.Get("Location"), back)
 			}
@@ -312,8 +312,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 		})
 
 		t.Run("reinstate lets it work again", func(t *testing.T) {
-			admin.get("/admin/clients")
-			resp, _ := admin.post("/admin/clients/"+machine.ID+"/reinstate", url.Values{})
+			resp := admin.mustConfirm("/admin/clients/"+machine.ID+"/reinstate", "Reinstate", "")
 			if body := admin.follow(resp); !strings.Contains(body, "was reinstated") {
 				t.Fatal("no confirmation")
 			}
@@ -330,7 +329,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "cannot be reinstated") || !strings.Contains(body, `action="/admin/clients/`+machine.ID+`/revoke"`) {
 				t.Fatalf("confirm page: %d", resp.StatusCode)
 			}
-			resp, _ = admin.post("/admin/clients/"+machine.ID+"/revoke", url.Values{})
+			resp = admin.mustConfirm("/admin/clients/"+machine.ID+"/revoke", "Revoke", "")
 			if body := admin.follow(resp); !strings.Contains(body, "was revoked") {
 				t.Fatal("no confirmation")
 			}
@@ -479,11 +478,11 @@ func TestAdminScopes(t *testing.T) {
 					t.Errorf("pending requests lack %q", want)
 				}
 			}
-			resp, _ := admin.post("/admin/scope-requests/"+approved.ID+"/PAYOUT.WRITE/approve", url.Values{})
+			resp := admin.mustConfirm("/admin/scope-requests/"+approved.ID+"/PAYOUT.WRITE/approve", "Approve", "")
 			if body := admin.follow(resp); !strings.Contains(body, "PAYOUT.WRITE was approved") {
 				t.Fatal("no confirmation")
 			}
-			resp, _ = admin.post("/admin/scope-requests/"+rejected.ID+"/PAYOUT.WRITE/reject", url.Values{})
+			resp = admin.mustConfirm("/admin/scope-requests/"+rejected.ID+"/PAYOUT.WRITE/reject", "Reject", "")
 			if body := admin.follow(resp); !strings.Contains(body, "PAYOUT.WRITE was rejected") || !strings.Contains(body, "No requests are waiting") {
 				t.Fatal("the rejection is not shown")
 			}
@@ -585,7 +584,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("disable ends sessions and tokens", func(t *testing.T) {
 			back := "/admin/users?q=user"
 			ab.get(back)
-			resp, _ := ab.post("/admin/users/"+id(user)+"/disable", url.Values{"return": {back}})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/disable?return="+url.QueryEscape(back), "Disable", "")
 			if resp.Header.Get("Location") != back {
 				t.Fatalf("went to %q", resp.Header.Get("Location"))
 			}
@@ -605,8 +604,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("enable", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(user)+"/enable", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/enable", "Enable", "")
 			if body := ab.follow(resp); !strings.Contains(body, "user@example.com was enabled") {
 				t.Fatal("no confirmation")
 			}
@@ -628,8 +626,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("the last admin cannot be demoted", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(admin)+"/remove-admin", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(admin)+"/remove-admin", "Remove admin", "")
 			if body := ab.follow(resp); !strings.Contains(body, "last enabled administrator") {
 				t.Fatal("no refusal")
 			}
@@ -639,8 +636,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("grant and remove admin", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(user)+"/grant-admin", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/grant-admin", "Grant admin", "")
 			if body := ab.follow(resp); !strings.Contains(body, "user@example.com is now an administrator") {
 				t.Fatal("no confirmation")
 			}
@@ -648,8 +644,7 @@ func TestAdminUsers(t *testing.T) {
 				t.Fatalf("the new admin gets %d", resp.StatusCode)
 			}
 			// With a second admin, the first may step down, and is shown out of the console.
-			ab.get("/admin/users")
-			resp, _ = ab.post("/admin/users/"+id(admin)+"/remove-admin", url.Values{})
+			resp = ab.mustConfirm("/admin/users/"+id(admin)+"/remove-admin", "Remove admin", "")
 			if resp.Header.Get("Location") != "/account" {
 				t.Fatalf("stepping down went to %q", resp.Header.Get("Location"))
 			}
