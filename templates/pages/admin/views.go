@@ -278,3 +278,16 @@ type AdminUserView struct {
 	Audit                 []AuditRow
 	Return                string
 }
+
+// SecondFactors says which second factors the user has, for people.
+func (v AdminUserView) SecondFactors() string {
+	app := "authenticator app off"
+	if v.User.TwoFactor {
+		app = "authenticator app on"
+	}
+	keys := strconv.FormatInt(v.Passkeys, 10) + " passkeys"
+	if v.Passkeys == 1 {
+		keys = "1 passkey"
+	}
+	return app + ", " + keys
+}
