@@ -4,7 +4,6 @@ package admin
 
 import (
 	"net/url"
-	"path"
 	"strconv"
 
 	"github.com/devportal/devportal/templates/layout"
@@ -17,17 +16,13 @@ type AdminSection struct{ Key, Label, Href string }
 // AdminSections are the admin console's pages, in the order the sub-navigation shows them.
 func AdminSections(l layout.Links) []AdminSection {
 	return []AdminSection{
-		{"overview", "Overview", OverviewURL(l)},
+		{"overview", "Overview", l.AdminOverview},
 		{"clients", "Clients", l.AdminClients},
 		{"scopes", "Scopes", l.AdminScopes},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
 	}
 }
-
-// OverviewURL is the admin overview, the parent of the clients page (/admin for /admin/clients),
-// so the shared layout.Links needs no field of its own for it.
-func OverviewURL(l layout.Links) string { return path.Dir(l.AdminClients) }
 
 // ClientStatusOption is one choice of the clients page's status filter.
 type ClientStatusOption struct{ Value, Label string }
