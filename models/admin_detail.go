@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -97,7 +98,7 @@ func mergeAudit(limit int, lists ...[]AuditEvent) []AuditEvent {
 	for _, l := range lists {
 		all = append(all, l...)
 	}
-	slices.SortFunc(all, func(a, b AuditEvent) int { return int(b.ID - a.ID) })
+	slices.SortFunc(all, func(a, b AuditEvent) int { return cmp.Compare(b.ID, a.ID) })
 	all = slices.CompactFunc(all, func(a, b AuditEvent) bool { return a.ID == b.ID })
 	if len(all) > limit {
 		all = all[:limit]

@@ -56,6 +56,8 @@ func TestAdminDetailAudit(t *testing.T) {
 		failed := mustAudit(t, s, models.AuditEvent{Type: models.AuditLoginFailed, Target: user.Email})
 		throttled := mustAudit(t, s, models.AuditEvent{Type: models.AuditLoginThrottled, Target: user.Email})
 		reused := mustAudit(t, s, models.AuditEvent{Type: models.AuditRefreshReused, Target: c.ID})
+		// Both by and about the user: listed once.
+		changed := mustAudit(t, s, models.AuditEvent{Type: models.AuditPasswordChanged, ActorID: &user.ID, Actor: user.Email, Target: user.Email})
 
 		about, err := s.AuditAbout(ctx, c.ID, 20)
 		if err != nil {
@@ -81,10 +83,10 @@ func TestAdminDetailAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []int64{throttled.ID, failed.ID, updated.ID}; !equalIDs(auditIDs(of), want) {
+		if want := []int64{changed.ID, throttled.ID, failed.ID, updated.ID}; !equalIDs(auditIDs(of), want) {
 			t.Errorf("AuditOfUser = %v, want %v", auditIDs(of), want)
 		}
-		if of, _ := s.AuditOfUser(ctx, user.ID, user.Email, 2); !equalIDs(auditIDs(of), []int64{throttled.ID, failed.ID}) {
+		if of, _ := s.AuditOfUser(ctx, user.ID, user.Email, 2); !equalIDs(auditIDs(of), []int64{changed.ID, throttled.ID}) {
 			t.Errorf("AuditOfUser with limit 2 = %v", auditIDs(of))
 		}
 
