@@ -50,11 +50,8 @@ func (h *Handlers) AdminAudit(c echo.Context) error {
 		events = events[:auditPageSize]
 		v.OlderURL = admin.AuditURL(h.url(RouteAdminAudit), f.Actor, f.Target, f.Type, events[len(events)-1].ID)
 	}
-	for _, e := range events {
-		v.Events = append(v.Events, admin.AuditRow{
-			Type: e.Type, Actor: e.Actor, Target: e.Target, IP: e.IP, Detail: e.Detail,
-			ISO: isoTime(e.CreatedAt), Time: humanTime(e.CreatedAt),
-		})
+	if v.Events, err = h.auditRows(c.Request().Context(), events); err != nil {
+		return err
 	}
 	return h.render(c, http.StatusOK, admin.AdminAudit(v))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -14,16 +15,10 @@ import (
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages/admin"
 	"github.com/devportal/devportal/templates/pages/apps"
-	"github.com/devportal/devportal/templates/pages/shared"
 )
 
 // adminListLimit is how many rows an admin list shows before asking for a narrower search.
 const adminListLimit = 200
-
-// AdminHome sends /admin to the first page of the console.
-func (h *Handlers) AdminHome(c echo.Context) error {
-	return c.Redirect(http.StatusFound, h.url(RouteAdminClients))
-}
 
 // clientFilter is the clients page's query string.
 type clientFilter struct {
@@ -69,50 +64,157 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 		clients, v.Truncated = clients[:adminListLimit], true
 	}
 	for _, cl := range clients {
-		v.Clients = append(v.Clients, admin.AdminClientRow{
-			ID: cl.ID, Name: cl.Name, TypeLabel: apps.TypeLabel(string(cl.Type)), Owner: cl.OwnerEmail, Status: cl.Status,
-			CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
-			Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
-			Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
-			Revoked:    cl.Status == models.ClientRevoked,
-			SuspendURL: h.url(RouteSuspendClient, cl.ID), ReinstateURL: h.url(RouteReinstate, cl.ID),
-			IntrospectionURL: h.url(RouteIntrospectFlag, cl.ID), RevokeURL: h.url(RouteRevokeClient, cl.ID),
-		})
+		v.Clients = append(v.Clients, h.adminClientRow(&cl.Client, cl.OwnerEmail))
 	}
 	return h.render(c, http.StatusOK, admin.AdminClients(v))
+}
+
+// adminClientRow is what the list and the client's page show of a client and its actions.
+func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.AdminClientRow {
+	row := admin.AdminClientRow{
+		ID: cl.ID, Name: cl.Name, TypeLabel: apps.TypeLabel(string(cl.Type)), Owner: ownerEmail, Status: cl.Status,
+		CreatedISO: isoTime(cl.CreatedAt), Created: humanTime(cl.CreatedAt),
+		Confidential: cl.Type.Confidential(), CanIntrospect: cl.CanIntrospect,
+		Active: cl.Status == models.ClientActive, Suspended: cl.Status == models.ClientSuspended,
+		Revoked: cl.Status == models.ClientRevoked, URL: h.url(RouteAdminClient, cl.ID),
+		SuspendURL: h.url(RouteSuspendClient, cl.ID), ReinstateURL: h.url(RouteReinstate, cl.ID),
+		IntrospectionURL: h.url(RouteIntrospectFlag, cl.ID), RevokeURL: h.url(RouteRevokeClient, cl.ID),
+	}
+	if cl.OwnerID != nil {
+		row.OwnerURL = h.url(RouteAdminUser, strconv.FormatInt(*cl.OwnerID, 10))
+	}
+	return row
+}
+
+// clientBack is where an action on client id returns: the list it was started from (with its
+// filters) or the client's page.
+func (h *Handlers) clientBack(c echo.Context, id string) string {
+	return adminReturn(c, h.url(RouteAdminClients), h.url(RouteAdminClient, id))
+}
+
+// clientStatusChange is one of the status changes an admin confirms: suspend or reinstate.
+type clientStatusChange struct {
+	from, to, auditType string
+	title, button       string
+	danger              bool
+	consequence         string // after the client's name, on the confirmation page
+	done, refused       string // after the client's name, in the flash
+}
+
+var (
+	suspendChange = clientStatusChange{
+		from: models.ClientActive, to: models.ClientSuspended, auditType: models.AuditClientSuspended,
+		title: "Suspend client", button: "Suspend", danger: true,
+		consequence: " stops working now: the token endpoint refuses it and every token it holds is refused, until you reinstate it. Nothing is deleted.",
+		done:        " was suspended. Its tokens stop working until you reinstate it.",
+		refused:     " is not active, so it cannot be suspended.",
+	}
+	reinstateChange = clientStatusChange{
+		from: models.ClientSuspended, to: models.ClientActive, auditType: models.AuditClientReinstated,
+		title: "Reinstate client", button: "Reinstate",
+		consequence: " works again: its existing tokens are honoured and it may get new ones.",
+		done:        " was reinstated. Its existing tokens work again.",
+		refused:     " is not suspended, so it cannot be reinstated. A revoked client stays revoked.",
+	}
+)
+
+func (h *Handlers) statusAction(client *models.Client, ch clientStatusChange, back string) adminAction {
+	route := RouteSuspendClient
+	if ch.to == models.ClientActive {
+		route = RouteReinstate
+	}
+	return adminAction{
+		title: ch.title, heading: ch.button + " " + client.Name + "?", message: client.Name + ch.consequence,
+		action: h.url(route, client.ID), button: ch.button, danger: ch.danger, back: back,
+	}
+}
+
+// ConfirmSuspendClient asks before suspending a client.
+func (h *Handlers) ConfirmSuspendClient(c echo.Context) error {
+	return h.confirmClientStatus(c, suspendChange)
+}
+
+// ConfirmReinstateClient asks before reinstating a suspended client.
+func (h *Handlers) ConfirmReinstateClient(c echo.Context) error {
+	return h.confirmClientStatus(c, reinstateChange)
+}
+
+func (h *Handlers) confirmClientStatus(c echo.Context, ch clientStatusChange) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	back := h.clientBack(c, client.ID)
+	if client.Status != ch.from {
+		h.flash(c, "error", client.Name+ch.refused)
+		return seeOther(c, back)
+	}
+	return h.confirmAction(c, http.StatusOK, h.statusAction(client, ch, back), "", "")
 }
 
 // SuspendClient stops a client at once: the token endpoint refuses it with invalid_client and
 // the token check refuses every token it holds, until an admin reinstates it.
 func (h *Handlers) SuspendClient(c echo.Context) error {
-	return h.changeClientStatus(c, models.ClientActive, models.ClientSuspended, models.AuditClientSuspended,
-		" was suspended. Its tokens stop working until you reinstate it.",
-		" is not active, so it cannot be suspended.")
+	return h.changeClientStatus(c, suspendChange)
 }
 
 // ReinstateClient lets a suspended client work again; a revoked one stays revoked.
 func (h *Handlers) ReinstateClient(c echo.Context) error {
-	return h.changeClientStatus(c, models.ClientSuspended, models.ClientActive, models.AuditClientReinstated,
-		" was reinstated. Its existing tokens work again.",
-		" is not suspended, so it cannot be reinstated. A revoked client stays revoked.")
+	return h.changeClientStatus(c, reinstateChange)
 }
 
-func (h *Handlers) changeClientStatus(c echo.Context, from, to, auditType, done, refused string) error {
+func (h *Handlers) changeClientStatus(c echo.Context, ch clientStatusChange) error {
 	client, err := h.adminClient(c)
 	if err != nil {
 		return err
 	}
-	back := adminReturn(c, h.url(RouteAdminClients))
-	switch err := h.store.ChangeClientStatus(c.Request().Context(), client.ID, from, to); {
+	back := h.clientBack(c, client.ID)
+	reason, ok, err := h.actionReason(c, h.statusAction(client, ch, back))
+	if !ok {
+		return err
+	}
+	switch err := h.store.ChangeClientStatus(c.Request().Context(), client.ID, ch.from, ch.to); {
 	case errors.Is(err, models.ErrClientStatus):
-		h.flash(c, "error", client.Name+refused)
+		h.flash(c, "error", client.Name+ch.refused)
 		return seeOther(c, back)
 	case err != nil:
 		return err
 	}
-	h.audit(c, auditType, client.ID, client.Name)
-	h.flash(c, "success", client.Name+done)
+	h.audit(c, ch.auditType, client.ID, withReason(client.Name, reason))
+	h.flash(c, "success", client.Name+ch.done)
 	return seeOther(c, back)
+}
+
+// introspectionAction is the confirmation page of allowing (or stopping) a client's
+// introspection of every client's tokens.
+func (h *Handlers) introspectionAction(client *models.Client, allow bool, back string) adminAction {
+	a := adminAction{
+		title: "Allow introspection", heading: "Let " + client.Name + " introspect every token?",
+		message: client.Name + " becomes a resource server: it may ask the introspection endpoint about tokens issued to any client, and learn their users and scopes.",
+		action:  h.url(RouteIntrospectFlag, client.ID), button: "Allow introspection", danger: true, back: back,
+		hidden: []admin.Hidden{{Name: "allow", Value: "1"}},
+	}
+	if !allow {
+		a.title, a.heading, a.button, a.danger = "Stop introspection", "Stop "+client.Name+" introspecting other clients' tokens?", "Stop introspection", false
+		a.message = client.Name + " may then introspect only its own tokens; a resource server relying on it stops recognising other clients' tokens."
+		a.hidden = []admin.Hidden{{Name: "allow", Value: "0"}}
+	}
+	return a
+}
+
+// ConfirmIntrospection asks before making a client a resource server (allow=1) or taking
+// that away (allow=0).
+func (h *Handlers) ConfirmIntrospection(c echo.Context) error {
+	client, err := h.adminClient(c)
+	if err != nil {
+		return err
+	}
+	back := h.clientBack(c, client.ID)
+	if !client.Type.Confidential() || client.Status == models.ClientRevoked {
+		h.flash(c, "error", client.Name+" cannot authenticate or is revoked, so it cannot introspect.")
+		return seeOther(c, back)
+	}
+	return h.confirmAction(c, http.StatusOK, h.introspectionAction(client, c.FormValue("allow") == "1", back), "", "")
 }
 
 // SetIntrospection makes a confidential client a resource server that may introspect any token
@@ -123,7 +225,11 @@ func (h *Handlers) SetIntrospection(c echo.Context) error {
 		return err
 	}
 	allow := c.FormValue("allow") == "1"
-	back := adminReturn(c, h.url(RouteAdminClients))
+	back := h.clientBack(c, client.ID)
+	reason, ok, err := h.actionReason(c, h.introspectionAction(client, allow, back))
+	if !ok {
+		return err
+	}
 	switch err := h.store.SetClientIntrospection(c.Request().Context(), client.ID, allow); {
 	case errors.Is(err, models.ErrNotFound):
 		h.flash(c, "error", client.Name+" is a public client: it cannot authenticate, so it cannot introspect.")
@@ -132,13 +238,21 @@ func (h *Handlers) SetIntrospection(c echo.Context) error {
 		return err
 	}
 	if allow {
-		h.audit(c, models.AuditIntrospectOn, client.ID, client.Name)
+		h.audit(c, models.AuditIntrospectOn, client.ID, withReason(client.Name, reason))
 		h.flash(c, "success", client.Name+" may now introspect tokens of every client.")
 	} else {
-		h.audit(c, models.AuditIntrospectOff, client.ID, client.Name)
+		h.audit(c, models.AuditIntrospectOff, client.ID, withReason(client.Name, reason))
 		h.flash(c, "success", client.Name+" may now introspect only its own tokens.")
 	}
 	return seeOther(c, back)
+}
+
+func (h *Handlers) revokeAction(client *models.Client, back string) adminAction {
+	return adminAction{
+		title: "Revoke client", heading: "Revoke " + client.Name + " permanently?",
+		message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
+		action:  h.url(RouteRevokeClient, client.ID), button: "Revoke", danger: true, back: back,
+	}
 }
 
 // ConfirmRevokeClient asks before revoking a client for good.
@@ -147,11 +261,7 @@ func (h *Handlers) ConfirmRevokeClient(c echo.Context) error {
 	if client == nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, shared.Confirm(shared.ConfirmView{
-		Base: h.base(c, "Revoke client · Admin", "admin"), Heading: "Revoke " + client.Name + " permanently?",
-		Message: "Client " + client.ID + " stops working now: its secrets, grants and tokens all end, and users will have to be asked again by a new application. A revoked client cannot be reinstated; suspend it instead if you may want it back.",
-		Action:  h.url(RouteRevokeClient, client.ID), Button: "Revoke", Cancel: h.url(RouteAdminClients),
-	}))
+	return h.confirmAction(c, http.StatusOK, h.revokeAction(client, h.clientBack(c, client.ID)), "", "")
 }
 
 // RevokeClient ends a client for good with all its grants and tokens.
@@ -160,12 +270,17 @@ func (h *Handlers) RevokeClient(c echo.Context) error {
 	if client == nil {
 		return err
 	}
+	back := h.clientBack(c, client.ID)
+	reason, ok, err := h.actionReason(c, h.revokeAction(client, back))
+	if !ok {
+		return err
+	}
 	if err := h.store.RevokeClient(c.Request().Context(), client.ID); err != nil {
 		return err
 	}
-	h.audit(c, models.AuditClientRevoked, client.ID, client.Name)
+	h.audit(c, models.AuditClientRevoked, client.ID, withReason(client.Name, reason))
 	h.flash(c, "success", client.Name+" was revoked. Its grants and tokens have ended.")
-	return seeOther(c, h.url(RouteAdminClients))
+	return seeOther(c, back)
 }
 
 // revocableClient loads the client named in the path unless it is revoked already, in which
@@ -207,11 +322,12 @@ func tooLong(err error, advice string) error {
 }
 
 // adminReturn is where a row action sends the admin back to: the list it was pressed on, with
-// its filters, when the form says so and the place is that list; the list otherwise.
-func adminReturn(c echo.Context, list string) string {
+// its filters, or one of pages (the thing's own page), when the form or query says so; the
+// list otherwise. Nothing else is a place to return to, so the parameter cannot redirect away.
+func adminReturn(c echo.Context, list string, pages ...string) string {
 	to := safeNext(c.FormValue("return"))
-	if to != list && !strings.HasPrefix(to, list+"?") {
-		return list
+	if to == list || strings.HasPrefix(to, list+"?") || (to != "" && slices.Contains(pages, to)) {
+		return to
 	}
-	return to
+	return list
 }

@@ -93,13 +93,19 @@ func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) err
 		return err
 	}
 	for _, r := range requests {
-		v.Requests = append(v.Requests, admin.ScopeRequestRow{
-			ClientID: r.ClientID, ClientName: r.ClientName, Owner: r.OwnerEmail, Scope: r.Scope,
-			RequestedISO: isoTime(r.RequestedAt), Requested: humanTime(r.RequestedAt),
-			ApproveURL: h.url(RouteApproveRequest, r.ClientID, r.Scope), RejectURL: h.url(RouteRejectRequest, r.ClientID, r.Scope),
-		})
+		v.Requests = append(v.Requests, h.scopeRequestRow(r))
 	}
 	return nil
+}
+
+// scopeRequestRow is a pending request as the scopes page and the overview show it.
+func (h *Handlers) scopeRequestRow(r models.PendingScopeRequest) admin.ScopeRequestRow {
+	return admin.ScopeRequestRow{
+		ClientID: r.ClientID, ClientName: r.ClientName, Owner: r.OwnerEmail, Scope: r.Scope,
+		RequestedISO: isoTime(r.RequestedAt), Requested: humanTime(r.RequestedAt),
+		ApproveURL: h.url(RouteApproveRequest, r.ClientID, r.Scope), RejectURL: h.url(RouteRejectRequest, r.ClientID, r.Scope),
+		ClientURL: h.url(RouteAdminClient, r.ClientID),
+	}
 }
 
 // CreateScope adds a scope to the catalog.
@@ -220,6 +226,65 @@ func (h *Handlers) adminScope(c echo.Context) (*models.Scope, error) {
 	return &found[0], nil
 }
 
+// scopeDecision is the confirmation page of approving or rejecting clientID's request for scope.
+func (h *Handlers) scopeDecision(client *models.Client, scope string, approve bool) adminAction {
+	if approve {
+		return adminAction{
+			title: "Approve scope request", heading: "Let " + client.Name + " request " + scope + "?",
+			message: client.Name + " may then ask users for " + scope + " on the consent page, and its tokens may carry it.",
+			action:  h.url(RouteApproveRequest, client.ID, scope), button: "Approve", danger: true, back: h.url(RouteAdminScopes),
+		}
+	}
+	return adminAction{
+		title: "Reject scope request", heading: "Refuse " + scope + " to " + client.Name + "?",
+		message: client.Name + " may not request " + scope + "; its developer may ask again later.",
+		action:  h.url(RouteRejectRequest, client.ID, scope), button: "Reject", back: h.url(RouteAdminScopes),
+	}
+}
+
+// pendingRequest loads the client and checks that its request for the path's scope still
+// waits; otherwise it answers for the handler (a flash and back to the scopes page) and
+// returns a nil client.
+func (h *Handlers) pendingRequest(c echo.Context) (*models.Client, string, error) {
+	clientID, scope := c.Param("client"), c.Param("scope")
+	gone := func() (*models.Client, string, error) {
+		h.flash(c, "info", "That request was already decided, or the application no longer exists.")
+		return nil, "", seeOther(c, h.url(RouteAdminScopes))
+	}
+	client, err := h.store.ClientByID(c.Request().Context(), clientID)
+	if errors.Is(err, models.ErrNotFound) {
+		return gone()
+	} else if err != nil {
+		return nil, "", err
+	}
+	requests, err := h.store.ScopeRequestsFor(c.Request().Context(), clientID)
+	if err != nil {
+		return nil, "", err
+	}
+	if !slices.ContainsFunc(requests, func(r models.ScopeRequest) bool { return r.Scope == scope && r.Status == models.RequestPending }) {
+		return gone()
+	}
+	return client, scope, nil
+}
+
+// ConfirmApproveScopeRequest asks before granting a requested sensitive scope.
+func (h *Handlers) ConfirmApproveScopeRequest(c echo.Context) error {
+	return h.confirmDecision(c, true)
+}
+
+// ConfirmRejectScopeRequest asks before refusing a requested sensitive scope.
+func (h *Handlers) ConfirmRejectScopeRequest(c echo.Context) error {
+	return h.confirmDecision(c, false)
+}
+
+func (h *Handlers) confirmDecision(c echo.Context, approve bool) error {
+	client, scope, err := h.pendingRequest(c)
+	if client == nil {
+		return err
+	}
+	return h.confirmAction(c, http.StatusOK, h.scopeDecision(client, scope, approve), "", "")
+}
+
 // ApproveScopeRequest adds a requested sensitive scope to the client.
 func (h *Handlers) ApproveScopeRequest(c echo.Context) error {
 	return h.decideScopeRequest(c, true)
@@ -231,8 +296,15 @@ func (h *Handlers) RejectScopeRequest(c echo.Context) error {
 }
 
 func (h *Handlers) decideScopeRequest(c echo.Context, approve bool) error {
-	clientID, scope := c.Param("client"), c.Param("scope")
-	err := h.store.DecideScopeRequest(c.Request().Context(), clientID, scope, approve, CurrentUser(c).ID)
+	client, scope, err := h.pendingRequest(c)
+	if client == nil {
+		return err
+	}
+	reason, ok, err := h.actionReason(c, h.scopeDecision(client, scope, approve))
+	if !ok {
+		return err
+	}
+	err = h.store.DecideScopeRequest(c.Request().Context(), client.ID, scope, approve, CurrentUser(c).ID)
 	if errors.Is(err, models.ErrNotFound) {
 		h.flash(c, "info", "That request was already decided, or the application no longer exists.")
 		return seeOther(c, h.url(RouteAdminScopes))
@@ -241,10 +313,10 @@ func (h *Handlers) decideScopeRequest(c echo.Context, approve bool) error {
 		return err
 	}
 	if approve {
-		h.audit(c, models.AuditScopeApproved, clientID, "scope "+scope)
+		h.audit(c, models.AuditScopeApproved, client.ID, withReason("scope "+scope, reason))
 		h.flash(c, "success", scope+" was approved: the application may now request it.")
 	} else {
-		h.audit(c, models.AuditScopeRejected, clientID, "scope "+scope)
+		h.audit(c, models.AuditScopeRejected, client.ID, withReason("scope "+scope, reason))
 		h.flash(c, "success", scope+" was rejected.")
 	}
 	return seeOther(c, h.url(RouteAdminScopes))

@@ -142,6 +142,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			AdminClients: h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
 			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
 			ForgotPassword: h.url(RouteForgotPassword),
+			AdminOverview:  h.url(RouteAdmin),
 		}
 	})
 	return h

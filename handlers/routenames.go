@@ -91,6 +91,12 @@ const (
 	RouteUnverifyPublisher  = "admin-unverify-publisher"
 )
 
+// The admin console's pages of one client and one user (issue #13).
+const (
+	RouteAdminClient = "admin-client"
+	RouteAdminUser   = "admin-user"
+)
+
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
 // a renamed or dropped route fails at start-up rather than on the request that links to it.
 var RouteNames = []string{
@@ -105,6 +111,7 @@ var RouteNames = []string{
 	RouteAdmin, RouteAdminClients, RouteSuspendClient, RouteReinstate, RouteIntrospectFlag, RouteRevokeClient,
 	RouteAdminScopes, RouteScope, RouteRetireScope, RouteApproveRequest, RouteRejectRequest,
 	RouteAdminUsers, RouteDisableUser, RouteEnableUser, RouteGrantAdmin, RouteRemoveAdmin, RouteAdminAudit,
+	RouteAdminClient, RouteAdminUser,
 	RoutePasskeyBegin, RoutePasskeyFinish, RouteRenamePasskey, RouteRemovePasskey, RoutePasskeyLoginBegin, RoutePasskeyLogin,
 	RouteLoginVerify, RoutePasskeyVerifyBegin, RoutePasskeyVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,

@@ -57,10 +57,14 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 		cid := client.ID
 		// In the order an admin runs them, so each one applies (suspend before reinstate, …).
 		table := []adminRoute{
-			{"GET", "/admin", "/admin", nil, http.StatusFound},
+			{"GET", "/admin", "/admin", nil, http.StatusOK},
 			{"GET", "/admin/clients", "/admin/clients?q=test&status=active", nil, http.StatusOK},
+			{"GET", "/admin/clients/:id", "/admin/clients/" + cid, nil, http.StatusOK},
+			{"GET", "/admin/clients/:id/suspend", "/admin/clients/" + cid + "/suspend?return=%2Fadmin%2Fclients", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/suspend", "/admin/clients/" + cid + "/suspend", nil, http.StatusSeeOther},
+			{"GET", "/admin/clients/:id/reinstate", "/admin/clients/" + cid + "/reinstate", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/reinstate", "/admin/clients/" + cid + "/reinstate", nil, http.StatusSeeOther},
+			{"GET", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection?allow=1", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection", url.Values{"allow": {"1"}}, http.StatusSeeOther},
 			{"GET", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusSeeOther},
@@ -70,12 +74,19 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/scopes/:name", "/admin/scopes/ROUTE.TEST", url.Values{"description": {"Test the routes again"}, "sensitive": {"true"}}, http.StatusSeeOther},
 			{"GET", "/admin/scopes/:name/retire", "/admin/scopes/ROUTE.TEST/retire", nil, http.StatusOK},
 			{"POST", "/admin/scopes/:name/retire", "/admin/scopes/ROUTE.TEST/retire", nil, http.StatusSeeOther},
+			{"GET", "/admin/scope-requests/:client/:scope/approve", "/admin/scope-requests/" + requester.ID + "/EWALLET.WRITE/approve", nil, http.StatusOK},
 			{"POST", "/admin/scope-requests/:client/:scope/approve", "/admin/scope-requests/" + requester.ID + "/EWALLET.WRITE/approve", nil, http.StatusSeeOther},
+			{"GET", "/admin/scope-requests/:client/:scope/reject", "/admin/scope-requests/" + requester.ID + "/VIRTUAL_ACCOUNT.WRITE/reject", nil, http.StatusOK},
 			{"POST", "/admin/scope-requests/:client/:scope/reject", "/admin/scope-requests/" + requester.ID + "/VIRTUAL_ACCOUNT.WRITE/reject", nil, http.StatusSeeOther},
 			{"GET", "/admin/users", "/admin/users?q=target", nil, http.StatusOK},
+			{"GET", "/admin/users/:id", "/admin/users/" + uid, nil, http.StatusOK},
+			{"GET", "/admin/users/:id/disable", "/admin/users/" + uid + "/disable", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/disable", "/admin/users/" + uid + "/disable", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/enable", "/admin/users/" + uid + "/enable", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/enable", "/admin/users/" + uid + "/enable", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/grant-admin", "/admin/users/" + uid + "/grant-admin", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/grant-admin", "/admin/users/" + uid + "/grant-admin", nil, http.StatusSeeOther},
+			{"GET", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/remove-admin", "/admin/users/" + uid + "/remove-admin", nil, http.StatusSeeOther},
 			{"GET", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/reset-two-factor", "/admin/users/" + uid + "/reset-two-factor", nil, http.StatusSeeOther},
@@ -276,7 +287,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 		t.Run("suspend stops the client and its tokens at once", func(t *testing.T) {
 			back := "/admin/clients?q=" + machine.ID
 			admin.get(back)
-			resp, _ := admin.post("/admin/clients/"+machine.ID+"/suspend", url.Values{"return": {back}})
+			resp := admin.mustConfirm("/admin/clients/"+machine.ID+"/suspend?return="+url.QueryEscape(back), "Suspend", "")
 			if resp.Header.Get("Location") != back {
 				t.Fatalf("suspend went to %q, want back to %q", resp.Header.Get("Location"), back)
 			}
@@ -301,8 +312,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 		})
 
 		t.Run("reinstate lets it work again", func(t *testing.T) {
-			admin.get("/admin/clients")
-			resp, _ := admin.post("/admin/clients/"+machine.ID+"/reinstate", url.Values{})
+			resp := admin.mustConfirm("/admin/clients/"+machine.ID+"/reinstate", "Reinstate", "")
 			if body := admin.follow(resp); !strings.Contains(body, "was reinstated") {
 				t.Fatal("no confirmation")
 			}
@@ -319,7 +329,7 @@ func TestAdminSuspendReinstateRevokeClient(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "cannot be reinstated") || !strings.Contains(body, `action="/admin/clients/`+machine.ID+`/revoke"`) {
 				t.Fatalf("confirm page: %d", resp.StatusCode)
 			}
-			resp, _ = admin.post("/admin/clients/"+machine.ID+"/revoke", url.Values{})
+			resp = admin.mustConfirm("/admin/clients/"+machine.ID+"/revoke", "Revoke", "")
 			if body := admin.follow(resp); !strings.Contains(body, "was revoked") {
 				t.Fatal("no confirmation")
 			}
@@ -468,11 +478,11 @@ func TestAdminScopes(t *testing.T) {
 					t.Errorf("pending requests lack %q", want)
 				}
 			}
-			resp, _ := admin.post("/admin/scope-requests/"+approved.ID+"/PAYOUT.WRITE/approve", url.Values{})
+			resp := admin.mustConfirm("/admin/scope-requests/"+approved.ID+"/PAYOUT.WRITE/approve", "Approve", "")
 			if body := admin.follow(resp); !strings.Contains(body, "PAYOUT.WRITE was approved") {
 				t.Fatal("no confirmation")
 			}
-			resp, _ = admin.post("/admin/scope-requests/"+rejected.ID+"/PAYOUT.WRITE/reject", url.Values{})
+			resp = admin.mustConfirm("/admin/scope-requests/"+rejected.ID+"/PAYOUT.WRITE/reject", "Reject", "")
 			if body := admin.follow(resp); !strings.Contains(body, "PAYOUT.WRITE was rejected") || !strings.Contains(body, "No requests are waiting") {
 				t.Fatal("the rejection is not shown")
 			}
@@ -574,7 +584,7 @@ func TestAdminUsers(t *testing.T) {
 		t.Run("disable ends sessions and tokens", func(t *testing.T) {
 			back := "/admin/users?q=user"
 			ab.get(back)
-			resp, _ := ab.post("/admin/users/"+id(user)+"/disable", url.Values{"return": {back}})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/disable?return="+url.QueryEscape(back), "Disable", "")
 			if resp.Header.Get("Location") != back {
 				t.Fatalf("went to %q", resp.Header.Get("Location"))
 			}
@@ -594,8 +604,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("enable", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(user)+"/enable", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/enable", "Enable", "")
 			if body := ab.follow(resp); !strings.Contains(body, "user@example.com was enabled") {
 				t.Fatal("no confirmation")
 			}
@@ -617,8 +626,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("the last admin cannot be demoted", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(admin)+"/remove-admin", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(admin)+"/remove-admin", "Remove admin", "")
 			if body := ab.follow(resp); !strings.Contains(body, "last enabled administrator") {
 				t.Fatal("no refusal")
 			}
@@ -628,8 +636,7 @@ func TestAdminUsers(t *testing.T) {
 		})
 
 		t.Run("grant and remove admin", func(t *testing.T) {
-			ab.get("/admin/users")
-			resp, _ := ab.post("/admin/users/"+id(user)+"/grant-admin", url.Values{})
+			resp := ab.mustConfirm("/admin/users/"+id(user)+"/grant-admin", "Grant admin", "")
 			if body := ab.follow(resp); !strings.Contains(body, "user@example.com is now an administrator") {
 				t.Fatal("no confirmation")
 			}
@@ -637,8 +644,7 @@ func TestAdminUsers(t *testing.T) {
 				t.Fatalf("the new admin gets %d", resp.StatusCode)
 			}
 			// With a second admin, the first may step down, and is shown out of the console.
-			ab.get("/admin/users")
-			resp, _ = ab.post("/admin/users/"+id(admin)+"/remove-admin", url.Values{})
+			resp = ab.mustConfirm("/admin/users/"+id(admin)+"/remove-admin", "Remove admin", "")
 			if resp.Header.Get("Location") != "/account" {
 				t.Fatalf("stepping down went to %q", resp.Header.Get("Location"))
 			}
@@ -792,13 +798,13 @@ func TestAdminNavigation(t *testing.T) {
 	if _, body := admin.get("/apps"); !regexp.MustCompile(`<a href="/admin/clients"[^>]*>Admin</a>`).MatchString(body) {
 		t.Error("an admin has no Admin link")
 	}
-	if resp, _ := admin.get("/admin"); resp.Header.Get("Location") != "/admin/clients" {
-		t.Errorf("/admin goes to %q", resp.Header.Get("Location"))
+	if resp, body := admin.get("/admin"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Admin overview</h1>") {
+		t.Errorf("/admin: %d, want the overview", resp.StatusCode)
 	}
 	labelFor := regexp.MustCompile(`<label[^>]* for="([^"]+)"`)
 	fieldID := regexp.MustCompile(`<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"`)
 	for _, s := range []struct{ path, label string }{
-		{"/admin/clients", "Clients"}, {"/admin/scopes", "Scopes"}, {"/admin/users", "Users"}, {"/admin/audit", "Audit log"},
+		{"/admin", "Overview"}, {"/admin/clients", "Clients"}, {"/admin/scopes", "Scopes"}, {"/admin/users", "Users"}, {"/admin/audit", "Audit log"},
 	} {
 		resp, body := admin.get(s.path)
 		if resp.StatusCode != http.StatusOK {
@@ -812,7 +818,7 @@ func TestAdminNavigation(t *testing.T) {
 		if got := strings.Count(sub, `aria-current="page"`); got != 1 || !strings.Contains(sub, `<a href="`+s.path+`" aria-current="page">`+s.label+`</a>`) {
 			t.Errorf("%s: sub-navigation %q, want only %s current", s.path, sub, s.label)
 		}
-		for _, l := range []string{"Clients", "Scopes", "Users", "Audit log"} {
+		for _, l := range []string{"Overview", "Clients", "Scopes", "Users", "Audit log"} {
 			if !strings.Contains(sub, ">"+l+"</a>") {
 				t.Errorf("%s: the sub-navigation lacks %s", s.path, l)
 			}

@@ -136,6 +136,8 @@ func TestBrowserRevokeFromAccount(t *testing.T) {
 // TestBrowserAdminSuspend drives real headless Chromium through an administrator suspending a
 // machine client from the clients table and reinstating it: while suspended its live access token
 // is refused and the token endpoint refuses it with invalid_client; reinstated, it gets tokens again.
+// Issue 13: each button leads to a confirmation page (nothing happens before its own button of
+// the same name is pressed), and the reason typed there shows in the audit log.
 func TestBrowserAdminSuspend(t *testing.T) {
 	chromium := mustChromium(t)
 	env := newTestEnv(t)
@@ -187,12 +189,24 @@ func TestBrowserAdminSuspend(t *testing.T) {
 		}
 	}
 
-	// 2. Suspend: the row says so and offers Reinstate; the other client is untouched.
-	mustDo(t, ctx, "suspend the machine client",
+	// 2. Suspend asks first, with a reason; confirmed, the row says so and offers Reinstate; the
+	// other client is untouched.
+	mustDo(t, ctx, "press Suspend on the row",
 		chromedp.Click(inside(row, button("Suspend"))),
+		chromedp.WaitVisible(heading("Suspend "+machine.Name+"?")),
+	)
+	if !rs.active(t, access) {
+		t.Fatal("the confirmation page alone suspended the client")
+	}
+	saveScreenshot(t, ctx, "admin-confirm-suspend.png")
+	const reason = "Leaked secret reported by the security team"
+	mustDo(t, ctx, "give a reason and confirm",
+		chromedp.SendKeys(byLabel("Reason (optional)"), reason),
+		chromedp.Click(button("Suspend")),
 		chromedp.WaitVisible(flash(machine.Name+" was suspended")),
 		chromedp.WaitVisible(inside(row, button("Reinstate"))),
 	)
+	mustLocation(t, ctx, env.URL+"/admin/clients")
 	if got := mustRun(t, ctx, "read the status badge", chromedp.Text(inside(row, chromedp.Search(`//span[contains(@class, "badge")]`)))); strings.TrimSpace(got) != "suspended" {
 		t.Errorf("status badge of the suspended client reads %q, want suspended", got)
 	}
@@ -212,9 +226,22 @@ func TestBrowserAdminSuspend(t *testing.T) {
 		t.Errorf("client credentials of a suspended client: %d %v, want 401 invalid_client", resp.StatusCode, out)
 	}
 
-	// 3. Reinstate: the row is active again and the client gets working tokens.
+	// The audit log names the client and keeps the reason.
+	entry := chromedp.Search(fmt.Sprintf(`//tr[td/code[normalize-space()="client.suspended"]][td[normalize-space()=%s]]`, xpathString(machine.Name+"; reason: "+reason)))
+	mustDo(t, ctx, "the audit log shows the suspension with its reason",
+		chromedp.Click(chromedp.Search(`//nav[@aria-label="Admin"]//a[normalize-space()="Audit log"]`)),
+		chromedp.WaitVisible(heading("Audit log")),
+		chromedp.WaitVisible(entry),
+		chromedp.WaitVisible(inside(entry, chromedp.Search(fmt.Sprintf(`//a[normalize-space()=%s]`, xpathString(machine.Name))))),
+	)
+
+	// 3. Reinstate, from the clients table again and through its confirmation: the row is active
+	// again and the client gets working tokens.
 	mustDo(t, ctx, "reinstate the machine client",
+		chromedp.Navigate(env.URL+"/admin/clients"),
 		chromedp.Click(inside(row, button("Reinstate"))),
+		chromedp.WaitVisible(heading("Reinstate "+machine.Name+"?")),
+		chromedp.Click(button("Reinstate")),
 		chromedp.WaitVisible(flash(machine.Name+" was reinstated")),
 		chromedp.WaitVisible(inside(row, button("Suspend"))),
 		chromedp.WaitNotPresent(inside(row, button("Reinstate"))),

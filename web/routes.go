@@ -142,8 +142,13 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin := pages.Group("/admin", requireAdmin(h))
 	admin.GET("", h.AdminHome).Name = handlers.RouteAdmin
 	admin.GET("/clients", h.AdminClients).Name = handlers.RouteAdminClients
+	admin.GET("/clients/:id", h.AdminClient).Name = handlers.RouteAdminClient
+	// Every admin action: GET is its confirmation page (with a reason), POST does it.
+	admin.GET("/clients/:id/suspend", h.ConfirmSuspendClient).Name = handlers.RouteSuspendClient
 	admin.POST("/clients/:id/suspend", h.SuspendClient).Name = handlers.RouteSuspendClient
+	admin.GET("/clients/:id/reinstate", h.ConfirmReinstateClient).Name = handlers.RouteReinstate
 	admin.POST("/clients/:id/reinstate", h.ReinstateClient).Name = handlers.RouteReinstate
+	admin.GET("/clients/:id/introspection", h.ConfirmIntrospection).Name = handlers.RouteIntrospectFlag
 	admin.POST("/clients/:id/introspection", h.SetIntrospection).Name = handlers.RouteIntrospectFlag
 	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient).Name = handlers.RouteRevokeClient
 	admin.POST("/clients/:id/revoke", h.RevokeClient).Name = handlers.RouteRevokeClient
@@ -153,12 +158,19 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/scopes/:name", h.UpdateScope).Name = handlers.RouteScope
 	admin.GET("/scopes/:name/retire", h.ConfirmRetireScope).Name = handlers.RouteRetireScope
 	admin.POST("/scopes/:name/retire", h.RetireScope).Name = handlers.RouteRetireScope
+	admin.GET("/scope-requests/:client/:scope/approve", h.ConfirmApproveScopeRequest).Name = handlers.RouteApproveRequest
 	admin.POST("/scope-requests/:client/:scope/approve", h.ApproveScopeRequest).Name = handlers.RouteApproveRequest
+	admin.GET("/scope-requests/:client/:scope/reject", h.ConfirmRejectScopeRequest).Name = handlers.RouteRejectRequest
 	admin.POST("/scope-requests/:client/:scope/reject", h.RejectScopeRequest).Name = handlers.RouteRejectRequest
 	admin.GET("/users", h.AdminUsers).Name = handlers.RouteAdminUsers
+	admin.GET("/users/:id", h.AdminUser).Name = handlers.RouteAdminUser
+	admin.GET("/users/:id/disable", h.ConfirmDisableUser).Name = handlers.RouteDisableUser
 	admin.POST("/users/:id/disable", h.DisableUser).Name = handlers.RouteDisableUser
+	admin.GET("/users/:id/enable", h.ConfirmEnableUser).Name = handlers.RouteEnableUser
 	admin.POST("/users/:id/enable", h.EnableUser).Name = handlers.RouteEnableUser
+	admin.GET("/users/:id/grant-admin", h.ConfirmGrantAdmin).Name = handlers.RouteGrantAdmin
 	admin.POST("/users/:id/grant-admin", h.GrantAdmin).Name = handlers.RouteGrantAdmin
+	admin.GET("/users/:id/remove-admin", h.ConfirmRemoveAdmin).Name = handlers.RouteRemoveAdmin
 	admin.POST("/users/:id/remove-admin", h.RemoveAdmin).Name = handlers.RouteRemoveAdmin
 	admin.GET("/users/:id/reset-two-factor", h.ConfirmResetTwoFactor).Name = handlers.RouteResetTwoFactor
 	admin.POST("/users/:id/reset-two-factor", h.ResetTwoFactor).Name = handlers.RouteResetTwoFactor

@@ -24,6 +24,7 @@ type Links struct {
 	SignOutEverywhere                                 string
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 	ForgotPassword                                    string
+	AdminOverview                                     string // the admin console's first page, /admin
 }
 
 // User is the signed-in person as the frame shows them.

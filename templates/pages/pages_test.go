@@ -78,6 +78,13 @@ func TestPagesLinkOnlyThroughTheirViewModels(t *testing.T) {
 			{ID: "1", Email: "a@example.com"}, {ID: "2", Email: "b@example.com", IsAdmin: true, Disabled: true}}},
 		"admin audit": &admin.AdminAuditView{Base: base, Actor: "a", Events: []admin.AuditRow{{Actor: "a", Target: "t"}}},
 		"consent":     &auth.ConsentView{Base: base, AppName: "Shop", Initial: "S"},
+		"admin overview": &admin.OverviewView{Base: base, Requests: []admin.ScopeRequestRow{{ClientID: "dp_1", Scope: "INVOICE.READ"}},
+			Events: []admin.AuditRow{{Actor: "a", Target: "dp_1", TargetName: "Shop"}}},
+		"admin client": &admin.AdminClientView{Base: base, Client: admin.AdminClientRow{ID: "dp_1", Owner: "a@example.com", Active: true, Confidential: true},
+			History: []admin.AuditRow{{Actor: "a", Target: "dp_1", TargetName: "Shop"}}, Audit: []admin.AuditRow{{Actor: "a", Target: "dp_1"}}},
+		"admin user": &admin.AdminUserView{Base: base, User: admin.AdminUserRow{ID: "1", Email: "a@example.com", TwoFactor: true},
+			Owned: []admin.OwnedAppRow{{ID: "dp_1", Name: "Shop"}}, Authorized: []admin.OwnedAppRow{{ID: "dp_2", Name: "Other"}}},
+		"admin confirm": &admin.ConfirmView{Base: base, Heading: "Suspend Shop?", Button: "Suspend", Hidden: []admin.Hidden{{Name: "allow", Value: "1"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			moveLinks(reflect.ValueOf(view), false)
@@ -140,6 +147,14 @@ func mustPage(t *testing.T, view any) templ.Component {
 		return admin.AdminAudit(*v)
 	case *auth.ConsentView:
 		return auth.Consent(*v)
+	case *admin.OverviewView:
+		return admin.Overview(*v)
+	case *admin.AdminClientView:
+		return admin.AdminClient(*v)
+	case *admin.AdminUserView:
+		return admin.AdminUser(*v)
+	case *admin.ConfirmView:
+		return admin.Confirm(*v)
 	}
 	t.Fatalf("no page for %T", view)
 	return nil

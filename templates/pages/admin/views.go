@@ -16,6 +16,7 @@ type AdminSection struct{ Key, Label, Href string }
 // AdminSections are the admin console's pages, in the order the sub-navigation shows them.
 func AdminSections(l layout.Links) []AdminSection {
 	return []AdminSection{
+		{"overview", "Overview", l.AdminOverview},
 		{"clients", "Clients", l.AdminClients},
 		{"scopes", "Scopes", l.AdminScopes},
 		{"users", "Users", l.AdminUsers},
@@ -47,8 +48,10 @@ type AdminClientRow struct {
 	// holds no status names.
 	Active, Suspended, Revoked bool
 
-	// Where the row's actions post, from the route table.
+	// The client's page, and the confirmation pages of the row's actions, from the route table.
+	URL                                                   string
 	SuspendURL, ReinstateURL, IntrospectionURL, RevokeURL string
+	OwnerURL                                              string // the owner's page, when there is an owner
 }
 
 // AdminClientsView is the admin list of every client.
@@ -79,7 +82,8 @@ type ScopeRequestRow struct {
 	Owner                   string
 	Scope                   string
 	RequestedISO, Requested string
-	ApproveURL, RejectURL   string
+	ApproveURL, RejectURL   string // their confirmation pages
+	ClientURL               string // the client's admin page
 }
 
 // ScopeForm is the new-scope form, or the edit form of one scope.
@@ -113,7 +117,8 @@ type AdminUserRow struct {
 	Email                   string
 	IsAdmin, Disabled, Self bool
 	CreatedISO, Created     string
-	// Where the row's actions post, from the route table.
+	// The user's page, and the confirmation pages of the row's actions, from the route table.
+	URL                                                  string
 	EnableURL, DisableURL, GrantAdminURL, RemoveAdminURL string
 	// TwoFactor: the user has an authenticator app turned on; ResetTwoFactorURL is the
 	// confirmation page that removes it.
@@ -137,6 +142,8 @@ type AdminUsersView struct {
 type AuditRow struct {
 	Type, Actor, Target, IP, Detail string
 	ISO, Time                       string
+	ActorURL                        string // the admin page of the acting user, when a user acted
+	TargetName, TargetURL           string // the client's name and admin page, when the target is a client
 }
 
 // AdminAuditView is one page of the audit log, newest first.
@@ -179,4 +186,103 @@ func AuditURL(path, actor, target, typ string, before int64) string {
 // auditLink is the audit log at path filtered by one field, for the actor and target cells.
 func auditLink(path, field, value string) string {
 	return path + "?" + url.Values{field: {value}}.Encode()
+}
+
+// Hidden is a hidden field a confirmation form posts along.
+type Hidden struct{ Name, Value string }
+
+// ConfirmView asks an administrator before an action, with an optional reason that the audit
+// log keeps with the entry.
+type ConfirmView struct {
+	layout.Base
+	Heading     string
+	Message     string // the consequence, in one sentence
+	Action      string // where the confirming form posts
+	Button      string // the same words as the button that led here
+	Danger      bool   // destructive: a red button
+	Cancel      string // where "Cancel" leads, and where the action returns
+	Hidden      []Hidden
+	Reason      string // what the admin typed, kept when the page is shown again
+	ReasonError string
+	ReasonMax   int
+}
+
+// ReturnTo is url with the page to come back to in its return parameter, for row actions that
+// open a confirmation page.
+func ReturnTo(to, back string) string {
+	if back == "" {
+		return to
+	}
+	return to + "?" + url.Values{"return": {back}}.Encode()
+}
+
+// OverviewView is the admin console's first page.
+type OverviewView struct {
+	layout.Base
+	Users, Active, Suspended, Revoked, Pending string // counts, "more than 10,000" past the cap
+	ActiveURL, SuspendedURL, RevokedURL        string
+	Requests                                   []ScopeRequestRow
+	MoreRequests                               bool
+	Events                                     []AuditRow
+}
+
+// SecretRow is one unretired secret of a client.
+type SecretRow struct {
+	Hint                  string
+	CreatedISO, Created   string
+	LastUsedISO, LastUsed string // empty: never used
+	ExpiresISO, Expires   string // empty: does not expire
+}
+
+// ClientEventRow is one protocol event of a client.
+type ClientEventRow struct {
+	Kind, GrantType, ErrorCode, Detail string
+	ISO, Time                          string
+}
+
+// AdminClientView is everything about one client.
+type AdminClientView struct {
+	layout.Base
+	Client  AdminClientRow
+	Scopes  []string
+	Grants  string // active grants, counted up to a cap
+	History []AuditRow
+	Secrets []SecretRow
+	Events  []ClientEventRow
+	Audit   []AuditRow
+	Return  string // this page, where its actions come back to
+}
+
+// OwnedAppRow is an application a user owns, or one they authorized.
+type OwnedAppRow struct {
+	ID, Name, URL, Status string
+	Scope                 string
+	ISO, Time             string
+}
+
+// AdminUserView is everything about one user.
+type AdminUserView struct {
+	layout.Base
+	User                  AdminUserRow
+	Name                  string
+	VerifiedISO, Verified string
+	Passkeys              int64
+	Owned, Authorized     []OwnedAppRow
+	Sessions              string
+	LastSeenISO, LastSeen string
+	Audit                 []AuditRow
+	Return                string
+}
+
+// SecondFactors says which second factors the user has, for people.
+func (v AdminUserView) SecondFactors() string {
+	app := "authenticator app off"
+	if v.User.TwoFactor {
+		app = "authenticator app on"
+	}
+	keys := strconv.FormatInt(v.Passkeys, 10) + " passkeys"
+	if v.Passkeys == 1 {
+		keys = "1 passkey"
+	}
+	return app + ", " + keys
 }
