@@ -89,6 +89,8 @@ const (
 	RouteUnlockUser         = "admin-unlock-user"
 	RouteVerifyPublisher    = "admin-verify-publisher"
 	RouteUnverifyPublisher  = "admin-unverify-publisher"
+	// RouteBrandCSS is the operator's accent colour as a stylesheet (the CSP forbids inline styles).
+	RouteBrandCSS = "brand-css"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -109,6 +111,7 @@ var RouteNames = []string{
 	RouteLoginVerify, RoutePasskeyVerifyBegin, RoutePasskeyVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
+	RouteBrandCSS,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -46,7 +46,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 		Issuer: cfg.Issuer, Version: cfg.Version, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies(), Paths: Paths,
 		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now, Mail: deps.Mail,
 		TOTPKey: models.DeriveKey(cfg.Secret, "totp"), PendingLoginKey: models.DeriveKey(cfg.Secret, "pending-login"),
-		RequireAdmin2FA: cfg.RequireAdmin2FA,
+		RequireAdmin2FA: cfg.RequireAdmin2FA, Brand: cfg.Brand.Layout(), BrandCSS: cfg.Brand.Stylesheet(),
 	})
 	logger := deps.Logger
 	if logger == nil {
