@@ -283,7 +283,7 @@ func (cfg Config) Validate() error {
 // Layout is the branding as the page frame takes it: the stylesheet of the accent, when there
 // is one, is linked with the colour's digest so a new colour is never read from a cache.
 func (b Brand) Layout() layout.Brand {
-	out := layout.Brand{Name: cmp.Or(b.Name, DefaultBrandName), LogoURL: b.LogoURL}
+	out := layout.Brand{Name: cmp.Or(b.Name, DefaultBrandName), LogoURL: b.LogoURL, Color: b.Color}
 	if b.Color != "" {
 		sum := sha256.Sum256([]byte(b.Color))
 		out.CSS = "/brand.css?v=" + hex.EncodeToString(sum[:4])

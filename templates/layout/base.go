@@ -18,6 +18,7 @@ type Brand struct {
 	Name    string // the product name, in the top bar, every <title> and the mails
 	LogoURL string // shown before the name; "": none
 	CSS     string // the stylesheet of the accent colour; "": the built-in one
+	Color   string // the accent as #rrggbb, for mails (which ignore stylesheets); "": built-in
 }
 
 // Links are the portal's fixed destinations, which handlers build from the route table so that
@@ -59,4 +60,12 @@ func brandName(b Base) string {
 		return "devportal"
 	}
 	return b.Brand.Name
+}
+
+// footerText is the footer's line: the product, and the devportal version it runs.
+func footerText(b Base) string {
+	if name := brandName(b); name != "devportal" {
+		return name + " · devportal " + b.Version
+	}
+	return "devportal " + b.Version
 }
