@@ -135,3 +135,14 @@ func TestBrandingDefaults(t *testing.T) {
 		t.Error("an unbranded page links a brand stylesheet or logo")
 	}
 }
+
+// Issue 13: the footer shows the real version. A version set at build time is reported as it
+// is; a plain "dev" build reports what Go recorded (never an empty string).
+func TestResolveVersion(t *testing.T) {
+	if got := web.ResolveVersion("v1.4.0"); got != "v1.4.0" {
+		t.Errorf("ResolveVersion(v1.4.0) = %q", got)
+	}
+	if got := web.ResolveVersion("dev"); got != "dev" && !strings.HasPrefix(got, "dev-") && !strings.HasPrefix(got, "v") {
+		t.Errorf("ResolveVersion(dev) = %q; want dev, dev-<commit> or a module version", got)
+	}
+}

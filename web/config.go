@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -308,6 +309,36 @@ func (b Brand) Stylesheet() []byte {
 		"    --accent-bg: " + c + ";\n    --accent-bg-hover: color-mix(in srgb, " + c + " 80%, #000);\n" +
 		"    --accent-subtle: color-mix(in srgb, " + c + " 25%, #0d1117);\n    --accent-border: " + c + ";\n" +
 		"  }\n}\n")
+}
+
+// ResolveVersion is the version a build reports (footer, `devportal version`): the one set at
+// build time (-ldflags "-X main.version=…") or, for a plain "dev" build, what Go recorded in
+// the binary: the module version of `go install …@v1.2.3`, or the commit of a build in a
+// checkout ("dev-0123456789ab", "-dirty" with uncommitted changes).
+func ResolveVersion(v string) string {
+	if v != "" && v != "dev" {
+		return v
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return cmp.Or(v, "dev")
+	}
+	if mv := info.Main.Version; mv != "" && mv != "(devel)" {
+		return mv
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return cmp.Or(v, "dev")
+	}
+	return "dev-" + rev[:min(12, len(rev))] + dirty
 }
 
 // brandLogoOK accepts an absolute https URL (the CSP's img-src allows https:) or a path of our
