@@ -283,6 +283,10 @@ func pageRoutes(t *testing.T, env *testEnv) []string {
 func checkPage(t *testing.T, tab context.Context, v pageVisit) {
 	t.Helper()
 	loc := mustRun(t, tab, "read location", chromedp.Location())
+	// WCAG 2.4.1 (bypass blocks): the first thing Tab reaches is "Skip to content", to #main.
+	if first := mustRun(t, tab, "find the first focusable element", chromedp.Evaluate[string](firstFocusableScript)); first != `Skip to content -> #main (exists)` {
+		t.Errorf("%s (%s, %s): the first focusable element is %q; want the skip link to #main", v.name, v.role, loc, first)
+	}
 	for _, w := range pageWidths {
 		mustDo(t, tab, fmt.Sprintf("set the width to %d", w), chromedp.EmulateViewport(w, 900))
 		// Two animation frames: the page has laid itself out at the new width (and layout.js's
@@ -302,6 +306,16 @@ func checkPage(t *testing.T, tab context.Context, v pageVisit) {
 		saveScreenshot(t, tab, fmt.Sprintf("%s-%d.png", v.name, w))
 	}
 }
+
+// firstFocusableScript describes the page's first focusable element: its text, its target and
+// whether that target exists.
+const firstFocusableScript = `(() => {
+  const el = document.querySelector('a[href], button, input:not([type="hidden"]), select, textarea, [tabindex]:not([tabindex="-1"])');
+  if (!el) return "none";
+  const href = el.getAttribute("href") || "";
+  const target = href.startsWith("#") && document.getElementById(href.slice(1)) ? " (exists)" : "";
+  return el.textContent.trim() + " -> " + href + target;
+})()`
 
 // overflow is what overflowScript measures.
 type overflow struct {
