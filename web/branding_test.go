@@ -73,7 +73,7 @@ func TestBrandingShownEverywhere(t *testing.T) {
 	}
 	b.mustLogin("dev@example.com")
 	_, apps := b.get("/apps")
-	cssLink := regexp.MustCompile(`<link rel="stylesheet" href="(/brand\.css\?v=[0-9a-f]+)">`)
+	cssLink := regexp.MustCompile(`<link rel="stylesheet" href="(/static/brand\.css\?v=[0-9a-f]+)">`)
 	for name, page := range map[string]string{"log in (standalone)": login, "applications (portal)": apps} {
 		for _, want := range []string{
 			"· Acme Developers</title>",

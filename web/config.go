@@ -287,7 +287,7 @@ func (b Brand) Layout() layout.Brand {
 	out := layout.Brand{Name: cmp.Or(b.Name, DefaultBrandName), LogoURL: b.LogoURL, Color: b.Color}
 	if b.Color != "" {
 		sum := sha256.Sum256([]byte(b.Color))
-		out.CSS = "/brand.css?v=" + hex.EncodeToString(sum[:4])
+		out.CSS = "/static/brand.css?v=" + hex.EncodeToString(sum[:4])
 	}
 	return out
 }
