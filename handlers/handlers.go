@@ -55,6 +55,9 @@ type Handlers struct {
 	revealKey []byte
 	// requireAdmin2FA: administrators must use a second factor (DEVPORTAL_REQUIRE_ADMIN_2FA).
 	requireAdmin2FA bool
+	// brand names and colours the frame and the mails; brandCSS is the stylesheet of its accent.
+	brand    layout.Brand
+	brandCSS []byte
 }
 
 // Options configures New.
@@ -86,6 +89,11 @@ type Options struct {
 	Now func() time.Time
 	// Mail queues the portal's mail (the outbox, models/mail); nil refuses to send any.
 	Mail Mailer
+	// Brand is the operator's product name, logo and accent (Name "" means "devportal");
+	// BrandCSS is the stylesheet that sets the accent, served at RouteBrandCSS and linked from
+	// every page when Brand.CSS is set.
+	Brand    layout.Brand
+	BrandCSS []byte
 }
 
 // Mailer queues a mail, in tx when that is not nil (sent only if tx commits).
@@ -121,6 +129,10 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 	h := &Handlers{store: store, oauth: srv, issuer: o.Issuer, version: o.Version, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies, flashKey: o.FlashKey, paths: o.Paths, urlFor: o.URL, render: o.Render, now: o.Now, mail: o.Mail}
 	h.totpKey, h.pendingKey, h.requireAdmin2FA = o.TOTPKey, o.PendingLoginKey, o.RequireAdmin2FA
 	h.revealKey = o.RevealKey
+	h.brand, h.brandCSS = o.Brand, o.BrandCSS
+	if h.brand.Name == "" {
+		h.brand.Name = "devportal"
+	}
 	if h.mail == nil {
 		h.mail = noMail{}
 	}
@@ -150,7 +162,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 
 // base is the frame data of every page: who is signed in, the CSRF token, pending flashes.
 func (h *Handlers) base(c echo.Context, title, nav string) layout.Base {
-	b := layout.Base{Title: title, Nav: nav, Version: h.version, CSRF: CSRFToken(c), Flashes: h.takeFlashes(c), Links: h.links()}
+	b := layout.Base{Title: title, Nav: nav, Version: h.version, Brand: h.brand, CSRF: CSRFToken(c), Flashes: h.takeFlashes(c), Links: h.links()}
 	if u := CurrentUser(c); u != nil {
 		b.User = &layout.User{Email: u.Email, IsAdmin: u.IsAdmin}
 	}

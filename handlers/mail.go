@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,6 +15,17 @@ import (
 // sendMail queues v to the address to, in tx when not nil (so the mail goes only if what it
 // tells of is committed). A full queue is models.ErrBusy, which answers 503.
 func (h *Handlers) sendMail(ctx context.Context, tx *models.Store, to string, v mailtmpl.LinkView) error {
+	v.Brand, v.Accent = h.brand.Name, h.brand.Color
+	if h.brand.Name != "devportal" {
+		// The mails' words name the product ("your devportal account"); on a branded portal
+		// they name the operator's. Links are left alone: a host may be spelled devportal.
+		name := func(s string) string { return strings.ReplaceAll(s, "devportal", h.brand.Name) }
+		v.Subject, v.Heading, v.Footer = name(v.Subject), name(v.Heading), name(v.Footer)
+		v.Paragraphs = slices.Clone(v.Paragraphs)
+		for i, p := range v.Paragraphs {
+			v.Paragraphs[i] = name(p)
+		}
+	}
 	html, err := v.HTML(ctx)
 	if err != nil {
 		return err

@@ -61,6 +61,13 @@ func (h *Handlers) JWKS(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.oauth.JWKS())
 }
 
+// BrandCSS serves the operator's accent colour as a stylesheet. Pages link it with the colour's
+// digest in the query, so it may be cached for good.
+func (h *Handlers) BrandCSS(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	return c.Blob(http.StatusOK, "text/css; charset=utf-8", h.brandCSS)
+}
+
 // Healthz says the process is up.
 func (h *Handlers) Healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
 

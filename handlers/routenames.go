@@ -89,6 +89,8 @@ const (
 	RouteUnlockUser         = "admin-unlock-user"
 	RouteVerifyPublisher    = "admin-verify-publisher"
 	RouteUnverifyPublisher  = "admin-unverify-publisher"
+	// RouteBrandCSS is the operator's accent colour as a stylesheet (the CSP forbids inline styles).
+	RouteBrandCSS = "brand-css"
 )
 
 // The admin console's pages of one client and one user (issue #13).
@@ -116,6 +118,7 @@ var RouteNames = []string{
 	RouteLoginVerify, RoutePasskeyVerifyBegin, RoutePasskeyVerify, RouteTOTPSetup, RouteTOTPEnable, RouteTOTPDisable, RouteRecoveryCodes, RouteResetTwoFactor,
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
+	RouteBrandCSS,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

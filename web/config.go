@@ -4,18 +4,25 @@ package web
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
+	"github.com/devportal/devportal/templates/layout"
 )
 
 // Config is a deployment's settings, read from the environment.
@@ -71,8 +78,31 @@ type Config struct {
 	// DrainTimeout is DEVPORTAL_DRAIN_TIMEOUT: on SIGTERM, how long in-flight requests may run
 	// before their connections are cut; queued events and mail are written after either way.
 	DrainTimeout time.Duration
-	Version      string
+	// Brand is the operator's branding: DEVPORTAL_BRAND_NAME (default "devportal"),
+	// DEVPORTAL_BRAND_LOGO_URL (optional: an absolute https URL or a /static/ path) and
+	// DEVPORTAL_BRAND_COLOR (optional: a #rrggbb accent dark enough for white text and for
+	// links on white, 4.5:1 or more).
+	Brand   Brand
+	Version string
 }
+
+// Brand is how the portal names and colours itself: in the top bar, the standalone pages
+// (consent among them), every page's <title> and the mails.
+type Brand struct {
+	Name    string // DEVPORTAL_BRAND_NAME
+	LogoURL string // DEVPORTAL_BRAND_LOGO_URL; "": none
+	Color   string // DEVPORTAL_BRAND_COLOR, lower-case #rrggbb; "": the built-in indigo
+}
+
+// DefaultBrandName is the product name when DEVPORTAL_BRAND_NAME is unset.
+const DefaultBrandName = "devportal"
+
+// maxBrandName bounds DEVPORTAL_BRAND_NAME: it has to fit a phone's top bar.
+const maxBrandName = 40
+
+// minBrandContrast is WCAG 2 AA's contrast for normal text (1.4.3): the accent colours links
+// on white and sits behind white button text.
+const minBrandContrast = 4.5
 
 // Defaults of every setting.
 const (
@@ -171,6 +201,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return cfg, fmt.Errorf("DEVPORTAL_REQUIRE_ADMIN_2FA: %q must be true or false", v)
 	}
+	cfg.Brand = Brand{
+		Name:    strings.TrimSpace(cmp.Or(getenv("DEVPORTAL_BRAND_NAME"), DefaultBrandName)),
+		LogoURL: strings.TrimSpace(getenv("DEVPORTAL_BRAND_LOGO_URL")),
+		Color:   strings.ToLower(strings.TrimSpace(getenv("DEVPORTAL_BRAND_COLOR"))),
+	}
 	cfg.LogFormat = cmp.Or(getenv("DEVPORTAL_LOG_FORMAT"), "text")
 	cfg.MetricsAddr = getenv("DEVPORTAL_METRICS_ADDR")
 	for _, v := range strings.Split(getenv("DEVPORTAL_TRUSTED_PROXIES"), ",") {
@@ -230,6 +265,11 @@ func (cfg Config) Validate() error {
 		{cfg.RetainRevokedGrants >= 24*time.Hour, "DEVPORTAL_RETAIN_REVOKED_GRANTS must be at least 24h: a replayed refresh token must still find its revoked grant"},
 		{cfg.DrainTimeout > 0 && cfg.DrainTimeout <= 10*time.Minute, "DEVPORTAL_DRAIN_TIMEOUT must be more than 0s and at most 10m (for example 25s)"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "DEVPORTAL_MAIL_FROM must be set with DEVPORTAL_SMTP_URL: the sender address of every mail"},
+		{cfg.Brand.Name != "" && utf8.RuneCountInString(cfg.Brand.Name) <= maxBrandName && !strings.ContainsFunc(cfg.Brand.Name, unicode.IsControl),
+			fmt.Sprintf("DEVPORTAL_BRAND_NAME must be 1 to %d characters on one line", maxBrandName)},
+		{cfg.Brand.LogoURL == "" || brandLogoOK(cfg.Brand.LogoURL),
+			"DEVPORTAL_BRAND_LOGO_URL must be an absolute https URL (such as https://cdn.example.com/logo.svg) or a path under /static/"},
+		brandColorCheck(cfg.Brand.Color),
 		{cfg.Secret == nil || len(cfg.Secret) >= 32, "DEVPORTAL_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)"},
 	}
 	var errs []error
@@ -239,6 +279,120 @@ func (cfg Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Layout is the branding as the page frame takes it: the stylesheet of the accent, when there
+// is one, is linked with the colour's digest so a new colour is never read from a cache.
+func (b Brand) Layout() layout.Brand {
+	out := layout.Brand{Name: cmp.Or(b.Name, DefaultBrandName), LogoURL: b.LogoURL, Color: b.Color}
+	if b.Color != "" {
+		sum := sha256.Sum256([]byte(b.Color))
+		out.CSS = "/static/brand.css?v=" + hex.EncodeToString(sum[:4])
+	}
+	return out
+}
+
+// Stylesheet sets the accent custom properties of app.css to the brand colour. In light mode
+// the colour is the links', the focus ring's and the primary buttons'; in dark mode links keep
+// the built-in light accent (a colour dark enough for white is too dark for a dark page) and
+// the colour fills the buttons, behind white text.
+func (b Brand) Stylesheet() []byte {
+	if b.Color == "" {
+		return []byte("/* no DEVPORTAL_BRAND_COLOR: app.css's own accent */\n")
+	}
+	c := b.Color
+	return []byte(":root {\n" +
+		"  --accent: " + c + ";\n  --accent-hover: color-mix(in srgb, " + c + " 80%, #000);\n" +
+		"  --accent-bg: " + c + ";\n  --accent-bg-hover: color-mix(in srgb, " + c + " 80%, #000);\n" +
+		"  --accent-subtle: color-mix(in srgb, " + c + " 8%, #fff);\n  --accent-border: color-mix(in srgb, " + c + " 45%, #fff);\n" +
+		"}\n@media (prefers-color-scheme: dark) {\n  :root {\n" +
+		"    --accent-bg: " + c + ";\n    --accent-bg-hover: color-mix(in srgb, " + c + " 80%, #000);\n" +
+		"    --accent-subtle: color-mix(in srgb, " + c + " 25%, #0d1117);\n    --accent-border: " + c + ";\n" +
+		"  }\n}\n")
+}
+
+// ResolveVersion is the version a build reports (footer, `devportal version`): the one set at
+// build time (-ldflags "-X main.version=…") or, for a plain "dev" build, what Go recorded in
+// the binary: the module version of `go install …@v1.2.3`, or the commit of a build in a
+// checkout ("dev-0123456789ab", "-dirty" with uncommitted changes).
+func ResolveVersion(v string) string {
+	if v != "" && v != "dev" {
+		return v
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return cmp.Or(v, "dev")
+	}
+	if mv := info.Main.Version; mv != "" && mv != "(devel)" {
+		return mv
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return cmp.Or(v, "dev")
+	}
+	return "dev-" + rev[:min(12, len(rev))] + dirty
+}
+
+// brandLogoOK accepts an absolute https URL (the CSP's img-src allows https:) or a path of our
+// own static files.
+func brandLogoOK(v string) bool {
+	if strings.HasPrefix(v, "/static/") {
+		return !strings.Contains(v, "..") && !strings.ContainsAny(v, "?#\\ ")
+	}
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+}
+
+// brandColorCheck is the check of DEVPORTAL_BRAND_COLOR: a #rrggbb colour whose contrast with
+// white is at least 4.5:1 (WCAG 2 AA), since it colours links on white and sits behind white
+// button text.
+func brandColorCheck(v string) struct {
+	ok  bool
+	msg string
+} {
+	type check = struct {
+		ok  bool
+		msg string
+	}
+	if v == "" {
+		return check{true, ""}
+	}
+	ratio, ok := ContrastOnWhite(v)
+	if !ok {
+		return check{false, fmt.Sprintf("DEVPORTAL_BRAND_COLOR: %q is not a colour written #rrggbb, such as #0b5cad", v)}
+	}
+	return check{ratio >= minBrandContrast, fmt.Sprintf("DEVPORTAL_BRAND_COLOR: %s has a contrast of %.2f:1 with white; links and button text need at least %.1f:1 (WCAG 2 AA), so choose a darker colour", v, ratio, minBrandContrast)}
+}
+
+// ContrastOnWhite is the WCAG 2 contrast ratio of a #rrggbb colour with white (1 to 21), and
+// false when hex is not #rrggbb.
+func ContrastOnWhite(hex string) (float64, bool) {
+	if len(hex) != 7 || hex[0] != '#' {
+		return 0, false
+	}
+	var lum float64
+	for i, weight := range []float64{0.2126, 0.7152, 0.0722} {
+		n, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			return 0, false
+		}
+		c := float64(n) / 255
+		if c <= 0.04045 { // sRGB to linear light (WCAG 2 "relative luminance")
+			c /= 12.92
+		} else {
+			c = math.Pow((c+0.055)/1.055, 2.4)
+		}
+		lum += weight * c
+	}
+	return 1.05 / (lum + 0.05), true
 }
 
 // loopbackHost reports whether host is this machine: localhost, 127.0.0.0/8 or ::1.

@@ -30,6 +30,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.GET("/healthz", h.Healthz).Name = handlers.RouteHealthz
 	e.GET("/readyz", h.Readyz).Name = handlers.RouteReadyz
 	e.StaticFS("/static", static.FS).Name = handlers.RouteStatic
+	e.GET("/static/brand.css", h.BrandCSS).Name = handlers.RouteBrandCSS
 
 	// Machine-facing protocol endpoints: JSON, client-authenticated, no cookies, no CSRF.
 	rfcJSON, compatJSON := errorsAs(oauthErrors), errorsAs(compatErrors)

@@ -47,7 +47,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 		FlashKey: models.DeriveKey(cfg.Secret, "flash"), URL: e.Reverse, Render: render, Now: deps.Now, Mail: deps.Mail,
 		TOTPKey: models.DeriveKey(cfg.Secret, "totp"), PendingLoginKey: models.DeriveKey(cfg.Secret, "pending-login"),
 		RevealKey:       models.DeriveKey(cfg.Secret, "reveal"),
-		RequireAdmin2FA: cfg.RequireAdmin2FA,
+		RequireAdmin2FA: cfg.RequireAdmin2FA, Brand: cfg.Brand.Layout(), BrandCSS: cfg.Brand.Stylesheet(),
 	})
 	logger := deps.Logger
 	if logger == nil {

@@ -12,6 +12,11 @@ func TestCapitalize(t *testing.T) {
 		{"élan", "Élan"},
 		{"日本", "日本"},
 		{"1 scope", "1 scope"},
+		// Issue 13 ("Forms and words"): parameter names are written as they are sent.
+		{"client_id is missing", "client_id is missing"},
+		{"redirect_uri is not registered for this client", "redirect_uri is not registered for this client"},
+		{"code_challenge_method must be S256", "code_challenge_method must be S256"},
+		{"scope \"x\" does not exist", "Scope \"x\" does not exist"},
 	} {
 		if got := Capitalize(tc.in); got != tc.want {
 			t.Errorf("Capitalize(%q) = %q, want %q", tc.in, got, tc.want)

@@ -9,7 +9,16 @@ type Base struct {
 	Flashes []Flash
 	Nav     string // which top-bar entry is current: "apps", "docs", "account", "admin"
 	Version string
+	Brand   Brand
 	Links   Links
+}
+
+// Brand is the operator's branding (DEVPORTAL_BRAND_*).
+type Brand struct {
+	Name    string // the product name, in the top bar, every <title> and the mails
+	LogoURL string // shown before the name; "": none
+	CSS     string // the stylesheet of the accent colour; "": the built-in one
+	Color   string // the accent as #rrggbb, for mails (which ignore stylesheets); "": built-in
 }
 
 // Links are the portal's fixed destinations, which handlers build from the route table so that
@@ -44,4 +53,20 @@ func current(b Base, nav string) string {
 		return "page"
 	}
 	return ""
+}
+
+// brandName is the product name the frame shows: the operator's, or devportal's own.
+func brandName(b Base) string {
+	if b.Brand.Name == "" {
+		return "devportal"
+	}
+	return b.Brand.Name
+}
+
+// footerText is the footer's line: the product, and the devportal version it runs.
+func footerText(b Base) string {
+	if name := brandName(b); name != "devportal" {
+		return name + " · devportal " + b.Version
+	}
+	return "devportal " + b.Version
 }

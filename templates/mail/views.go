@@ -13,6 +13,25 @@ type LinkView struct {
 	Link       string // "" for a notice without a link
 	Button     string // the link's label
 	Footer     string // e.g. "If you did not ask for this, ignore this mail."
+	// Brand is the product name the mail opens with (DEVPORTAL_BRAND_NAME) and Accent the
+	// button's colour (DEVPORTAL_BRAND_COLOR); empty: devportal's own.
+	Brand, Accent string
+}
+
+func (v LinkView) brand() string {
+	if v.Brand == "" {
+		return "devportal"
+	}
+	return v.Brand
+}
+
+// buttonStyle is the link button's inline style (mail clients ignore stylesheets).
+func (v LinkView) buttonStyle() string {
+	accent := v.Accent
+	if accent == "" {
+		accent = "#0969da"
+	}
+	return "background: " + accent + "; color: #ffffff; padding: 10px 16px; border-radius: 6px; text-decoration: none; display: inline-block;"
 }
 
 // Text is the plain-text part of the same mail.
