@@ -92,6 +92,28 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 	tb.mustLogin(totpUser.Email)
 	mustTurnOnTOTP(t, tb, &testClock{t: time.Now()})
 
+	static := func(path string) func(*testing.T) string { return func(*testing.T) string { return env.URL + path } }
+	// For the admin's confirmation pages: a suspended client, a disabled account, a second
+	// admin (the last one cannot be demoted), and a client waiting for sensitive scopes.
+	suspended, _ := env.mustClient(t, dev, models.ClientMachine, nil, "INVOICE.READ")
+	if err := st.SetClientStatus(ctx, suspended.ID, models.ClientSuspended); err != nil {
+		t.Fatal(err)
+	}
+	disabled := env.mustUser(t, "disabled@example.com", false)
+	if err := st.SetUserDisabled(ctx, disabled.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	adm2 := env.mustUser(t, "second.admin@example.com", true)
+	requester, _, err := st.CreateClient(ctx, models.NewClient{Name: "Requester", Type: models.ClientMachine, OwnerID: &dev.ID,
+		Scopes: []string{"INVOICE.READ"}, PendingScopes: []string{"EWALLET.WRITE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := "/admin/scope-requests/" + url.PathEscape(requester.ID) + "/EWALLET.WRITE"
+	user := func(u *models.User, suffix string) func(*testing.T) string {
+		return static(fmt.Sprintf("/admin/users/%d%s", u.ID, suffix))
+	}
+
 	_, authURL := authorizationURL(env.URL, shop.ID, redirect, "INVOICE.READ INVOICE.WRITE", "state-1")
 	authQuery := authURL[strings.Index(authURL, "?"):]
 	mailed := func(to, path string, send func(b *browser)) func(t *testing.T) string {
@@ -101,7 +123,6 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 			return mustLink(t, env.mustMail(t, to), path)
 		}
 	}
-	static := func(path string) func(*testing.T) string { return func(*testing.T) string { return env.URL + path } }
 	appPath := "/apps/" + url.PathEscape(app.ID)
 
 	fixtures := map[string][]pageVisit{
@@ -141,26 +162,40 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/apps/:id/delete":                 {{name: "app-delete", role: developer, url: static(appPath + "/delete")}},
 		"/apps/:id/activity":               {{name: "app-activity", role: developer, url: static(appPath + "/activity")}},
 		"/apps/:id/secrets/:secret/retire": {{name: "app-retire-secret", role: developer, url: nil}}, // read off the app page
-		"/account/security":                {{name: "account-security", role: developer, url: static("/account/security")}},
-		"/account/passkeys/:id/rename":     {{name: "passkey-rename", role: developer, url: static(fmt.Sprintf("/account/passkeys/%d/rename", pk.ID))}},
-		"/account/passkeys/:id/remove":     {{name: "passkey-remove", role: developer, url: static(fmt.Sprintf("/account/passkeys/%d/remove", pk.ID))}},
-		"/account/sign-out-everywhere":     {{name: "sign-out-everywhere", role: developer, url: static("/account/sign-out-everywhere")}},
-		"/account/apps":                    {{name: "authorized-apps", role: developer, url: static("/account/apps")}},
-		"/account/apps/:client/revoke":     {{name: "authorized-app-revoke", role: developer, url: static("/account/apps/" + url.PathEscape(shop.ID) + "/revoke")}},
+		// With nothing to reveal (the codes are shown once, right after "Turn on"), the page sends
+		// the person back to the security page; TestRecoveryCodesRevealedOnce covers the codes.
+		"/account/security/totp/recovery-codes": {{name: "recovery-codes-gone", role: developer, url: static("/account/security/totp/recovery-codes")}},
+		"/account/security":                     {{name: "account-security", role: developer, url: static("/account/security")}},
+		"/account/passkeys/:id/rename":          {{name: "passkey-rename", role: developer, url: static(fmt.Sprintf("/account/passkeys/%d/rename", pk.ID))}},
+		"/account/passkeys/:id/remove":          {{name: "passkey-remove", role: developer, url: static(fmt.Sprintf("/account/passkeys/%d/remove", pk.ID))}},
+		"/account/sign-out-everywhere":          {{name: "sign-out-everywhere", role: developer, url: static("/account/sign-out-everywhere")}},
+		"/account/apps":                         {{name: "authorized-apps", role: developer, url: static("/account/apps")}},
+		"/account/apps/:client/revoke":          {{name: "authorized-app-revoke", role: developer, url: static("/account/apps/" + url.PathEscape(shop.ID) + "/revoke")}},
 
-		"/admin":                              {{name: "admin", role: admin, url: static("/admin")}},
-		"/admin/clients":                      {{name: "admin-clients", role: admin, url: static("/admin/clients")}},
-		"/admin/clients/:id/revoke":           {{name: "admin-client-revoke", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/revoke")}},
-		"/admin/scopes":                       {{name: "admin-scopes", role: admin, url: static("/admin/scopes")}},
-		"/admin/scopes/:name":                 {{name: "admin-scope", role: admin, url: static("/admin/scopes/INVOICE.READ")}},
-		"/admin/scopes/:name/retire":          {{name: "admin-scope-retire", role: admin, url: static("/admin/scopes/INVOICE.READ/retire")}},
-		"/admin/users":                        {{name: "admin-users", role: admin, url: static("/admin/users")}},
-		"/admin/users/:id/reset-two-factor":   {{name: "admin-user-reset-two-factor", role: admin, url: static(fmt.Sprintf("/admin/users/%d/reset-two-factor", totpUser.ID))}},
-		"/admin/audit":                        {{name: "admin-audit", role: admin, url: static("/admin/audit")}},
-		"/admin/users/:id/send-reset":         {{name: "admin-user-send-reset", role: admin, url: static(fmt.Sprintf("/admin/users/%d/send-reset", dev.ID))}},
-		"/admin/users/:id/unlock":             {{name: "admin-user-unlock", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unlock", dev.ID))}},
-		"/admin/users/:id/verify-publisher":   {{name: "admin-user-verify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/verify-publisher", dev.ID))}},
-		"/admin/users/:id/unverify-publisher": {{name: "admin-user-unverify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unverify-publisher", dev.ID))}},
+		"/admin":                                       {{name: "admin", role: admin, url: static("/admin")}},
+		"/admin/clients":                               {{name: "admin-clients", role: admin, url: static("/admin/clients")}},
+		"/admin/clients/:id/revoke":                    {{name: "admin-client-revoke", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/revoke")}},
+		"/admin/scopes":                                {{name: "admin-scopes", role: admin, url: static("/admin/scopes")}},
+		"/admin/scopes/:name":                          {{name: "admin-scope", role: admin, url: static("/admin/scopes/INVOICE.READ")}},
+		"/admin/scopes/:name/retire":                   {{name: "admin-scope-retire", role: admin, url: static("/admin/scopes/INVOICE.READ/retire")}},
+		"/admin/users":                                 {{name: "admin-users", role: admin, url: static("/admin/users")}},
+		"/admin/users/:id/reset-two-factor":            {{name: "admin-user-reset-two-factor", role: admin, url: static(fmt.Sprintf("/admin/users/%d/reset-two-factor", totpUser.ID))}},
+		"/admin/clients/:id":                           {{name: "admin-client", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID))}},
+		"/admin/clients/:id/suspend":                   {{name: "admin-client-suspend", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/suspend")}},
+		"/admin/clients/:id/reinstate":                 {{name: "admin-client-reinstate", role: admin, url: static("/admin/clients/" + url.PathEscape(suspended.ID) + "/reinstate")}},
+		"/admin/clients/:id/introspection":             {{name: "admin-client-introspection", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/introspection?allow=1")}},
+		"/admin/scope-requests/:client/:scope/approve": {{name: "admin-scope-request-approve", role: admin, url: static(request + "/approve")}},
+		"/admin/scope-requests/:client/:scope/reject":  {{name: "admin-scope-request-reject", role: admin, url: static(request + "/reject")}},
+		"/admin/users/:id":                             {{name: "admin-user", role: admin, url: user(dev, "")}},
+		"/admin/users/:id/disable":                     {{name: "admin-user-disable", role: admin, url: user(dev, "/disable")}},
+		"/admin/users/:id/enable":                      {{name: "admin-user-enable", role: admin, url: user(disabled, "/enable")}},
+		"/admin/users/:id/grant-admin":                 {{name: "admin-user-grant-admin", role: admin, url: user(dev, "/grant-admin")}},
+		"/admin/users/:id/remove-admin":                {{name: "admin-user-remove-admin", role: admin, url: user(adm2, "/remove-admin")}},
+		"/admin/audit":                                 {{name: "admin-audit", role: admin, url: static("/admin/audit")}},
+		"/admin/users/:id/send-reset":                  {{name: "admin-user-send-reset", role: admin, url: static(fmt.Sprintf("/admin/users/%d/send-reset", dev.ID))}},
+		"/admin/users/:id/unlock":                      {{name: "admin-user-unlock", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unlock", dev.ID))}},
+		"/admin/users/:id/verify-publisher":            {{name: "admin-user-verify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/verify-publisher", dev.ID))}},
+		"/admin/users/:id/unverify-publisher":          {{name: "admin-user-unverify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unverify-publisher", dev.ID))}},
 	}
 	// Error pages are pages too: signed out (the standalone frame) and signed in (the portal's).
 	extra := []pageVisit{
