@@ -95,9 +95,7 @@ func TestReadmeTour(t *testing.T) {
 			dev.mustSubmitHere("Revoke access", nil)
 		}
 		for i, block := range step.blocks {
-			for _, out := range r.block(n, block) {
-				outputs[n] = append(outputs[n], out)
-			}
+			outputs[n] = append(outputs[n], r.block(n, block)...)
 			if n == "3" && i == 0 {
 				// "Open that URL, log in if asked, and press Allow."
 				r.fill["CODE"] = dev.mustAllow(strings.TrimSpace(outputs[n][0]))
