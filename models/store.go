@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -51,6 +52,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	hashing *hashLimiter
+	changes *changeHooks // subscribers of client-record changes (see OnClientChange)
 }
 
 // Options bound the connection pool of a Store. Zero fields take the defaults below.
@@ -122,7 +124,7 @@ func open(dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &Store{db: db, dialect: Postgres, hashing: defaultHashLimiter()}, nil
+		return newStore(db, Postgres)
 	default:
 		if dir := filepath.Dir(target); dir != "" && dir != "." {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -147,8 +149,16 @@ func open(dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}
-		return &Store{db: db, dialect: SQLite, hashing: defaultHashLimiter()}, nil
+		return newStore(db, SQLite)
 	}
+}
+
+func newStore(db *gorm.DB, d Dialect) (*Store, error) {
+	s := &Store{db: db, dialect: d, hashing: defaultHashLimiter(), changes: &changeHooks{}}
+	if err := watchClientChanges(db, s.changes); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // ParseDSN tells which database a DSN names and returns what the driver should be given.
@@ -196,11 +206,23 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
+// InTx runs fn with a Store bound to one transaction, committed when fn returns nil. When the
+// transaction wrote a client record, OnClientChange's subscribers hear of it again once it has
+// ended, committed or not (see changes.go).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing})
+	db := s.db.WithContext(ctx)
+	var flag *atomic.Bool
+	if _, nested := db.Get(txChangesKey); !nested {
+		flag = new(atomic.Bool)
+		db = db.Set(txChangesKey, flag)
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing, changes: s.changes})
 	})
+	if flag != nil && flag.Load() && s.changes != nil {
+		s.changes.notify()
+	}
+	return err
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

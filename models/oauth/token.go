@@ -126,7 +126,7 @@ func (s *Server) authenticateClient(ctx context.Context, clientID, secret string
 	if clientID == "" {
 		return nil, ErrMissingClient
 	}
-	client, err := s.store.ClientByID(ctx, clientID)
+	client, err := s.clientByID(ctx, clientID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, ErrUnknownClient
 	}
@@ -163,6 +163,7 @@ func (s *Server) authenticateClient(ctx context.Context, clientID, secret string
 		if err := s.store.TouchSecret(ctx, matched.ID, now); err != nil {
 			return nil, err
 		}
+		s.clients.forget(client.ID) // its cached last use is now stale
 	}
 	return client, nil
 }
