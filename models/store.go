@@ -74,6 +74,9 @@ const (
 	DefaultMaxConns        = 10
 	DefaultConnMaxLifetime = 30 * time.Minute
 	DefaultConnMaxIdleTime = 5 * time.Minute
+	// SQLiteIdleConns is how many connections an unbounded SQLite pool keeps open between
+	// requests.
+	SQLiteIdleConns = 16
 )
 
 // Open connects to the database named by dsn with the default pool bounds (see OpenWith).
@@ -100,6 +103,11 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		// As many idle as open: with database/sql's default of 2, every burst would close and
 		// reopen connections, each a new backend process on PostgreSQL.
 		sqlDB.SetMaxIdleConns(maxConns)
+	} else {
+		// An unbounded SQLite pool still keeps some connections: with the default of 2 idle,
+		// eight concurrent requests opened and closed a connection (and prepared its statements
+		// again) on almost every query, a fifth of the token endpoint's time.
+		sqlDB.SetMaxIdleConns(SQLiteIdleConns)
 	}
 	sqlDB.SetConnMaxLifetime(cmp.Or(o.ConnMaxLifetime, DefaultConnMaxLifetime))
 	sqlDB.SetConnMaxIdleTime(cmp.Or(o.ConnMaxIdleTime, DefaultConnMaxIdleTime))
