@@ -77,6 +77,8 @@ const (
 	// SQLiteIdleConns is how many connections an unbounded SQLite pool keeps open between
 	// requests.
 	SQLiteIdleConns = 16
+	// PreparedStatementsMax bounds the distinct statements the pool keeps prepared.
+	PreparedStatementsMax = 512
 )
 
 // Open connects to the database named by dsn with the default pool bounds (see OpenWith).
@@ -121,6 +123,9 @@ func open(dsn string) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 		PrepareStmt:            true, // every hot query is a fixed shape: parse it once per connection
+		// A bound on those statements, least recently used out first: a query whose shape
+		// varies (an IN list, a batch of rows) would otherwise add one for good per variant.
+		PrepareStmtMaxSize: PreparedStatementsMax,
 		// A prepared `SELECT *` fails on PostgreSQL ("cached plan must not change result type")
 		// once a newer instance's migration adds a column, so every query names its columns:
 		// GORM's own from the model, joins through columnsOf.
