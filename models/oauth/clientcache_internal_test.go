@@ -15,18 +15,19 @@ import (
 func TestClientCacheRefusesReadsThatRacedAChange(t *testing.T) {
 	c := newClientCache(time.Minute, 10)
 	now := time.Now()
-	got, epoch := c.get("dp_a", now)
-	if got != nil {
+	until := now.Add(c.ttl)
+	_, ok, epoch := c.get("dp_a", now)
+	if ok {
 		t.Fatal("an empty cache answered")
 	}
 	c.flush() // a change lands while the read is under way
-	c.put(&models.Client{ID: "dp_a", Status: models.ClientActive}, epoch, now)
-	if got, _ := c.get("dp_a", now); got != nil {
+	c.put("dp_a", &models.Client{ID: "dp_a", Status: models.ClientActive}, epoch, now, until)
+	if _, ok, _ := c.get("dp_a", now); ok {
 		t.Fatal("a record read before a flush was kept after it")
 	}
-	_, epoch = c.get("dp_a", now)
-	c.put(&models.Client{ID: "dp_a"}, epoch, now)
-	if got, _ := c.get("dp_a", now); got == nil {
+	_, _, epoch = c.get("dp_a", now)
+	c.put("dp_a", &models.Client{ID: "dp_a"}, epoch, now, until)
+	if _, ok, _ := c.get("dp_a", now); !ok {
 		t.Fatal("a record read after the flush was not kept")
 	}
 }
@@ -38,25 +39,25 @@ func TestClientCacheBounds(t *testing.T) {
 	c := newClientCache(5*time.Second, size)
 	now := time.Now()
 	for i := range 10 {
-		_, epoch := c.get(fmt.Sprint(i), now)
-		c.put(&models.Client{ID: fmt.Sprint(i)}, epoch, now)
+		_, _, epoch := c.get(fmt.Sprint(i), now)
+		c.put(fmt.Sprint(i), &models.Client{ID: fmt.Sprint(i)}, epoch, now, now.Add(c.ttl))
 		c.get("7", now) // once present, the most recently used survives
 	}
 	if n := c.len(); n != size {
 		t.Fatalf("%d records kept, want %d", n, size)
 	}
 	for _, id := range []string{"7", "9", "8"} {
-		if got, _ := c.get(id, now); got == nil {
+		if _, ok, _ := c.get(id, now); !ok {
 			t.Errorf("record %s evicted, want the least recently used to go first", id)
 		}
 	}
-	if got, _ := c.get("9", now.Add(5*time.Second-time.Nanosecond)); got == nil {
+	if _, ok, _ := c.get("9", now.Add(5*time.Second-time.Nanosecond)); !ok {
 		t.Error("a record was dropped before its TTL")
 	}
-	if got, _ := c.get("9", now.Add(5*time.Second)); got != nil {
+	if _, ok, _ := c.get("9", now.Add(5*time.Second)); ok {
 		t.Error("a record was trusted for longer than its TTL")
 	}
-	if got, _ := c.get("8", now.Add(-time.Second)); got != nil {
+	if _, ok, _ := c.get("8", now.Add(-time.Second)); ok {
 		t.Error("a record was trusted with the clock set back before its read")
 	}
 	off := newClientCache(-1, 0)

@@ -168,6 +168,7 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 	s.keys.mu.Lock()
 	s.keys.signer, s.keys.kid, s.keys.idSigners, s.keys.public, s.keys.byKid = ring.signer, ring.kid, ring.idSigners, ring.public, ring.byKid
 	s.keys.mu.Unlock()
+	s.verified.flush() // a key may have been retired: its tokens must be verified afresh, and fail
 	return nil
 }
 

@@ -69,7 +69,10 @@ type Server struct {
 	keys    keyRing
 	scopes  catalogCache
 	clients *clientCache // verified client records, emptied by every client change
-	now     func() time.Time
+	// verified remembers access tokens whose signature, type and issuer checked out, by
+	// SHA-256 of the token; LoadKeys empties it, so a retired key's tokens stop verifying.
+	verified *lru[AccessClaims]
+	now      func() time.Time
 
 	// issuerOrigin is the origin of the portal's own pages, whose requests are not cross-origin.
 	issuerOrigin string
@@ -115,6 +118,7 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 		srv.now = func() time.Time { return cfg.Now().UTC() }
 	}
 	srv.clients = newClientCache(cfg.ClientCacheTTL, cfg.ClientCacheSize)
+	srv.verified = newLRU[AccessClaims](DefaultVerifiedTokens)
 	store.OnClientChange(srv.clients.flush)
 	return srv, nil
 }
