@@ -75,8 +75,9 @@ const (
 	DefaultConnMaxLifetime = 30 * time.Minute
 	DefaultConnMaxIdleTime = 5 * time.Minute
 	// SQLiteIdleConns is how many connections an unbounded SQLite pool keeps open between
-	// requests.
-	SQLiteIdleConns = 16
+	// requests: enough for a busy two-core server's concurrent queries, few enough that their
+	// page caches (up to 2 MB each) stay a small part of the process's memory.
+	SQLiteIdleConns = 8
 	// PreparedStatementsMax bounds the distinct statements the pool keeps prepared.
 	PreparedStatementsMax = 512
 )
