@@ -57,16 +57,19 @@ func (s *Store) OnClientChange(fn func()) {
 
 // watchClientChanges registers the callbacks that feed h.
 func watchClientChanges(db *gorm.DB, h *changeHooks) error {
-	after := func(db *gorm.DB) {
-		if db.Error != nil {
-			return
-		}
-		table := db.Statement.Table
-		if table == "" && db.Statement.Schema != nil {
-			table = db.Statement.Schema.Table
-		}
-		if clientTables[table] {
-			changed(db, h)
+	after := func(creating bool) func(db *gorm.DB) {
+		return func(db *gorm.DB) {
+			if db.Error != nil {
+				return
+			}
+			table := db.Statement.Table
+			if table == "" && db.Statement.Schema != nil {
+				table = db.Statement.Schema.Table
+			}
+			// A new account owns no client yet: sign-ups need not empty the caches.
+			if clientTables[table] && !(creating && table == "users") {
+				changed(db, h)
+			}
 		}
 	}
 	raw := func(db *gorm.DB) {
@@ -76,9 +79,9 @@ func watchClientChanges(db *gorm.DB, h *changeHooks) error {
 	}
 	cb := db.Callback()
 	for _, err := range []error{
-		cb.Create().After("gorm:create").Register("devportal:client_changes", after),
-		cb.Update().After("gorm:update").Register("devportal:client_changes", after),
-		cb.Delete().After("gorm:delete").Register("devportal:client_changes", after),
+		cb.Create().After("gorm:create").Register("devportal:client_changes", after(true)),
+		cb.Update().After("gorm:update").Register("devportal:client_changes", after(false)),
+		cb.Delete().After("gorm:delete").Register("devportal:client_changes", after(false)),
 		cb.Raw().After("gorm:raw").Register("devportal:client_changes", raw),
 	} {
 		if err != nil {

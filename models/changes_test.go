@@ -45,6 +45,10 @@ func TestClientChangesAnnounced(t *testing.T) {
 			{"secret retired", func() error { return s.RetireSecret(ctx, c.ID, secretID) }, true},
 			{"owner disabled", func() error { return s.SetUserDisabled(ctx, owner.ID, true) }, true},
 			{"secret last use", func() error { return s.TouchSecret(ctx, secretID, time.Now().UTC()) }, false},
+			{"sign-up", func() error {
+				_, err := s.CreateUser(ctx, "new@example.com", "a long enough password", false)
+				return err
+			}, false},
 			{"revoked", func() error { return s.RevokeClient(ctx, c.ID) }, true},
 			{"deleted", func() error { return s.DeleteClient(ctx, c.ID) }, true},
 		} {

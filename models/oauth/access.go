@@ -44,7 +44,7 @@ func (s *Server) parseAccessToken(raw string) (*AccessClaims, error) {
 
 // DefaultVerifiedTokens bounds how many access tokens whose signature checked out are
 // remembered (by SHA-256), each until it expires or the signing keys are reloaded.
-const DefaultVerifiedTokens = 10_000
+const DefaultVerifiedTokens = 4096
 
 // verifyAccessToken is parseAccessToken without the memory of tokens already verified.
 func (s *Server) verifyAccessToken(raw string) (*AccessClaims, error) {
