@@ -11,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/devportal/devportal/models"
@@ -472,14 +471,10 @@ func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject stri
 // signJSON signs claims as a compact JWS. It marshals once and signs the bytes: jwt.Signed's
 // builder would round-trip the claims through JSON a second time to normalise them, a third of
 // the signing cost.
-func signJSON(signer jose.Signer, claims any) (string, error) {
+func signJSON(signer *jwsSigner, claims any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return jws.CompactSerialize()
+	return signer.sign(payload)
 }
