@@ -76,8 +76,10 @@ const (
 	DefaultConnMaxIdleTime = 5 * time.Minute
 	// SQLiteIdleConns is how many connections an unbounded SQLite pool keeps open between
 	// requests: enough for a busy two-core server's concurrent queries, few enough that their
-	// page caches (up to 2 MB each) stay a small part of the process's memory.
+	// page caches (SQLiteCacheKiB each) stay a small part of the process's memory.
 	SQLiteIdleConns = 8
+	// SQLiteCacheKiB is each SQLite connection's page cache (PRAGMA cache_size, in KiB).
+	SQLiteCacheKiB = 1024
 	// PreparedStatementsMax bounds the distinct statements the pool keeps prepared.
 	PreparedStatementsMax = 512
 )
@@ -157,6 +159,10 @@ func open(dsn string) (*Store, error) {
 		q.Set("_foreign_keys", "on")
 		q.Set("_txlock", "immediate")
 		q.Set("_synchronous", "NORMAL")
+		// 1 MiB of page cache per connection instead of 2: each idle connection kept its cache
+		// full of the activity table's newest pages, and the process grew by megabytes per
+		// hundred thousand tokens until every cache was full. The OS keeps the file cached anyway.
+		q.Set("_cache_size", fmt.Sprint(-SQLiteCacheKiB))
 		// The path goes into a file: URI, where ?, # and % would otherwise end or alter it.
 		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(target)
 		db, err := gorm.Open(sqlite.Open("file:"+escaped+"?"+q.Encode()), cfg)
