@@ -36,9 +36,18 @@ func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped
 	if len(evs) == 0 {
 		return 0, nil
 	}
-	// Several INSERTs of at most 200 rows each: outside one transaction a failure in a later
-	// one would leave the earlier ones committed, and the retry below would write them twice.
-	err = s.q(ctx).Transaction(func(tx *gorm.DB) error { return tx.CreateInBatches(evs, 200).Error })
+	// Several INSERTs in one transaction: outside one a failure in a later INSERT would leave
+	// the earlier ones committed, and the retry below would write them twice.
+	err = s.q(ctx).Transaction(func(tx *gorm.DB) error {
+		for rest := evs; len(rest) > 0; {
+			n := eventBatch(len(rest))
+			if err := tx.Create(rest[:n]).Error; err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
 	if err == nil {
 		return 0, nil
 	}
@@ -49,6 +58,23 @@ func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped
 		}
 	}
 	return skipped, ctx.Err()
+}
+
+// eventBatchSizes are the only row counts an INSERT of events has. Each distinct count is a
+// distinct statement, which the connection pool prepares and keeps per connection: batches of
+// whatever size a flush happened to collect grew that cache (and the process's memory) with
+// every new size, up to one statement per size per connection.
+var eventBatchSizes = []int{128, 32, 8, 1}
+
+// eventBatch is the size of the next INSERT for n events still to write: the largest of
+// eventBatchSizes that n fills.
+func eventBatch(n int) int {
+	for _, size := range eventBatchSizes {
+		if n >= size {
+			return size
+		}
+	}
+	return n
 }
 
 // ClientEvents lists an application's latest events, newest first.

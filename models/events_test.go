@@ -36,3 +36,37 @@ func TestEventBufferLaterBatchFailsNoDuplicates(t *testing.T) {
 		}
 	})
 }
+
+// Issue 14 ("GORM's prepared statement cache grows with each distinct batch size"): flushes of
+// every size from 1 to 300 events prepare only the few INSERT shapes of eventBatchSizes, so the
+// statement cache, and the memory it holds on every connection, stays bounded however the
+// buffer fills between flushes.
+func TestEventFlushesPrepareFewStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		c, _ := mustClient(t, s, nil, models.ClientMachine, "INVOICE.READ")
+		b := models.NewEventBuffer(s, 1000)
+		flush := func(n int) {
+			t.Helper()
+			for range n {
+				b.Record(models.ClientEvent{ClientID: c.ID, Kind: models.EventToken, GrantType: "client_credentials"})
+			}
+			if err := b.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flush(1) // the transaction's own statements, prepared once
+		before := models.PreparedStatements(s)
+		total := 1
+		for n := 1; n <= 300; n++ {
+			flush(n)
+			total += n
+		}
+		if got := models.PreparedStatements(s) - before; got > 3 {
+			t.Errorf("300 flushes of distinct sizes prepared %d new statements, want at most 3 (one per batch size but the one already used)", got)
+		}
+		if got := mustRows(t, s, "client_events"); got != int64(total) {
+			t.Errorf("%d rows for %d events", got, total)
+		}
+	})
+}

@@ -33,3 +33,8 @@ func CountRows(s *Store, table string) (int64, error) {
 
 // RawDB is s's database handle, for tests that write or read rows the Store has no method for.
 func RawDB(s *Store) *gorm.DB { return s.db }
+
+// PreparedStatements counts the distinct statements the store's pool has prepared.
+func PreparedStatements(s *Store) int {
+	return len(s.db.ConnPool.(*gorm.PreparedStmtDB).Stmts.Keys())
+}

@@ -14,8 +14,10 @@ import (
 var passwordParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
 
 // dummyHash is compared against when an email is unknown, so a failed login takes as long
-// whether or not the account exists.
-var dummyHash, _ = argon2id.CreateHash("devportal-timing-equaliser", passwordParams)
+// whether or not the account exists. It is an argon2id hash under passwordParams (a test keeps
+// them equal), written out rather than computed at start-up: computing it took 64 MiB before
+// the first request, which stayed resident in a process that never checks a password.
+const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$AWPCiV4nZyvRtUHKRHyfBA$+1J0dQ6ENi0pgsoNwuxepb70VmpSNMCoKZydfih+YWA"
 
 // DefaultHashWait is how long a password check waits for a free hashing slot before giving up
 // with ErrBusy. Legitimate bursts clear within it; a flood gets 503s instead of the server

@@ -161,7 +161,9 @@ func (s *Store) RetireSecret(ctx context.Context, clientID string, secretID int6
 // TouchSecret records that a secret authenticated at now. Callers call it at most hourly per
 // secret, so the token endpoint does not write on every request.
 func (s *Store) TouchSecret(ctx context.Context, secretID int64, now time.Time) error {
-	return s.q(ctx).Model(&ClientSecret{}).Where("id = ?", secretID).Update("last_used_at", now).Error
+	// Quiet: a last use changes nothing a client may do, and announcing it would empty the
+	// token endpoint's client cache once an hour per secret.
+	return quietClientWrite(s.q(ctx)).Model(&ClientSecret{}).Where("id = ?", secretID).Update("last_used_at", now).Error
 }
 
 func (s *Store) addSecret(ctx context.Context, clientID string) (string, error) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -51,6 +52,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	hashing *hashLimiter
+	changes *changeHooks // subscribers of client-record changes (see OnClientChange)
 }
 
 // Options bound the connection pool of a Store. Zero fields take the defaults below.
@@ -72,6 +74,14 @@ const (
 	DefaultMaxConns        = 10
 	DefaultConnMaxLifetime = 30 * time.Minute
 	DefaultConnMaxIdleTime = 5 * time.Minute
+	// SQLiteIdleConns is how many connections an unbounded SQLite pool keeps open between
+	// requests: enough for a busy two-core server's concurrent queries, few enough that their
+	// page caches (SQLiteCacheKiB each) stay a small part of the process's memory.
+	SQLiteIdleConns = 8
+	// SQLiteCacheKiB is each SQLite connection's page cache (PRAGMA cache_size, in KiB).
+	SQLiteCacheKiB = 1024
+	// PreparedStatementsMax bounds the distinct statements the pool keeps prepared.
+	PreparedStatementsMax = 512
 )
 
 // Open connects to the database named by dsn with the default pool bounds (see OpenWith).
@@ -98,6 +108,11 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 		// As many idle as open: with database/sql's default of 2, every burst would close and
 		// reopen connections, each a new backend process on PostgreSQL.
 		sqlDB.SetMaxIdleConns(maxConns)
+	} else {
+		// An unbounded SQLite pool still keeps some connections: with the default of 2 idle,
+		// eight concurrent requests opened and closed a connection (and prepared its statements
+		// again) on almost every query, a fifth of the token endpoint's time.
+		sqlDB.SetMaxIdleConns(SQLiteIdleConns)
 	}
 	sqlDB.SetConnMaxLifetime(cmp.Or(o.ConnMaxLifetime, DefaultConnMaxLifetime))
 	sqlDB.SetConnMaxIdleTime(cmp.Or(o.ConnMaxIdleTime, DefaultConnMaxIdleTime))
@@ -111,6 +126,9 @@ func open(dsn string) (*Store, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         true,
 		PrepareStmt:            true, // every hot query is a fixed shape: parse it once per connection
+		// A bound on those statements, least recently used out first: a query whose shape
+		// varies (an IN list, a batch of rows) would otherwise add one for good per variant.
+		PrepareStmtMaxSize: PreparedStatementsMax,
 		// A prepared `SELECT *` fails on PostgreSQL ("cached plan must not change result type")
 		// once a newer instance's migration adds a column, so every query names its columns:
 		// GORM's own from the model, joins through columnsOf.
@@ -122,7 +140,7 @@ func open(dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &Store{db: db, dialect: Postgres, hashing: defaultHashLimiter()}, nil
+		return newStore(db, Postgres)
 	default:
 		if dir := filepath.Dir(target); dir != "" && dir != "." {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -141,14 +159,26 @@ func open(dsn string) (*Store, error) {
 		q.Set("_foreign_keys", "on")
 		q.Set("_txlock", "immediate")
 		q.Set("_synchronous", "NORMAL")
+		// 1 MiB of page cache per connection instead of 2: each idle connection kept its cache
+		// full of the activity table's newest pages, and the process grew by megabytes per
+		// hundred thousand tokens until every cache was full. The OS keeps the file cached anyway.
+		q.Set("_cache_size", fmt.Sprint(-SQLiteCacheKiB))
 		// The path goes into a file: URI, where ?, # and % would otherwise end or alter it.
 		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(target)
 		db, err := gorm.Open(sqlite.Open("file:"+escaped+"?"+q.Encode()), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}
-		return &Store{db: db, dialect: SQLite, hashing: defaultHashLimiter()}, nil
+		return newStore(db, SQLite)
 	}
+}
+
+func newStore(db *gorm.DB, d Dialect) (*Store, error) {
+	s := &Store{db: db, dialect: d, hashing: defaultHashLimiter(), changes: &changeHooks{}}
+	if err := watchClientChanges(db, s.changes); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // ParseDSN tells which database a DSN names and returns what the driver should be given.
@@ -196,11 +226,23 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// InTx runs fn with a Store bound to one transaction, committed when fn returns nil.
+// InTx runs fn with a Store bound to one transaction, committed when fn returns nil. When the
+// transaction wrote a client record, OnClientChange's subscribers hear of it again once it has
+// ended, committed or not (see changes.go).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing})
+	db := s.db.WithContext(ctx)
+	var flag *atomic.Bool
+	if _, nested := db.Get(txChangesKey); !nested {
+		flag = new(atomic.Bool)
+		db = db.Set(txChangesKey, flag)
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing, changes: s.changes})
 	})
+	if flag != nil && flag.Load() && s.changes != nil {
+		s.changes.notify()
+	}
+	return err
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,22 +25,30 @@ type RevokedToken struct {
 // resource-server check.
 func (s *Store) AccessTokenActive(ctx context.Context, clientID, grantID, jti string) (bool, error) {
 	var n int64
-	var err error
+	var row *sql.Row
 	if grantID != "" {
-		err = s.q(ctx).Table("grants").
-			Joins("JOIN clients ON clients.id = grants.client_id").
-			Joins("LEFT JOIN users owners ON owners.id = clients.owner_id").
-			Joins("LEFT JOIN users ON users.id = grants.user_id").
-			Where("grants.id = ? AND grants.client_id = ? AND grants.revoked_at IS NULL AND clients.status = ? AND owners.disabled_at IS NULL AND users.disabled_at IS NULL", grantID, clientID, ClientActive).
-			Count(&n).Error
+		row = s.q(ctx).Raw(activeGrantToken, grantID, clientID, ClientActive).Row()
 	} else {
-		err = s.q(ctx).Table("clients").
-			Joins("LEFT JOIN users owners ON owners.id = clients.owner_id").
-			Where("clients.id = ? AND clients.status = ? AND owners.disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)", clientID, ClientActive, jti).
-			Count(&n).Error
+		row = s.q(ctx).Raw(activeClientToken, clientID, ClientActive, jti).Row()
 	}
+	err := row.Scan(&n)
 	return n > 0, err
 }
+
+// The queries of AccessTokenActive, written out once: built through GORM's query builder on
+// every introspection they cost a fifth of its allocations.
+const (
+	activeGrantToken = `SELECT COUNT(*) FROM grants
+	JOIN clients ON clients.id = grants.client_id
+	LEFT JOIN users owners ON owners.id = clients.owner_id
+	LEFT JOIN users ON users.id = grants.user_id
+	WHERE grants.id = ? AND grants.client_id = ? AND grants.revoked_at IS NULL AND clients.status = ?
+	AND owners.disabled_at IS NULL AND users.disabled_at IS NULL`
+	activeClientToken = `SELECT COUNT(*) FROM clients
+	LEFT JOIN users owners ON owners.id = clients.owner_id
+	WHERE clients.id = ? AND clients.status = ? AND owners.disabled_at IS NULL
+	AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)`
+)
 
 // RevokeAccessToken records a grantless access token as revoked; doing it twice is harmless.
 func (s *Store) RevokeAccessToken(ctx context.Context, jti string, expiresAt time.Time) error {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"slices"
 	"time"
@@ -24,6 +25,29 @@ var accessAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 // that it carries exp and iat, but neither expiry nor revocation. Every token we mint has both
 // (RFC 9068 §2.2 requires them); one without exp would otherwise never expire.
 func (s *Server) parseAccessToken(raw string) (*AccessClaims, error) {
+	// A resource server introspects the same token on every call it receives: its signature,
+	// checked once, does not need checking again until it expires or its key goes.
+	sum := sha256.Sum256([]byte(raw))
+	key := string(sum[:])
+	now := s.now()
+	c, ok, epoch := s.verified.get(key, now)
+	if ok {
+		return &c, nil
+	}
+	parsed, err := s.verifyAccessToken(raw)
+	if err != nil {
+		return nil, err
+	}
+	s.verified.put(key, *parsed, epoch, now, parsed.Expires())
+	return parsed, nil
+}
+
+// DefaultVerifiedTokens bounds how many access tokens whose signature checked out are
+// remembered (by SHA-256), each until it expires or the signing keys are reloaded.
+const DefaultVerifiedTokens = 4096
+
+// verifyAccessToken is parseAccessToken without the memory of tokens already verified.
+func (s *Server) verifyAccessToken(raw string) (*AccessClaims, error) {
 	tok, err := jwt.ParseSigned(raw, accessAlgs)
 	if err != nil || len(tok.Headers) != 1 {
 		return nil, ErrInvalidToken.Describe("the access token is not a signed JWT")

@@ -36,10 +36,10 @@ var publishedAlgs = []string{AlgES256, AlgRS256}
 // but carry different typ headers (at+jwt and JWT), which each verification path insists on.
 type keyRing struct {
 	mu     sync.RWMutex
-	signer jose.Signer // access tokens, in the configured algorithm
+	signer *jwsSigner // access tokens, in the configured algorithm
 	kid    string
 	// idSigners sign ID Tokens, by algorithm.
-	idSigners map[string]jose.Signer
+	idSigners map[string]*jwsSigner
 	public    jose.JSONWebKeySet
 	byKid     map[string]crypto.PublicKey
 }
@@ -134,7 +134,7 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 			return err
 		}
 	}
-	ring := keyRing{byKid: map[string]crypto.PublicKey{}, idSigners: map[string]jose.Signer{}}
+	ring := keyRing{byKid: map[string]crypto.PublicKey{}, idSigners: map[string]*jwsSigner{}}
 	active := map[*models.SigningKey]bool{}
 	for _, alg := range publishedAlgs {
 		active[s.signingKey(rows, alg)] = true
@@ -150,8 +150,8 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 		if !active[k] {
 			continue
 		}
-		key := jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}}
-		idSigner, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("JWT"))
+		// Signers are made here, once per active key and reload, header encoded and all.
+		idSigner, err := newJWSSigner(k.Algorithm, k.ID, "JWT", priv)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 		if k.Algorithm != s.cfg.SigningAlg {
 			continue
 		}
-		signer, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("at+jwt"))
+		signer, err := newJWSSigner(k.Algorithm, k.ID, "at+jwt", priv)
 		if err != nil {
 			return err
 		}
@@ -168,6 +168,7 @@ func (s *Server) LoadKeys(ctx context.Context) error {
 	s.keys.mu.Lock()
 	s.keys.signer, s.keys.kid, s.keys.idSigners, s.keys.public, s.keys.byKid = ring.signer, ring.kid, ring.idSigners, ring.public, ring.byKid
 	s.keys.mu.Unlock()
+	s.verified.flush() // a key may have been retired: its tokens must be verified afresh, and fail
 	return nil
 }
 

@@ -33,6 +33,11 @@ type Config struct {
 	// Metrics counts tokens issued, failed client authentications and refresh-token reuse;
 	// nil counts nothing.
 	Metrics Metrics
+	// ClientCacheTTL is how long client authentication trusts a client record it read (see
+	// DefaultClientCacheTTL, the value 0 means); negative reads the database every time.
+	ClientCacheTTL time.Duration
+	// ClientCacheSize bounds the client records kept; 0 means DefaultClientCacheSize.
+	ClientCacheSize int
 }
 
 // DefaultRefreshGrace is the refresh-token reuse grace a deployment gets unless it sets
@@ -57,13 +62,17 @@ const DefaultKeyActivation = 10 * time.Minute
 
 // Server answers authorization and token requests.
 type Server struct {
-	cfg    Config
-	store  *models.Store
-	kek    []byte // seals signing keys at rest
-	rot    []byte // derives a refresh token's successor
-	keys   keyRing
-	scopes catalogCache
-	now    func() time.Time
+	cfg     Config
+	store   *models.Store
+	kek     []byte // seals signing keys at rest
+	rot     []byte // derives a refresh token's successor
+	keys    keyRing
+	scopes  catalogCache
+	clients *clientCache // verified client records, emptied by every client change
+	// verified remembers access tokens whose signature, type and issuer checked out, by
+	// SHA-256 of the token; LoadKeys empties it, so a retired key's tokens stop verifying.
+	verified *lru[AccessClaims]
+	now      func() time.Time
 
 	// issuerOrigin is the origin of the portal's own pages, whose requests are not cross-origin.
 	issuerOrigin string
@@ -108,6 +117,9 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 	if cfg.Now != nil {
 		srv.now = func() time.Time { return cfg.Now().UTC() }
 	}
+	srv.clients = newClientCache(cfg.ClientCacheTTL, cfg.ClientCacheSize)
+	srv.verified = newLRU[AccessClaims](DefaultVerifiedTokens)
+	store.OnClientChange(srv.clients.flush)
 	return srv, nil
 }
 

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/devportal/devportal/models"
@@ -128,7 +127,7 @@ func (s *Server) authenticateClient(ctx context.Context, clientID, secret string
 	if clientID == "" {
 		return nil, ErrMissingClient
 	}
-	client, err := s.store.ClientByID(ctx, clientID)
+	client, err := s.clientByID(ctx, clientID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, ErrUnknownClient
 	}
@@ -165,6 +164,7 @@ func (s *Server) authenticateClient(ctx context.Context, clientID, secret string
 		if err := s.store.TouchSecret(ctx, matched.ID, now); err != nil {
 			return nil, err
 		}
+		s.clients.forget(client.ID) // its cached last use is now stale
 	}
 	return client, nil
 }
@@ -479,14 +479,10 @@ func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject stri
 // signJSON signs claims as a compact JWS. It marshals once and signs the bytes: jwt.Signed's
 // builder would round-trip the claims through JSON a second time to normalise them, a third of
 // the signing cost.
-func signJSON(signer jose.Signer, claims any) (string, error) {
+func signJSON(signer *jwsSigner, claims any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", err
-	}
-	return jws.CompactSerialize()
+	return signer.sign(payload)
 }
