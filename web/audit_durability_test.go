@@ -73,24 +73,29 @@ func TestSignupAuditedUnderWriteContention(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	ok := 0
+	// On a loaded machine some sign-ups may wait too long for the password hasher and get 503
+	// (the hashing bound, docs/security.md): those create no account, and count for nothing.
+	ok, busy := 0, 0
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("sign-up %d: %v", i, err)
 		}
-		if statuses[i] == http.StatusSeeOther {
+		switch statuses[i] {
+		case http.StatusSeeOther:
 			ok++
+		case http.StatusServiceUnavailable:
+			busy++
 		}
 	}
-	if ok == 0 || ok == n {
-		t.Fatalf("%d of %d sign-ups succeeded; the trigger should fail about half", ok, n)
+	if ok == 0 || ok == n-busy {
+		t.Fatalf("%d of %d sign-ups succeeded (%d refused as busy); the trigger should fail about half", ok, n, busy)
 	}
 	var users []models.User
 	if err := raw.Table("users").Find(&users).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(users) != n {
-		t.Fatalf("%d accounts, want %d", len(users), n)
+	if len(users) != n-busy {
+		t.Fatalf("%d accounts, want %d (%d sign-ups, %d refused as busy)", len(users), n-busy, n, busy)
 	}
 	events, err := store.AuditEvents(context.Background(), models.AuditFilter{Type: models.AuditSignup, Limit: 200})
 	if err != nil {
