@@ -45,7 +45,7 @@ func TestJWSSignerVerifiesWithGoJose(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+				jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -59,7 +59,7 @@ func TestJWSSignerVerifiesWithGoJose(t *testing.T) {
 				}
 				parts := strings.Split(raw, ".")
 				tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"dp_y"}`)) + "." + parts[2]
-				if tj, err := jose.ParseSigned(tampered, []jose.SignatureAlgorithm{jose.ES256, jose.RS256}); err == nil {
+				if tj, err := jose.ParseSignedCompact(tampered, []jose.SignatureAlgorithm{jose.ES256, jose.RS256}); err == nil {
 					if _, err := tj.Verify(tc.pub); err == nil {
 						t.Fatal("a changed payload verified")
 					}
