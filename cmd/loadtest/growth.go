@@ -122,7 +122,7 @@ func growthCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *n < 1 || *n > 1000 {
 		return errors.New("-n must be 1..1000")
 	}
-	var targets [2]*growthTarget
+	specs := [2][2]string{}
 	for i, spec := range []string{*small, *large} {
 		base, path, ok := strings.Cut(spec, ",")
 		if !ok {
@@ -131,6 +131,11 @@ func growthCmd(ctx context.Context, args []string, out io.Writer) error {
 		if err := loopback(base); err != nil {
 			return err
 		}
+		specs[i] = [2]string{base, path}
+	}
+	var targets [2]*growthTarget
+	for i, spec := range specs {
+		base, path := spec[0], spec[1]
 		fx, err := loadFixtures(path)
 		if err != nil {
 			return err
