@@ -11,14 +11,19 @@ import (
 )
 
 // The growth dataset at scale 1 (issue 14): 100k users, 100k clients, 1M grants and 1M refresh
-// tokens, 1M audit events and 1M activity events for one popular application. Scale N divides
-// every count by N (at least one of each).
+// tokens, 1M audit events and 1M activity events for one popular application; and what such a
+// deployment also holds: the last day's used authorization codes (kept 24 hours to detect a
+// replay), the sample API's invoices, and sensitive-scope requests waiting for an admin. Scale N
+// divides every count by N (at least one of each).
 const (
-	fullUsers       = 100_000
-	fullClients     = 100_000
-	fullGrants      = 1_000_000
-	fullAuditEvents = 1_000_000
-	fullActivity    = 1_000_000
+	fullUsers         = 100_000
+	fullClients       = 100_000
+	fullGrants        = 1_000_000
+	fullAuditEvents   = 1_000_000
+	fullActivity      = 1_000_000
+	fullAuthCodes     = 100_000
+	fullInvoices      = 100_000
+	fullScopeRequests = 10_000
 	// Deletable applications of the developer, each with deletableGrants grants, for the growth
 	// table's delete row (the issue measured a client with 7 grants).
 	deletableApps   = 5
@@ -114,6 +119,12 @@ func (sd *seeder) seed(ctx context.Context) (*Fixtures, error) {
 		return nil, err
 	}
 	if err := sd.seedActivity(ctx, f.Web.ID); err != nil {
+		return nil, err
+	}
+	if err := sd.seedInvoices(ctx); err != nil {
+		return nil, err
+	}
+	if err := sd.seedScopeRequests(ctx); err != nil {
 		return nil, err
 	}
 	if err := sd.store.SeedAnalyze(ctx); err != nil {
@@ -233,12 +244,20 @@ type grantRows struct {
 	grants   []models.Grant
 	tokens   []models.RefreshToken
 	consents []models.Consent
+	codes    []models.AuthCode
 }
 
-func (sd *seeder) add(r *grantRows, clientID string, u models.User, created time.Time) {
+// add adds a grant with its refresh token and consent and, when codeAt is set, the used code it
+// was issued from, created then.
+func (sd *seeder) add(r *grantRows, clientID string, u models.User, created time.Time, codeAt *time.Time) {
 	uid := u.ID
 	g := models.Grant{ID: models.NewID(16), ClientID: clientID, UserID: &uid, Subject: u.Subject, Scope: models.Words{"INVOICE.READ"}, CreatedAt: created}
 	r.grants = append(r.grants, g)
+	if codeAt != nil {
+		used := codeAt.Add(time.Second)
+		r.codes = append(r.codes, models.AuthCode{Hash: models.HashToken(models.NewToken("dpc_")), ClientID: clientID, UserID: uid, Subject: u.Subject,
+			RedirectURI: "https://seed.example/cb", Scope: g.Scope, GrantID: &g.ID, CreatedAt: *codeAt, ExpiresAt: codeAt.Add(time.Minute), UsedAt: &used})
+	}
 	r.tokens = append(r.tokens, models.RefreshToken{Hash: models.HashToken(models.NewToken("dpr_")), GrantID: g.ID, Scope: g.Scope,
 		CreatedAt: created, ExpiresAt: created.Add(30 * 24 * time.Hour)})
 	if k := (consentKey{uid, clientID}); !sd.consents[k] {
@@ -257,7 +276,10 @@ func (sd *seeder) flush(ctx context.Context, r *grantRows) error {
 	if err := sd.store.SeedConsents(ctx, r.consents); err != nil {
 		return err
 	}
-	r.grants, r.tokens, r.consents = r.grants[:0], r.tokens[:0], r.consents[:0]
+	if err := sd.store.SeedAuthCodes(ctx, r.codes); err != nil {
+		return err
+	}
+	r.grants, r.tokens, r.consents, r.codes = r.grants[:0], r.tokens[:0], r.consents[:0], r.codes[:0]
 	return nil
 }
 
@@ -266,15 +288,21 @@ func (sd *seeder) flush(ctx context.Context, r *grantRows) error {
 // refresh token valid 30 days), so the server's hourly purge leaves them alone.
 func (sd *seeder) seedGrants(ctx context.Context, f *Fixtures, dev, user *models.User) error {
 	t0 := time.Now()
-	n := sd.count(fullGrants)
+	n, codes := sd.count(fullGrants), sd.count(fullAuthCodes)
 	r := &grantRows{}
-	span := 20 * 24 * time.Hour
+	span, day := 20*24*time.Hour, 23*time.Hour
 	for i := range n {
 		client := f.Web.ID
 		if i%2 == 1 {
 			client = sd.clients[(i/2)%len(sd.clients)]
 		}
-		sd.add(r, client, sd.users[i%len(sd.users)], sd.now.Add(-span+time.Duration(i)*span/time.Duration(n)))
+		// The newest grants came from the codes of the last day (inside the purge's 24 hours).
+		var codeAt *time.Time
+		if k := i - (n - codes); k >= 0 {
+			at := sd.now.Add(-day + time.Duration(k)*day/time.Duration(codes))
+			codeAt = &at
+		}
+		sd.add(r, client, sd.users[i%len(sd.users)], sd.now.Add(-span+time.Duration(i)*span/time.Duration(n)), codeAt)
 		if len(r.grants) == models.SeedTxRows {
 			if err := sd.flush(ctx, r); err != nil {
 				return err
@@ -285,16 +313,17 @@ func (sd *seeder) seedGrants(ctx context.Context, f *Fixtures, dev, user *models
 	me := models.User{ID: user.ID, Subject: user.Subject}
 	for i, id := range f.Deletable {
 		for k := range deletableGrants {
-			sd.add(r, id, sd.users[(i*deletableGrants+k)%len(sd.users)], sd.now.Add(-time.Hour))
+			sd.add(r, id, sd.users[(i*deletableGrants+k)%len(sd.users)], sd.now.Add(-time.Hour), nil)
 		}
 	}
 	for i := range min(userExtraApps, len(sd.clients)) {
-		sd.add(r, sd.clients[i], me, sd.now.Add(-time.Duration(i+1)*time.Hour))
+		sd.add(r, sd.clients[i], me, sd.now.Add(-time.Duration(i+1)*time.Hour), nil)
 	}
 	if err := sd.flush(ctx, r); err != nil {
 		return err
 	}
 	sd.step("grants+tokens", n, t0)
+	fmt.Fprintf(sd.out, "%-16s %9d rows\n", "auth codes", codes)
 	fmt.Fprintf(sd.out, "%-16s %9d rows\n", "consents", len(sd.consents))
 	return nil
 }
@@ -350,5 +379,49 @@ func (sd *seeder) seedActivity(ctx context.Context, clientID string) error {
 		}
 	}
 	sd.step("activity events", n, t0)
+	return nil
+}
+
+// seedInvoices adds the sample API's invoices, owned by the bulk users and created by the bulk
+// applications in turn.
+func (sd *seeder) seedInvoices(ctx context.Context) error {
+	t0 := time.Now()
+	n := sd.count(fullInvoices)
+	span := 365 * 24 * time.Hour
+	chunk := make([]models.Invoice, 0, models.SeedTxRows)
+	for i := range n {
+		client := sd.clients[i%len(sd.clients)]
+		chunk = append(chunk, models.Invoice{ID: "inv_" + models.NewID(12), OwnerID: sd.users[i%len(sd.users)].ID, ClientID: &client,
+			Amount: int64(1000 + i%9000), Currency: "EUR", Description: fmt.Sprintf("Seed invoice %d", i), Status: "PENDING",
+			CreatedAt: sd.now.Add(-span + time.Duration(i)*span/time.Duration(n))})
+		if len(chunk) == cap(chunk) || i == n-1 {
+			if err := sd.store.SeedInvoices(ctx, chunk); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+		}
+	}
+	sd.step("invoices", n, t0)
+	return nil
+}
+
+// seedScopeRequests adds a sensitive scope to the catalog and, for every tenth bulk
+// application, a request for it waiting for an admin.
+func (sd *seeder) seedScopeRequests(ctx context.Context) error {
+	t0 := time.Now()
+	const scope = "PAYOUT.WRITE"
+	if err := sd.store.CreateScope(ctx, scope, "Send payouts from your balance", true); err != nil {
+		return err
+	}
+	n := min(sd.count(fullScopeRequests), len(sd.clients))
+	reqs := make([]models.ScopeRequest, n)
+	for i := range reqs {
+		reqs[i] = models.ScopeRequest{ClientID: sd.clients[i*len(sd.clients)/n], Scope: scope, Status: models.RequestPending,
+			RequestedAt: sd.now.Add(-time.Duration(n-i) * time.Minute)}
+	}
+	if err := sd.store.SeedScopeRequests(ctx, reqs); err != nil {
+		return err
+	}
+	sd.step("scope requests", n, t0)
 	return nil
 }
