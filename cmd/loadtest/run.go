@@ -164,6 +164,14 @@ func medianRow(rs []row) row {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
+// latency shows a percentile; a scenario where nothing finished shows "≥ d".
+func latency(r row, d time.Duration) string {
+	if r.ops == 0 {
+		return "≥ " + d.String()
+	}
+	return ms(d)
+}
+
 func mib(kb int64) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
 
 func writeText(out io.Writer, rows []row, memory bool) {
@@ -173,7 +181,7 @@ func writeText(out io.Writer, rows []row, memory bool) {
 	}
 	fmt.Fprintln(out)
 	for _, r := range rows {
-		fmt.Fprintf(out, "%-20s %10.0f %10s %10s %10s %8d %7.0f%%", r.name, r.rate, ms(r.p50), ms(r.p90), ms(r.p99), r.errors, 100*r.ratio)
+		fmt.Fprintf(out, "%-20s %10.0f %10s %10s %10s %8d %7.0f%%", r.name, r.rate, latency(r, r.p50), latency(r, r.p90), latency(r, r.p99), r.errors, 100*r.ratio)
 		if memory {
 			fmt.Fprintf(out, "  %s → %s", mib(r.rssBefore), mib(r.rssAfter))
 		}
@@ -190,7 +198,7 @@ func writeMarkdown(out io.Writer, rows []row, memory bool) {
 	fmt.Fprintln(out, head)
 	fmt.Fprintln(out, sep)
 	for _, r := range rows {
-		fmt.Fprintf(out, "| `%s` | %.0f | %s | %s | %s | %d | %.0f%% |", r.name, r.rate, ms(r.p50), ms(r.p90), ms(r.p99), r.errors, 100*r.ratio)
+		fmt.Fprintf(out, "| `%s` | %.0f | %s | %s | %s | %d | %.0f%% |", r.name, r.rate, latency(r, r.p50), latency(r, r.p90), latency(r, r.p99), r.errors, 100*r.ratio)
 		if memory {
 			fmt.Fprintf(out, " %s → %s |", mib(r.rssBefore), mib(r.rssAfter))
 		}
