@@ -56,44 +56,19 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stop()
 
+	e := &target{base: strings.TrimSuffix(*base, "/"), ceiling: ceilURL, fx: fx, workers: *workers}
 	runs := make(map[string][]row)
 	for range *repeat {
 		var ceil float64
 		for _, sc := range chosen {
-			e := &target{base: strings.TrimSuffix(*base, "/"), fx: fx, workers: *workers, client: newClient(*workers)}
-			if sc.name == "ceiling" {
-				e.base = ceilURL
-			}
-			r := row{name: sc.name}
-			if *pid > 0 {
-				if r.rssBefore, err = rss(*pid); err != nil {
-					return err
-				}
-			}
-			newOp, err := sc.prepare(ctx, e)
+			r, err := measureScenario(ctx, e, sc, *dur, *pid, out)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sc.name, err)
 			}
-			res, err := measure(ctx, *workers, *dur, newOp)
-			e.client.CloseIdleConnections()
-			if e.user != nil {
-				e.user.c.CloseIdleConnections()
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", sc.name, err)
-			}
-			for _, msg := range res.firstErrors {
-				fmt.Fprintf(out, "%s: error: %s\n", sc.name, msg)
-			}
-			if *pid > 0 {
-				if r.rssAfter, err = rss(*pid); err != nil {
-					return err
-				}
-			}
 			if sc.name == "ceiling" {
-				ceil = res.rate()
+				ceil = r.rate
 			}
-			r.rate, r.ratio, r.p50, r.p90, r.p99, r.ops, r.errors = res.rate(), res.rate()/ceil, res.p50, res.p90, res.p99, int64(res.ops), res.errors
+			r.ratio = r.rate / ceil
 			runs[sc.name] = append(runs[sc.name], r)
 		}
 	}
@@ -114,6 +89,38 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%d requests failed", failed)
 	}
 	return nil
+}
+
+// measureScenario runs sc once for d on a fresh client, with the server's memory before and
+// after when pid is set, and prints the first few failures.
+func measureScenario(ctx context.Context, e *target, sc scenario, d time.Duration, pid int, out io.Writer) (row, error) {
+	r := row{name: sc.name}
+	var err error
+	if pid > 0 {
+		if r.rssBefore, err = rss(pid); err != nil {
+			return r, err
+		}
+	}
+	e.client = newClient(e.workers)
+	defer e.client.CloseIdleConnections()
+	newOp, err := sc.prepare(ctx, e)
+	if err != nil {
+		return r, err
+	}
+	res, err := measure(ctx, e.workers, d, newOp)
+	if err != nil {
+		return r, err
+	}
+	for _, msg := range res.firstErrors {
+		fmt.Fprintf(out, "%s: error: %s\n", sc.name, msg)
+	}
+	if pid > 0 {
+		if r.rssAfter, err = rss(pid); err != nil {
+			return r, err
+		}
+	}
+	r.rate, r.p50, r.p90, r.p99, r.ops, r.errors = res.rate(), res.p50, res.p90, res.p99, int64(res.ops), res.errors
+	return r, nil
 }
 
 // parseScenarios reads -scenario; the ceiling is always measured, first, since every ratio is

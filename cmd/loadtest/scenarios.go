@@ -18,9 +18,11 @@ type scenario struct {
 	prepare func(ctx context.Context, e *target) (func(ctx context.Context, worker int) (op, error), error)
 }
 
-// target is the server under test, its fixtures, and the client every scenario sends with.
+// target is the server under test, its fixtures, and the client the current scenario sends
+// with (a fresh one per scenario, so no scenario inherits another's connections).
 type target struct {
 	base    string
+	ceiling string // the base URL of loadtest's own trivial handler
 	fx      *Fixtures
 	workers int
 	client  *http.Client
@@ -58,7 +60,7 @@ func scenarioNamed(name string) (scenario, bool) {
 func prepareCeiling(ctx context.Context, e *target) (func(context.Context, int) (op, error), error) {
 	return func(context.Context, int) (op, error) {
 		return func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.base+"/", nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.ceiling+"/", nil)
 			_, _, err := do(e.client, req, http.StatusOK)
 			return err
 		}, nil
