@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
@@ -108,6 +109,27 @@ func TestRefusesOtherHosts(t *testing.T) {
 		err := run(context.Background(), args, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
 			t.Errorf("loadtest %v: err = %v, want the loopback refusal", args, err)
+		}
+	}
+}
+
+// The seed's rows are spread over their whole span at full scale too: the activity chart counts
+// the last 30 days, and rows bunched at the start of the span (span*i overflowing) would leave it
+// empty and the growth row flat.
+func TestSpreadCoversTheSpan(t *testing.T) {
+	sd := &seeder{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	const n = fullActivity
+	span := 30 * 24 * time.Hour
+	for _, tc := range []struct {
+		i    int
+		want time.Time
+	}{
+		{0, sd.now.Add(-span)},
+		{n / 2, sd.now.Add(-span / 2)},
+		{n - 1, sd.now.Add(-span / n)},
+	} {
+		if got := sd.spread(span, tc.i, n); got.Sub(tc.want).Abs() > time.Second {
+			t.Errorf("spread(30 days, %d, %d) = %s, want %s", tc.i, n, got, tc.want)
 		}
 	}
 }

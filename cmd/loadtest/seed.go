@@ -96,6 +96,12 @@ type consentKey struct {
 
 func (sd *seeder) count(full int) int { return max(1, full/sd.scale) }
 
+// spread is the time of row i of n spread evenly over the span that ends now. (span*i would
+// overflow a Duration: a day is 8.64e13 ns.)
+func (sd *seeder) spread(span time.Duration, i, n int) time.Time {
+	return sd.now.Add(-span + time.Duration(float64(span)*float64(i)/float64(n)))
+}
+
 func (sd *seeder) step(what string, n int, t0 time.Time) {
 	fmt.Fprintf(sd.out, "%-16s %9d rows  %s\n", what, n, time.Since(t0).Round(time.Millisecond))
 }
@@ -299,10 +305,10 @@ func (sd *seeder) seedGrants(ctx context.Context, f *Fixtures, dev, user *models
 		// The newest grants came from the codes of the last day (inside the purge's 24 hours).
 		var codeAt *time.Time
 		if k := i - (n - codes); k >= 0 {
-			at := sd.now.Add(-day + time.Duration(k)*day/time.Duration(codes))
+			at := sd.spread(day, k, codes)
 			codeAt = &at
 		}
-		sd.add(r, client, sd.users[i%len(sd.users)], sd.now.Add(-span+time.Duration(i)*span/time.Duration(n)), codeAt)
+		sd.add(r, client, sd.users[i%len(sd.users)], sd.spread(span, i, n), codeAt)
 		if len(r.grants) == models.SeedTxRows {
 			if err := sd.flush(ctx, r); err != nil {
 				return err
@@ -340,7 +346,7 @@ func (sd *seeder) seedAudit(ctx context.Context) error {
 		uid := u.ID
 		chunk = append(chunk, models.AuditEvent{Type: seedAuditTypes[i%len(seedAuditTypes)], ActorID: &uid, Actor: u.Email,
 			Target: sd.clients[i%len(sd.clients)], IP: fmt.Sprintf("192.0.2.%d", i%250+1),
-			CreatedAt: sd.now.Add(-span + time.Duration(i)*span/time.Duration(n))})
+			CreatedAt: sd.spread(span, i, n)})
 		if len(chunk) == cap(chunk) || i == n-1 {
 			if err := sd.store.SeedAuditEvents(ctx, chunk); err != nil {
 				return err
@@ -361,7 +367,7 @@ func (sd *seeder) seedActivity(ctx context.Context, clientID string) error {
 	chunk := make([]models.ClientEvent, 0, models.SeedTxRows)
 	for i := range n {
 		e := models.ClientEvent{ClientID: clientID, Kind: models.EventRefresh, GrantType: "refresh_token",
-			CreatedAt: sd.now.Add(-span + time.Duration(i)*span/time.Duration(n))}
+			CreatedAt: sd.spread(span, i, n)}
 		switch i % 10 {
 		case 0, 1, 2:
 			e.Kind, e.GrantType = models.EventToken, "authorization_code"
@@ -393,7 +399,7 @@ func (sd *seeder) seedInvoices(ctx context.Context) error {
 		client := sd.clients[i%len(sd.clients)]
 		chunk = append(chunk, models.Invoice{ID: "inv_" + models.NewID(12), OwnerID: sd.users[i%len(sd.users)].ID, ClientID: &client,
 			Amount: int64(1000 + i%9000), Currency: "EUR", Description: fmt.Sprintf("Seed invoice %d", i), Status: "PENDING",
-			CreatedAt: sd.now.Add(-span + time.Duration(i)*span/time.Duration(n))})
+			CreatedAt: sd.spread(span, i, n)})
 		if len(chunk) == cap(chunk) || i == n-1 {
 			if err := sd.store.SeedInvoices(ctx, chunk); err != nil {
 				return err
