@@ -22,3 +22,14 @@ CREATE INDEX invoices_client_id ON invoices (client_id);
 -- The admin queue of pending scope requests, oldest first, read a page at a time.
 CREATE INDEX scope_requests_status_requested ON scope_requests (status, requested_at, client_id, scope);
 DROP INDEX scope_requests_status;
+
+-- Lists ordered within one owner, user or grant: the index serves the order too, so a page
+-- never sorts (and the FK lookups use the same index's prefix).
+CREATE INDEX clients_owner_created ON clients (owner_id, created_at);
+DROP INDEX clients_owner_id;
+CREATE INDEX consents_user_created ON consents (user_id, created_at);
+-- /account/apps: each consent's newest refresh token, through the grants of that user and client.
+CREATE INDEX grants_user_client ON grants (user_id, client_id);
+DROP INDEX grants_user_id;
+CREATE INDEX refresh_tokens_grant_created ON refresh_tokens (grant_id, created_at);
+DROP INDEX refresh_tokens_grant_id;
