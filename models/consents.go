@@ -35,8 +35,8 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedA
 		LastUsedAt scannedTime
 	}
 	err := s.q(ctx).Table("consents").
-		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at, " +
-			"(SELECT MAX(refresh_tokens.created_at) FROM grants JOIN refresh_tokens ON refresh_tokens.grant_id = grants.id" +
+		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at, "+
+			"(SELECT MAX(refresh_tokens.created_at) FROM grants JOIN refresh_tokens ON refresh_tokens.grant_id = grants.id"+
 			" WHERE grants.user_id = consents.user_id AND grants.client_id = consents.client_id) AS last_used_at").
 		Joins("JOIN clients ON clients.id = consents.client_id").
 		Where("consents.user_id = ?", userID).Order("consents.created_at DESC").Scan(&rows).Error

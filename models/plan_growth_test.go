@@ -164,7 +164,7 @@ func planProblems(t *testing.T, s *models.Store, q string) []string {
 					return err
 				}
 			}
-			return tx.Raw("EXPLAIN " + q).Pluck("QUERY PLAN", &plan).Error
+			return tx.Raw("EXPLAIN "+q).Pluck("QUERY PLAN", &plan).Error
 		})
 		if err != nil {
 			t.Fatalf("explain %s: %v", q, err)
