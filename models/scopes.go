@@ -205,9 +205,10 @@ func (s *Store) PendingScopeRequests(ctx context.Context, after ScopeRequestCurs
 // the global queue.
 func (s *Store) PendingScopeClients(ctx context.Context, ownerID int64) (map[string]bool, error) {
 	var ids []string
-	err := s.q(ctx).Model(&ScopeRequest{}).Distinct("client_id").
-		Where("status = ? AND client_id IN (SELECT id FROM clients WHERE owner_id = ?)", RequestPending, ownerID).
-		Pluck("client_id", &ids).Error
+	err := s.q(ctx).Table("clients").Distinct("clients.id").
+		Joins("JOIN scope_requests ON scope_requests.client_id = clients.id").
+		Where("clients.owner_id = ? AND scope_requests.status = ?", ownerID, RequestPending).
+		Pluck("clients.id", &ids).Error
 	out := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		out[id] = true
