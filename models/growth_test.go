@@ -290,3 +290,44 @@ func TestDeleteClientInBatches(t *testing.T) {
 		}
 	})
 }
+
+// Migration 20 counts the events stored before it into the roll-ups, per UTC day and kind, so
+// the chart of an application shows the same numbers after the upgrade as before.
+func TestMigrationBackfillsEventDays(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := b.mustMigrated(t)
+		// Put the database back to before migration 20.
+		for _, stmt := range []string{
+			"DROP TABLE client_event_days",
+			"DROP INDEX auth_codes_client_id", "DROP INDEX invoices_client_id",
+			"DROP INDEX scope_requests_status_requested", "CREATE INDEX scope_requests_status ON scope_requests (status)",
+			"DROP INDEX clients_owner_created", "CREATE INDEX clients_owner_id ON clients (owner_id)",
+			"DROP INDEX consents_user_created",
+			"DROP INDEX grants_user_client", "CREATE INDEX grants_user_id ON grants (user_id)",
+			"DROP INDEX refresh_tokens_grant_created", "CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id)",
+			"DELETE FROM schema_migrations WHERE version = 20",
+		} {
+			if err := b.raw.Exec(stmt).Error; err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		u := mustUser(t, s, "backfill@example.test")
+		c, _ := mustClient(t, s, u, models.ClientWeb, "INVOICE.READ")
+		today := time.Now().UTC().Truncate(24 * time.Hour)
+		for i := range 25 {
+			e := models.ClientEvent{ClientID: c.ID, Kind: []string{models.EventToken, models.EventFailure}[i%2], CreatedAt: today.AddDate(0, 0, -(i % 3)).Add(time.Duration(i) * 37 * time.Minute)}
+			if err := b.raw.Create(&e).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		applied, err := s.Migrate(ctx)
+		if err != nil || len(applied) != 1 || applied[0] != "0020_growth" {
+			t.Fatalf("Migrate = %v, %v; want 0020_growth", applied, err)
+		}
+		got, want := mustDayCounts(t, s, c.ID, today.AddDate(0, 0, -10)), rawDayCounts(t, s, c.ID)
+		if !equalCounts(got, want) || len(want) < 4 {
+			t.Errorf("roll-ups after the migration %v, events %v", got, want)
+		}
+	})
+}
