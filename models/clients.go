@@ -217,7 +217,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	p := PurgePolicy{BatchSize: PurgeBatchSize}
 	for _, k := range []purgeKind{
 		{"authorization codes", "auth_codes", "hash", "client_id = ?", []any{id}},
-		// A grant's refresh tokens go with it (ON DELETE CASCADE on refresh_tokens_grant_id).
+		// A grant's refresh tokens go with it (ON DELETE CASCADE, found by refresh_tokens_grant_created).
 		{"grants", "grants", "id", "client_id = ?", []any{id}},
 		{"activity events", "client_events", "id", "client_id = ?", []any{id}},
 		{"activity days", "client_event_days", "client_id, day, kind", "client_id = ?", []any{id}},
