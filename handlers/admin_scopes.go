@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,15 +66,15 @@ func (h *Handlers) AdminScopes(c echo.Context) error {
 }
 
 func (h *Handlers) renderScopes(c echo.Context, status int, form admin.ScopeForm) error {
-	ctx := c.Request().Context()
 	v := admin.AdminScopesView{Base: h.base(c, "Scopes · Admin", "admin"), Form: form}
-	if err := h.loadScopes(ctx, &v); err != nil {
+	if err := h.loadScopes(c, &v); err != nil {
 		return err
 	}
 	return h.render(c, status, admin.AdminScopes(v))
 }
 
-func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) error {
+func (h *Handlers) loadScopes(c echo.Context, v *admin.AdminScopesView) error {
+	ctx := c.Request().Context()
 	scopes, err := h.store.AllScopes(ctx)
 	if err != nil {
 		return err
@@ -88,15 +87,31 @@ func (h *Handlers) loadScopes(ctx context.Context, v *admin.AdminScopesView) err
 		}
 		v.Scopes = append(v.Scopes, row)
 	}
-	requests, err := h.store.PendingScopeRequests(ctx)
+	var after models.ScopeRequestCursor
+	if a := c.QueryParam("after"); a != "" {
+		var err error
+		if after, err = models.ParseScopeRequestCursor(a); err != nil {
+			return err
+		}
+		v.FirstURL = h.url(RouteAdminScopes)
+	}
+	requests, err := h.store.PendingScopeRequests(ctx, after, scopeRequestsPage+1)
 	if err != nil {
 		return err
+	}
+	if len(requests) > scopeRequestsPage {
+		requests = requests[:scopeRequestsPage]
+		last := requests[len(requests)-1]
+		v.LaterURL = h.url(RouteAdminScopes) + "?after=" + models.ScopeRequestCursor{RequestedAt: last.RequestedAt, ClientID: last.ClientID, Scope: last.Scope}.String()
 	}
 	for _, r := range requests {
 		v.Requests = append(v.Requests, h.scopeRequestRow(r))
 	}
 	return nil
 }
+
+// scopeRequestsPage is how many pending requests the scopes page shows at once.
+const scopeRequestsPage = 50
 
 // scopeRequestRow is a pending request as the scopes page and the overview show it.
 func (h *Handlers) scopeRequestRow(r models.PendingScopeRequest) admin.ScopeRequestRow {

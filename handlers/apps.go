@@ -23,15 +23,11 @@ func (h *Handlers) Apps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// One query for the whole page: the pending requests are an admin's short queue.
+	// One query for the whole page, on this developer's clients only (the admin queue can be long).
 	pending := map[string]bool{}
 	if len(clients) > 0 {
-		reqs, err := h.store.PendingScopeRequests(c.Request().Context())
-		if err != nil {
+		if pending, err = h.store.PendingScopeClients(c.Request().Context(), CurrentUser(c).ID); err != nil {
 			return err
-		}
-		for _, r := range reqs {
-			pending[r.ClientID] = true
 		}
 	}
 	v := apps.AppsView{Base: h.base(c, "Applications", "apps")}

@@ -73,15 +73,10 @@ func (s *Store) AdminCounts(ctx context.Context) (AdminCounts, error) {
 	return out, err
 }
 
-// FirstPendingScopeRequests lists the limit oldest pending requests, as PendingScopeRequests does.
+// FirstPendingScopeRequests lists the limit oldest pending requests: PendingScopeRequests'
+// first page.
 func (s *Store) FirstPendingScopeRequests(ctx context.Context, limit int) ([]PendingScopeRequest, error) {
-	var out []PendingScopeRequest
-	err := s.q(ctx).Table("scope_requests").
-		Select(s.columnsOf(&ScopeRequest{})+", clients.name AS client_name, COALESCE(users.email, '') AS owner_email").
-		Joins("JOIN clients ON clients.id = scope_requests.client_id").
-		Joins("LEFT JOIN users ON users.id = clients.owner_id").
-		Where("scope_requests.status = ?", RequestPending).Order("scope_requests.requested_at").Limit(limit).Scan(&out).Error
-	return out, err
+	return s.PendingScopeRequests(ctx, ScopeRequestCursor{}, limit)
 }
 
 // newestAudit lists at most limit events of q, newest first.

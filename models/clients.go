@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -198,16 +199,45 @@ func (s *Store) ClientsByOwner(ctx context.Context, ownerID int64) ([]Client, er
 	return out, err
 }
 
-// DeleteClient removes a client and, through foreign keys, its secrets, codes, grants and tokens.
+// DeleteClient removes a client and everything issued to it. It first revokes the client in a
+// transaction of its own, so from that moment its id and tokens stop working everywhere; then it
+// deletes the client's rows a bounded batch at a time (PurgeBatchSize, a short transaction
+// each, pausing between them as the purge does), so a popular application with millions of
+// grants and events never holds SQLite's write lock for long; last the client itself, whose
+// foreign keys then cascade to a handful of rows. If it stops half-way (an error, the request
+// cancelled) the client stays revoked and calling it again finishes the job.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	res := s.q(ctx).Where("id = ?", id).Delete(&Client{})
+	res := s.q(ctx).Model(&Client{}).Where("id = ?", id).Update("status", ClientRevoked)
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
 		return ErrNotFound
 	}
-	return nil
+	p := PurgePolicy{BatchSize: PurgeBatchSize}
+	for _, k := range []purgeKind{
+		{"authorization codes", "auth_codes", "hash", "client_id = ?", []any{id}},
+		// A grant's refresh tokens go with it (ON DELETE CASCADE, found by refresh_tokens_grant_created).
+		{"grants", "grants", "id", "client_id = ?", []any{id}},
+		{"activity events", "client_events", "id", "client_id = ?", []any{id}},
+		{"activity days", "client_event_days", "client_id, day, kind", "client_id = ?", []any{id}},
+		{"consents", "consents", "user_id, client_id", "client_id = ?", []any{id}},
+	} {
+		if _, err := s.purgeBatches(ctx, p, k); err != nil {
+			return fmt.Errorf("delete client: %s: %w", k.kind, err)
+		}
+	}
+	// Invoices outlive the client that created them (ON DELETE SET NULL), detached in batches too.
+	for {
+		res := s.q(ctx).Exec("UPDATE invoices SET client_id = NULL WHERE id IN (SELECT id FROM invoices WHERE client_id = ? LIMIT ?)", id, p.BatchSize)
+		if res.Error != nil {
+			return fmt.Errorf("delete client: invoices: %w", res.Error)
+		}
+		if res.RowsAffected < int64(p.BatchSize) {
+			break
+		}
+	}
+	return s.q(ctx).Where("id = ?", id).Delete(&Client{}).Error
 }
 
 // SetClientStatus suspends, reinstates or revokes a client.

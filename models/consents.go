@@ -2,8 +2,12 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // AuthorizedApp is one application a user approved, as their account page lists it.
@@ -17,35 +21,72 @@ type AuthorizedApp struct {
 
 // AuthorizedApps lists what a user approved, with last use derived from the newest code
 // exchange or refresh, so recording it costs the token endpoint no extra write. It is one
-// query however many applications there are: each application's newest refresh token comes
-// from a window over the user's own grants (grants_user_id, refresh_tokens_grant_id), and
-// selecting that row's column, not an aggregate, keeps its declared type, which SQLite needs
-// to return a time.
+// query however many applications there are, and its cost does not depend on how many tokens
+// other users hold: each consent's newest refresh token is a correlated subquery on the
+// grants of that user and client (grants_user_client) and their tokens
+// (refresh_tokens_grant_created), an aggregate rather than a sort. (A window over the user's grants, joined to the
+// consents, left PostgreSQL's generic plan free to read half a million index entries.)
 func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedApp, error) {
-	newest := s.q(ctx).Table("refresh_tokens").
-		Select("grants.client_id, refresh_tokens.created_at, ROW_NUMBER() OVER (PARTITION BY grants.client_id ORDER BY refresh_tokens.created_at DESC) AS n").
-		Joins("JOIN grants ON grants.id = refresh_tokens.grant_id").
-		Where("grants.user_id = ?", userID)
 	var rows []struct {
 		ClientID   string
 		ClientName string
 		Scope      Words
 		CreatedAt  time.Time
-		LastUsedAt *time.Time
+		LastUsedAt scannedTime
 	}
 	err := s.q(ctx).Table("consents").
-		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at, newest.created_at AS last_used_at").
+		Select("consents.client_id, clients.name AS client_name, consents.scope, consents.created_at, "+
+			"(SELECT MAX(refresh_tokens.created_at) FROM grants JOIN refresh_tokens ON refresh_tokens.grant_id = grants.id"+
+			" WHERE grants.user_id = consents.user_id AND grants.client_id = consents.client_id) AS last_used_at").
 		Joins("JOIN clients ON clients.id = consents.client_id").
-		Joins("LEFT JOIN (?) newest ON newest.client_id = consents.client_id AND newest.n = 1", newest).
 		Where("consents.user_id = ?", userID).Order("consents.created_at DESC").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
 	out := make([]AuthorizedApp, len(rows))
 	for i, r := range rows {
-		out[i] = AuthorizedApp{ClientID: r.ClientID, ClientName: r.ClientName, Scope: r.Scope, GrantedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt}
+		out[i] = AuthorizedApp{ClientID: r.ClientID, ClientName: r.ClientName, Scope: r.Scope, GrantedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt.Time}
 	}
 	return out, nil
+}
+
+// scannedTime reads a nullable time that may come back as text: SQLite gives an expression (an
+// aggregate, a subquery) no declared type, so go-sqlite3 returns the stored text as it is.
+type scannedTime struct{ Time *time.Time }
+
+// Value implements driver.Valuer (GORM wants both halves; the type is only ever read).
+func (t scannedTime) Value() (driver.Value, error) {
+	if t.Time == nil {
+		return nil, nil
+	}
+	return *t.Time, nil
+}
+
+// Scan implements sql.Scanner.
+func (t *scannedTime) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case nil:
+		t.Time = nil
+		return nil
+	case time.Time:
+		t.Time = &v
+		return nil
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("scan time from %T", src)
+	}
+	for _, layout := range sqlite3.SQLiteTimestampFormats {
+		if v, err := time.ParseInLocation(layout, text, time.UTC); err == nil {
+			v = v.UTC()
+			t.Time = &v
+			return nil
+		}
+	}
+	return fmt.Errorf("scan time from %q", text)
 }
 
 // ConsentFor returns the scopes a user already allowed a client, or ErrNotFound.

@@ -29,9 +29,10 @@ type ClientEvent struct {
 }
 
 // AddClientEvents stores a batch of events in one transaction, so a batch is either written
-// whole or not at all. If it fails (typically an application deleted since its events were
-// recorded), nothing of it was kept, so the events are then stored one by one without
-// duplicating any; it returns how many of them could not be stored even so.
+// whole or not at all, and adds them to the daily roll-ups (ClientEventDay) in the same
+// transaction. If it fails (typically an application deleted since its events were recorded),
+// nothing of it was kept, so the events are then stored one by one without duplicating any;
+// it returns how many of them could not be stored even so.
 func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped int, err error) {
 	if len(evs) == 0 {
 		return 0, nil
@@ -46,18 +47,72 @@ func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped
 			}
 			rest = rest[n:]
 		}
-		return nil
+		return addEventDays(tx, evs)
 	})
 	if err == nil {
 		return 0, nil
 	}
 	for i := range evs {
 		evs[i].ID = 0 // assigned by the rolled-back INSERT
-		if s.q(ctx).Create(&evs[i]).Error != nil {
+		err := s.q(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Create(&evs[i]).Error; err != nil {
+				return err
+			}
+			return addEventDays(tx, evs[i:i+1])
+		})
+		if err != nil {
 			skipped++
 		}
 	}
 	return skipped, ctx.Err()
+}
+
+// ClientEventDay is how many events of one kind an application had on one UTC day: the
+// roll-up the activity chart reads, so a view costs the same however busy the application is.
+type ClientEventDay struct {
+	ClientID string `gorm:"primaryKey"`
+	Day      string `gorm:"primaryKey"` // YYYY-MM-DD, UTC
+	Kind     string `gorm:"primaryKey"`
+	N        int64  `gorm:"column:n"`
+}
+
+// eventDay is the roll-up day of an event time.
+func eventDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// upsertEventDay adds to one roll-up row, creating it if need be. INSERT … ON CONFLICT … DO
+// UPDATE is the same statement on SQLite (3.24+) and PostgreSQL, and atomic on both, so
+// concurrent flushes of several instances add up instead of overwriting each other. It is one
+// row per statement so the statement has a single shape (see eventBatchSizes).
+const upsertEventDay = `INSERT INTO client_event_days (client_id, day, kind, n) VALUES (?, ?, ?, ?)
+ON CONFLICT (client_id, day, kind) DO UPDATE SET n = client_event_days.n + excluded.n`
+
+// addEventDays counts evs into the daily roll-ups, one upsert per application, day and kind.
+func addEventDays(tx *gorm.DB, evs []ClientEvent) error {
+	counts := map[ClientEventDay]int64{}
+	var order []ClientEventDay
+	for _, e := range evs {
+		k := ClientEventDay{ClientID: e.ClientID, Day: eventDay(e.CreatedAt), Kind: e.Kind}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	for _, k := range order {
+		if err := tx.Exec(upsertEventDay, k.ClientID, k.Day, k.Kind, counts[k]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfillClientEventDays counts the events stored before migration 20 into the roll-ups.
+func backfillClientEventDays(ctx context.Context, tx *Store) error {
+	day := "substr(created_at, 1, 10)" // go-sqlite3 stores UTC times as "YYYY-MM-DD hh:mm:ss…"
+	if tx.dialect == Postgres {
+		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return tx.q(ctx).Exec("INSERT INTO client_event_days (client_id, day, kind, n) SELECT client_id, " + day +
+		", kind, COUNT(*) FROM client_events GROUP BY client_id, " + day + ", kind").Error
 }
 
 // eventBatchSizes are the only row counts an INSERT of events has. Each distinct count is a
@@ -91,16 +146,12 @@ type DayCount struct {
 	N    int64
 }
 
-// ClientEventCounts counts an application's events per UTC day and kind since since.
+// ClientEventCounts counts an application's events per UTC day and kind from since's UTC day
+// on, from the daily roll-ups: at most one row per day and kind, on the roll-ups' primary key.
 func (s *Store) ClientEventCounts(ctx context.Context, clientID string, since time.Time) ([]DayCount, error) {
-	day := "substr(created_at, 1, 10)" // go-sqlite3 stores UTC times as "YYYY-MM-DD hh:mm:ss…"
-	if s.dialect == Postgres {
-		day = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
 	var out []DayCount
-	err := s.q(ctx).Model(&ClientEvent{}).Select(day+" AS day, kind, COUNT(*) AS n").
-		Where("client_id = ? AND created_at >= ?", clientID, since).
-		Group(day + ", kind").Order("day").Scan(&out).Error
+	err := s.q(ctx).Model(&ClientEventDay{}).Select("day, kind, n").
+		Where("client_id = ? AND day >= ?", clientID, eventDay(since)).Order("day, kind").Scan(&out).Error
 	return out, err
 }
 

@@ -45,7 +45,8 @@ var dialectTypes = map[Dialect]*strings.Replacer{
 // dataSteps are the parts of a migration SQL cannot express portably, run in that migration's
 // transaction right after its SQL.
 var dataSteps = map[int]func(ctx context.Context, tx *Store) error{
-	7: backfillClientOrigins, // origins derived from redirect URIs need URL parsing
+	7:  backfillClientOrigins,   // origins derived from redirect URIs need URL parsing
+	20: backfillClientEventDays, // the day of a time is written differently per dialect
 }
 
 func loadMigrations() ([]migration, error) {

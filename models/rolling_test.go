@@ -50,7 +50,7 @@ func TestQueriesSurviveAddedColumns(t *testing.T) {
 				_, err := s.ConsentCovers(ctx, owner.ID, client.ID, []string{"INVOICE.READ"})
 				return err
 			}},
-			{"PendingScopeRequests", func() error { _, err := s.PendingScopeRequests(ctx); return err }},
+			{"PendingScopeRequests", func() error { _, err := s.PendingScopeRequests(ctx, models.ScopeRequestCursor{}, 50); return err }},
 			{"AuthorizedApps", func() error { _, err := s.AuthorizedApps(ctx, owner.ID); return err }},
 		}
 		round := func(when string) {

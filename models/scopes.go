@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
@@ -149,14 +150,69 @@ func (s *Store) ScopeRequestsFor(ctx context.Context, clientID string) ([]ScopeR
 	return out, err
 }
 
-// PendingScopeRequests lists the requests waiting for an admin, oldest first.
-func (s *Store) PendingScopeRequests(ctx context.Context) ([]PendingScopeRequest, error) {
-	var out []PendingScopeRequest
-	err := s.q(ctx).Table("scope_requests").
+// ScopeRequestCursor is where a page of the pending queue ends: the last request shown, in
+// the queue's order (requested_at, client_id, scope). The zero cursor is the queue's start.
+type ScopeRequestCursor struct {
+	RequestedAt time.Time
+	ClientID    string
+	Scope       string
+}
+
+// String encodes the cursor for a query string; ParseScopeRequestCursor reads it back.
+func (c ScopeRequestCursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.RequestedAt.UTC().Format(time.RFC3339Nano) + "\n" + c.ClientID + "\n" + c.Scope))
+}
+
+// ParseScopeRequestCursor reads a cursor made by String; anything else is ErrInvalid.
+func ParseScopeRequestCursor(s string) (ScopeRequestCursor, error) {
+	bad := ErrInvalid.Describe("That page of requests does not exist; start again from the first page.")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return ScopeRequestCursor{}, bad
+	}
+	parts := strings.Split(string(raw), "\n")
+	if len(parts) != 3 {
+		return ScopeRequestCursor{}, bad
+	}
+	at, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil {
+		return ScopeRequestCursor{}, bad
+	}
+	return ScopeRequestCursor{RequestedAt: at, ClientID: parts[1], Scope: parts[2]}, nil
+}
+
+// PendingScopeRequests lists up to limit requests waiting for an admin, oldest first, after
+// the cursor (the zero cursor: from the oldest). It reads one page of the
+// scope_requests_status_requested index however long the queue is: the row-value comparison
+// is a keyset, not an OFFSET, on both databases.
+func (s *Store) PendingScopeRequests(ctx context.Context, after ScopeRequestCursor, limit int) ([]PendingScopeRequest, error) {
+	q := s.q(ctx).Table("scope_requests").
 		Select(s.columnsOf(&ScopeRequest{})+", clients.name AS client_name, COALESCE(users.email, '') AS owner_email").
 		Joins("JOIN clients ON clients.id = scope_requests.client_id").
 		Joins("LEFT JOIN users ON users.id = clients.owner_id").
-		Where("scope_requests.status = ?", RequestPending).Order("scope_requests.requested_at").Scan(&out).Error
+		Where("scope_requests.status = ?", RequestPending)
+	if after != (ScopeRequestCursor{}) {
+		q = q.Where("(scope_requests.requested_at, scope_requests.client_id, scope_requests.scope) > (?, ?, ?)",
+			after.RequestedAt.UTC(), after.ClientID, after.Scope)
+	}
+	var out []PendingScopeRequest
+	err := q.Order("scope_requests.requested_at, scope_requests.client_id, scope_requests.scope").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// PendingScopeClients says which of an owner's clients have a request waiting for an admin: the
+// applications list marks them. It reads the owner's clients and their requests by key, never
+// the global queue.
+func (s *Store) PendingScopeClients(ctx context.Context, ownerID int64) (map[string]bool, error) {
+	var ids []string
+	err := s.q(ctx).Table("clients").Distinct("clients.id").
+		Joins("JOIN scope_requests ON scope_requests.client_id = clients.id").
+		Where("clients.owner_id = ? AND scope_requests.status = ?", ownerID, RequestPending).
+		Pluck("clients.id", &ids).Error
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
 	return out, err
 }
 

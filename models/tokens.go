@@ -181,7 +181,11 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 			[]any{now.Add(-p.RefreshFamilyTTL - p.RetainRevokedGrants), p.Before}})
 	}
 	if p.RetainActivity > 0 {
-		kinds = append(kinds, purgeKind{"activity events", "client_events", "id", "created_at < ?", []any{now.Add(-p.RetainActivity)}})
+		// Whole UTC days go, events and their roll-ups together, so the chart's counts stay
+		// those of the events kept.
+		cutoff := now.Add(-p.RetainActivity).Truncate(24 * time.Hour)
+		kinds = append(kinds, purgeKind{"activity events", "client_events", "id", "created_at < ?", []any{cutoff}},
+			purgeKind{"activity days", "client_event_days", "client_id, day, kind", "day < ?", []any{eventDay(cutoff)}})
 	}
 	if p.RetainAudit > 0 {
 		kinds = append(kinds, purgeKind{"audit events", "audit_events", "id", "created_at < ?", []any{now.Add(-p.RetainAudit)}})

@@ -99,7 +99,10 @@ type AdminScopesView struct {
 	layout.Base
 	Scopes   []AdminScopeRow
 	Requests []ScopeRequestRow
-	Form     ScopeForm
+	// LaterURL is the next page of the queue (empty on its last); FirstURL its first page
+	// (empty on it).
+	LaterURL, FirstURL string
+	Form               ScopeForm
 }
 
 // AdminScopeView is the edit page of one scope.
