@@ -293,13 +293,13 @@ func (s *Store) ListClients(ctx context.Context, query, status string, p ListPag
 		cols := s.columnsOf(&Client{})
 		var sources [][]keyed[ClientWithOwner]
 		for _, key := range []string{s.binary("lower(clients.name)"), s.binary("lower(clients.id)"), s.binary("lower(users.email)")} {
-			q := s.q(ctx).Table("clients").Select(cols+", COALESCE(users.email, '') AS owner_email, "+key+" AS search_key").
+			q := s.q(ctx).Table("clients").Select(cols + ", COALESCE(users.email, '') AS owner_email, " + key + " AS search_key").
 				Joins("LEFT JOIN users ON users.id = clients.owner_id")
 			if strings.Contains(key, "users.email") {
 				// From the owners whose email matches to their clients (clients_owner_id_id), so
 				// the order of (email, client id) comes from the two indexes. CROSS JOIN keeps
 				// SQLite from starting at the clients of a status and sorting them.
-				q = s.q(ctx).Table("users").Select(cols+", users.email AS owner_email, "+key+" AS search_key").
+				q = s.q(ctx).Table("users").Select(cols + ", users.email AS owner_email, " + key + " AS search_key").
 					Joins("CROSS JOIN clients").Where("clients.owner_id = users.id")
 			}
 			if status != "" {

@@ -169,7 +169,10 @@ var adminPlanQueries = []planQuery{
 		_, err := s.ClientStatusHistory(ctx, "dp_x", 20)
 		return err
 	}, nil},
-	{"ActiveGrantCount", func(ctx context.Context, s *models.Store) error { _, err := s.ActiveGrantCount(ctx, "dp_x"); return err }, nil},
+	{"ActiveGrantCount", func(ctx context.Context, s *models.Store) error {
+		_, err := s.ActiveGrantCount(ctx, "dp_x")
+		return err
+	}, nil},
 	{"ClientNames", func(ctx context.Context, s *models.Store) error {
 		_, err := s.ClientNames(ctx, []string{"dp_x", "a@example.com"})
 		return err
@@ -177,7 +180,10 @@ var adminPlanQueries = []planQuery{
 	{"UserConsents", func(ctx context.Context, s *models.Store) error { _, err := s.UserConsents(ctx, 1, 50); return err }, nil},
 	{"OwnedClients", func(ctx context.Context, s *models.Store) error { _, err := s.OwnedClients(ctx, 1, 50); return err }, nil},
 	{"PasskeyCount", func(ctx context.Context, s *models.Store) error { _, err := s.PasskeyCount(ctx, 1); return err }, nil},
-	{"ClientEvents", func(ctx context.Context, s *models.Store) error { _, err := s.ClientEvents(ctx, "dp_x", 20); return err }, nil},
+	{"ClientEvents", func(ctx context.Context, s *models.Store) error {
+		_, err := s.ClientEvents(ctx, "dp_x", 20)
+		return err
+	}, nil},
 }
 
 // listPlanQueries are the admin lists' pages: first, older and newer pages, filters, searches.

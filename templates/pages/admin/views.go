@@ -57,11 +57,11 @@ type AdminClientRow struct {
 // AdminClientsView is the admin list of every client.
 type AdminClientsView struct {
 	layout.Base
-	Query     string
-	Status    string
-	Clients   []AdminClientRow
-	Pages     Pager
-	Return    string // this list with its filters and page, where row actions come back to
+	Query   string
+	Status  string
+	Clients []AdminClientRow
+	Pages   Pager
+	Return  string // this list with its filters and page, where row actions come back to
 }
 
 // Filtered reports whether a search or filter narrows the list.
@@ -132,10 +132,10 @@ type AdminUserRow struct {
 // AdminUsersView is the admin list of users.
 type AdminUsersView struct {
 	layout.Base
-	Query     string
-	Users     []AdminUserRow
-	Pages     Pager
-	Return    string
+	Query  string
+	Users  []AdminUserRow
+	Pages  Pager
+	Return string
 }
 
 // AuditRow is one audit event.
