@@ -225,7 +225,7 @@ func (s *Store) ListUsers(ctx context.Context, query string, p ListPage) (Paged[
 			SearchKey string
 		}
 		key := s.binary("lower(users.email)")
-		q, err := prefixRange(s.q(ctx).Model(&User{}).Select("users.*, "+key+" AS search_key"), key, "users.id", query, p, intID)
+		q, err := prefixRange(s.q(ctx).Model(&User{}).Select(s.columnsOf(&User{})+", "+key+" AS search_key"), key, "users.id", query, p, intID)
 		if err != nil {
 			return Paged[User]{}, err
 		}
