@@ -181,10 +181,16 @@ func TestAdminListsPage(t *testing.T) {
 		}
 
 		for name, run := range map[string]func() error{
-			"users":          func() error { _, err := s.ListUsers(ctx, "", models.ListPage{Before: "abc"}); return err },
-			"users search":   func() error { _, err := s.ListUsers(ctx, "a", models.ListPage{After: "!!"}); return err },
-			"users id":       func() error { _, err := s.ListUsers(ctx, "a", models.ListPage{After: models.SearchCursor("a", "x")}); return err },
-			"clients search": func() error { _, err := s.ListClients(ctx, "a", "", models.ListPage{Before: "bm90LWEtY3Vyc29y"}); return err },
+			"users":        func() error { _, err := s.ListUsers(ctx, "", models.ListPage{Before: "abc"}); return err },
+			"users search": func() error { _, err := s.ListUsers(ctx, "a", models.ListPage{After: "!!"}); return err },
+			"users id": func() error {
+				_, err := s.ListUsers(ctx, "a", models.ListPage{After: models.SearchCursor("a", "x")})
+				return err
+			},
+			"clients search": func() error {
+				_, err := s.ListClients(ctx, "a", "", models.ListPage{Before: "bm90LWEtY3Vyc29y"})
+				return err
+			},
 		} {
 			if err := run(); !errors.Is(err, models.ErrBadCursor) {
 				t.Errorf("%s with a mangled cursor: %v, want ErrBadCursor", name, err)
