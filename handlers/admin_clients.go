@@ -45,8 +45,8 @@ func parsePage(c echo.Context) models.ListPage {
 	return p
 }
 
-// url is the clients page at list with the filter (and its page) in its query string.
-func (f clientFilter) url(list string) string {
+// values are the filter's search and status as a query string, without the page.
+func (f clientFilter) values() url.Values {
 	q := url.Values{}
 	if f.Query != "" {
 		q.Set("q", f.Query)
@@ -54,8 +54,11 @@ func (f clientFilter) url(list string) string {
 	if f.Status != "" {
 		q.Set("status", f.Status)
 	}
-	return pageURL(list, q, f.Page)
+	return q
 }
+
+// url is the clients page at list with the filter (and its page) in its query string.
+func (f clientFilter) url(list string) string { return pageURL(list, f.values(), f.Page) }
 
 // pageURL is list with query and the page's cursor in its query string.
 func pageURL(list string, query url.Values, p models.ListPage) string {
@@ -107,14 +110,7 @@ func (h *Handlers) AdminClients(c echo.Context) error {
 	}
 	list := h.url(RouteAdminClients)
 	v := admin.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(list)}
-	filters := url.Values{}
-	if f.Query != "" {
-		filters.Set("q", f.Query)
-	}
-	if f.Status != "" {
-		filters.Set("status", f.Status)
-	}
-	v.Pages = listPager("clients", list, filters, f.Page, page.Before, page.After, f.Query != "")
+	v.Pages = listPager("clients", list, f.values(), f.Page, page.Before, page.After, f.Query != "")
 	for _, cl := range page.Rows {
 		v.Clients = append(v.Clients, h.adminClientRow(&cl.Client, cl.OwnerEmail))
 	}
