@@ -17,25 +17,36 @@ import (
 	"github.com/devportal/devportal/templates/pages/apps"
 )
 
-// adminListLimit is how many rows an admin list shows before asking for a narrower search.
-const adminListLimit = 200
+// adminPageSize is how many rows one page of an admin list shows.
+const adminPageSize = 50
 
-// clientFilter is the clients page's query string.
+// clientFilter is the clients page's query string: the search, the status and the page.
 type clientFilter struct {
 	Query  string
 	Status string
+	Page   models.ListPage
 }
 
 func parseClientFilter(c echo.Context) clientFilter {
-	f := clientFilter{Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status")}
+	f := clientFilter{Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status"), Page: parsePage(c)}
 	if !slices.Contains([]string{models.ClientActive, models.ClientSuspended, models.ClientRevoked}, f.Status) {
 		f.Status = ""
 	}
 	return f
 }
 
-// url is the clients page at list with the filter in its query string.
-func (f clientFilter) url(list string) string {
+// parsePage reads an admin list's page from the query string: ?before= or ?after= a cursor
+// the list handed out (both: the first one wins).
+func parsePage(c echo.Context) models.ListPage {
+	p := models.ListPage{Before: c.QueryParam("before"), Limit: adminPageSize}
+	if p.Before == "" {
+		p.After = c.QueryParam("after")
+	}
+	return p
+}
+
+// values are the filter's search and status as a query string, without the page.
+func (f clientFilter) values() url.Values {
 	q := url.Values{}
 	if f.Query != "" {
 		q.Set("q", f.Query)
@@ -43,27 +54,64 @@ func (f clientFilter) url(list string) string {
 	if f.Status != "" {
 		q.Set("status", f.Status)
 	}
+	return q
+}
+
+// url is the clients page at list with the filter (and its page) in its query string.
+func (f clientFilter) url(list string) string { return pageURL(list, f.values(), f.Page) }
+
+// pageURL is list with query and the page's cursor in its query string.
+func pageURL(list string, query url.Values, p models.ListPage) string {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	if p.Before != "" {
+		q.Set("before", p.Before)
+	} else if p.After != "" {
+		q.Set("after", p.After)
+	}
 	if len(q) == 0 {
 		return list
 	}
 	return list + "?" + q.Encode()
 }
 
-// AdminClients lists every client, filtered by the query string.
+// listPager links the pages around page p of a list at list with query, given the cursors
+// the store returned. A search is in the key's order (after: later in the alphabet), a list
+// newest first (before: older).
+func listPager(noun, list string, query url.Values, p models.ListPage, before, after string, search bool) admin.Pager {
+	pg := admin.Pager{Noun: noun, Search: search}
+	if p.Before != "" || p.After != "" {
+		pg.FirstURL = pageURL(list, query, models.ListPage{})
+	}
+	prev, next := models.ListPage{After: after}, models.ListPage{Before: before}
+	if search {
+		prev, next = models.ListPage{Before: before}, models.ListPage{After: after}
+	}
+	if prev.Before != "" || prev.After != "" {
+		pg.PrevURL = pageURL(list, query, prev)
+	}
+	if next.Before != "" || next.After != "" {
+		pg.NextURL = pageURL(list, query, next)
+	}
+	return pg
+}
+
+// AdminClients lists clients a page at a time, filtered by the query string.
 func (h *Handlers) AdminClients(c echo.Context) error {
 	f := parseClientFilter(c)
 	if err := models.ValidateSearch(f.Query); err != nil {
 		return searchTooLong(err)
 	}
-	clients, err := h.store.ListClients(c.Request().Context(), f.Query, f.Status, adminListLimit+1)
+	page, err := h.store.ListClients(c.Request().Context(), f.Query, f.Status, f.Page)
 	if err != nil {
 		return err
 	}
-	v := admin.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(h.url(RouteAdminClients))}
-	if len(clients) > adminListLimit {
-		clients, v.Truncated = clients[:adminListLimit], true
-	}
-	for _, cl := range clients {
+	list := h.url(RouteAdminClients)
+	v := admin.AdminClientsView{Base: h.base(c, "Clients · Admin", "admin"), Query: f.Query, Status: f.Status, Return: f.url(list)}
+	v.Pages = listPager("clients", list, f.values(), f.Page, page.Before, page.After, f.Query != "")
+	for _, cl := range page.Rows {
 		v.Clients = append(v.Clients, h.adminClientRow(&cl.Client, cl.OwnerEmail))
 	}
 	return h.render(c, http.StatusOK, admin.AdminClients(v))

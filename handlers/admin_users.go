@@ -13,22 +13,25 @@ import (
 	"github.com/devportal/devportal/templates/pages/admin"
 )
 
-// AdminUsers lists users, filtered by the query string.
+// AdminUsers lists users a page at a time, filtered by the query string.
 func (h *Handlers) AdminUsers(c echo.Context) error {
 	query := strings.TrimSpace(c.QueryParam("q"))
 	if err := models.ValidateSearch(query); err != nil {
 		return searchTooLong(err)
 	}
-	users, err := h.store.ListUsers(c.Request().Context(), query, adminListLimit+1)
+	p := parsePage(c)
+	page, err := h.store.ListUsers(c.Request().Context(), query, p)
 	if err != nil {
 		return err
 	}
-	v := admin.AdminUsersView{Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: h.url(RouteAdminUsers)}
+	users := page.Rows
+	list, filters := h.url(RouteAdminUsers), url.Values{}
 	if query != "" {
-		v.Return += "?" + url.Values{"q": {query}}.Encode()
+		filters.Set("q", query)
 	}
-	if len(users) > adminListLimit {
-		users, v.Truncated = users[:adminListLimit], true
+	v := admin.AdminUsersView{
+		Base: h.base(c, "Users · Admin", "admin"), Query: query, Return: pageURL(list, filters, p),
+		Pages: listPager("users", list, filters, p, page.Before, page.After, query != ""),
 	}
 	me := CurrentUser(c).ID
 	ids := make([]int64, len(users))

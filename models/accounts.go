@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -44,21 +43,6 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 // DeleteUserSessions signs a user out everywhere.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return s.q(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
-}
-
-// ListUsers lists users whose email contains query, newest first. A query longer than
-// MaxSearchLength is refused.
-func (s *Store) ListUsers(ctx context.Context, query string, limit int) ([]User, error) {
-	if err := ValidateSearch(query); err != nil {
-		return nil, err
-	}
-	q := s.q(ctx).Model(&User{})
-	if query = strings.TrimSpace(strings.ToLower(query)); query != "" {
-		q = q.Where(`email LIKE ? ESCAPE '\'`, "%"+escapeLike(query)+"%")
-	}
-	var out []User
-	err := q.Order("id DESC").Limit(limit).Find(&out).Error
-	return out, err
 }
 
 // SetUserDisabled disables (or enables) a user. Disabling ends their sessions, deletes their
@@ -126,8 +110,4 @@ func (s *Store) guardLastAdmin(ctx context.Context, id int64) error {
 		return ErrLastAdmin
 	}
 	return nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

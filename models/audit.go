@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -139,14 +140,18 @@ func (s *Store) auditAs(ctx context.Context, typ, target, detail string) error {
 	return s.Audit(ctx, &AuditEvent{Type: typ, ActorID: a.ID, Actor: a.Name, IP: a.IP, Target: target, Detail: detail})
 }
 
-// AuditFilter selects audit events. Before is a keyset cursor: only events with a smaller id.
+// AuditFilter selects audit events. Before and After are keyset cursors (at most one is set):
+// only events with a smaller id (older), or a larger one (newer).
 type AuditFilter struct {
 	Actor, Target, Type string
-	Before              int64
+	Before, After       int64
 	Limit               int
 }
 
-// AuditEvents lists events newest first.
+// AuditEvents lists events newest first. Every combination of filters is read in id order from
+// an index that starts with the filtered columns (migrations 0018 and 0019), except actor and
+// target together, read from the target's index. An After page is read oldest first from the
+// cursor and returned newest first, so it too stops after Limit index entries.
 func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -161,13 +166,23 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, e
 	if f.Type != "" {
 		q = q.Where("type = ?", f.Type)
 	}
-	if f.Before > 0 {
-		q = q.Where("id < ?", f.Before)
-	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	var out []AuditEvent
-	err := q.Order("id DESC").Limit(f.Limit).Find(&out).Error
-	return out, err
+	switch {
+	case f.Before > 0:
+		q = q.Where("id < ?", f.Before).Order("id DESC")
+	case f.After > 0:
+		q = q.Where("id > ?", f.After).Order("id")
+	default:
+		q = q.Order("id DESC")
+	}
+	if err := q.Limit(f.Limit).Find(&out).Error; err != nil {
+		return nil, err
+	}
+	if f.After > 0 {
+		slices.Reverse(out)
+	}
+	return out, nil
 }

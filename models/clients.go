@@ -252,32 +252,6 @@ func (s *Store) SetClientStatus(ctx context.Context, id, status string) error {
 	return nil
 }
 
-// ClientWithOwner is a client with its owner's email, for the admin console.
-type ClientWithOwner struct {
-	Client
-	OwnerEmail string
-}
-
-// ListClients lists clients whose name or id contains query and, when status is set, have that
-// status, newest first. A query longer than MaxSearchLength is refused.
-func (s *Store) ListClients(ctx context.Context, query, status string, limit int) ([]ClientWithOwner, error) {
-	if err := ValidateSearch(query); err != nil {
-		return nil, err
-	}
-	q := s.q(ctx).Table("clients").Select(s.columnsOf(&Client{}) + ", COALESCE(users.email, '') AS owner_email").
-		Joins("LEFT JOIN users ON users.id = clients.owner_id")
-	if query = strings.TrimSpace(query); query != "" {
-		like := "%" + escapeLike(strings.ToLower(query)) + "%"
-		q = q.Where(`(LOWER(clients.name) LIKE ? ESCAPE '\' OR LOWER(clients.id) LIKE ? ESCAPE '\' OR LOWER(users.email) LIKE ? ESCAPE '\')`, like, like, like)
-	}
-	if status != "" {
-		q = q.Where("clients.status = ?", status)
-	}
-	var out []ClientWithOwner
-	err := q.Order("clients.created_at DESC").Limit(limit).Scan(&out).Error
-	return out, err
-}
-
 // RevokeClient ends a client for good: its status becomes revoked, every grant of it is revoked
 // and its secrets retired, in one transaction.
 func (s *Store) RevokeClient(ctx context.Context, id string) error {

@@ -5,17 +5,12 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// TraceSQL is s with every statement it runs recorded (values in place, as sqlRecorder keeps
-// them); taken returns the statements recorded since its previous call.
-func TraceSQL(s *Store) (traced *Store, taken func() []string) {
-	rec := &sqlRecorder{Interface: logger.Default.LogMode(logger.Silent)}
+// Traced returns a copy of s whose statements go to rec instead of s's logger.
+func Traced(s *Store, rec logger.Interface) *Store {
 	t := *s
 	t.db = s.db.Session(&gorm.Session{Logger: rec})
-	return &t, func() []string {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		out := rec.sql
-		rec.sql = nil
-		return out
-	}
+	return &t
 }
+
+// SearchCursor is the cursor a search page hands out for the row id found by key.
+func SearchCursor(key, id string) string { return searchCursor(key, id) }

@@ -68,18 +68,18 @@ func TestSearchLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		for _, q := range []string{strings.Repeat("é", models.MaxSearchLength), "%_\\"} {
-			if _, err := s.ListUsers(ctx, q, 10); err != nil {
+			if _, err := s.ListUsers(ctx, q, models.ListPage{Limit: 10}); err != nil {
 				t.Fatalf("ListUsers(%d characters): %v", len([]rune(q)), err)
 			}
-			if _, err := s.ListClients(ctx, q, "", 10); err != nil {
+			if _, err := s.ListClients(ctx, q, "", models.ListPage{Limit: 10}); err != nil {
 				t.Fatalf("ListClients(%d characters): %v", len([]rune(q)), err)
 			}
 		}
 		for _, q := range []string{strings.Repeat("x", models.MaxSearchLength+1), strings.Repeat("%", 60000)} {
-			if _, err := s.ListUsers(ctx, q, 10); !errors.Is(err, models.ErrTooLong) {
+			if _, err := s.ListUsers(ctx, q, models.ListPage{Limit: 10}); !errors.Is(err, models.ErrTooLong) {
 				t.Fatalf("ListUsers(%d characters) err = %v, want ErrTooLong", len(q), err)
 			}
-			if _, err := s.ListClients(ctx, q, "", 10); !errors.Is(err, models.ErrTooLong) {
+			if _, err := s.ListClients(ctx, q, "", models.ListPage{Limit: 10}); !errors.Is(err, models.ErrTooLong) {
 				t.Fatalf("ListClients(%d characters) err = %v, want ErrTooLong", len(q), err)
 			}
 		}

@@ -33,13 +33,13 @@ type schemaMigration struct {
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
 // dialectTypes fills the few placeholders where SQLite and PostgreSQL spell a type (or a random
-// identifier) differently; the rest of each migration is plain SQL both accept.
+// identifier, byte-order collation) differently; the rest of each migration is plain SQL both accept.
 var dialectTypes = map[Dialect]*strings.Replacer{
 	SQLite: strings.NewReplacer("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BYTES}}", "BLOB",
-		"{{RANDOM_ID}}", "lower(hex(randomblob(16)))"),
+		"{{RANDOM_ID}}", "lower(hex(randomblob(16)))", "{{BINARY}}", "BINARY"),
 	// gen_random_uuid (PostgreSQL 13+) draws from the strong random source; 122 random bits.
 	Postgres: strings.NewReplacer("{{ID}}", "BIGSERIAL PRIMARY KEY", "{{TIME}}", "TIMESTAMPTZ", "{{BYTES}}", "BYTEA",
-		"{{RANDOM_ID}}", "replace(gen_random_uuid()::text, '-', '')"),
+		"{{RANDOM_ID}}", "replace(gen_random_uuid()::text, '-', '')", "{{BINARY}}", `"C"`),
 }
 
 // dataSteps are the parts of a migration SQL cannot express portably, run in that migration's

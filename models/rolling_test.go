@@ -36,10 +36,10 @@ func TestQueriesSurviveAddedColumns(t *testing.T) {
 		}{
 			{"UserByID", func() error { _, err := s.UserByID(ctx, owner.ID); return err }},
 			{"UserByEmail", func() error { _, err := s.UserByEmail(ctx, owner.Email); return err }},
-			{"ListUsers", func() error { _, err := s.ListUsers(ctx, "rolling", 10); return err }},
+			{"ListUsers", func() error { _, err := s.ListUsers(ctx, "rolling", models.ListPage{Limit: 10}); return err }},
 			{"ClientByID", func() error { _, err := s.ClientByID(ctx, client.ID); return err }},
 			{"ClientsByOwner", func() error { _, err := s.ClientsByOwner(ctx, owner.ID); return err }},
-			{"ListClients", func() error { _, err := s.ListClients(ctx, "", "", 10); return err }},
+			{"ListClients", func() error { _, err := s.ListClients(ctx, "", "", models.ListPage{Limit: 10}); return err }},
 			{"ClientActive", func() error { _, err := s.ClientActive(ctx, client.ID); return err }},
 			{"GrantByID", func() error { _, err := s.GrantByID(ctx, grant.ID); return err }},
 			{"RefreshTokenByHash", func() error { _, err := s.RefreshTokenByHash(ctx, models.HashToken(refresh)); return err }},

@@ -664,6 +664,7 @@ var (
 	auditTypeCell = regexp.MustCompile(`<td><code>([a-z_.]+)</code></td>`)
 	auditDetail   = regexp.MustCompile(`<td>(event-\d+)</td>`)
 	olderLink     = regexp.MustCompile(`<a href="([^"]+)" rel="next">Older events</a>`)
+	newerLink     = regexp.MustCompile(`<a href="([^"]+)" rel="prev">Newer events</a>`)
 )
 
 func TestAdminAuditLog(t *testing.T) {
@@ -745,8 +746,9 @@ func TestAdminAuditLog(t *testing.T) {
 				}
 			}
 			var seen []string
-			pages := 0
+			pages, last := 0, ""
 			for next := "/admin/audit?target=pager%40example.com"; next != ""; pages++ {
+				last = next
 				if pages > 5 {
 					t.Fatal("the pages do not end")
 				}
@@ -767,6 +769,24 @@ func TestAdminAuditLog(t *testing.T) {
 			}
 			if pages != 3 {
 				t.Errorf("%d pages, want 3 of 50, 50 and 20", pages)
+			}
+			// Back from the last page by "Newer events" (issue 14: a keyset read up from the
+			// cursor): the same events, each page just newer than the one before.
+			var back []string
+			for url := last; url != ""; {
+				_, body := ab.get(url)
+				var events []string
+				for _, m := range auditDetail.FindAllStringSubmatch(body, -1) {
+					events = append(events, m[1])
+				}
+				back = append(events, back...)
+				url = ""
+				if m := newerLink.FindStringSubmatch(body); m != nil {
+					url = htmlUnescape(m[1])
+				}
+			}
+			if !slices.Equal(back, seen) {
+				t.Errorf("back by Newer events: %d events, want the %d seen forward", len(back), len(seen))
 			}
 			if len(seen) != n {
 				t.Fatalf("%d events seen, want %d", len(seen), n)

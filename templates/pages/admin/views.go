@@ -57,11 +57,11 @@ type AdminClientRow struct {
 // AdminClientsView is the admin list of every client.
 type AdminClientsView struct {
 	layout.Base
-	Query     string
-	Status    string
-	Clients   []AdminClientRow
-	Truncated bool   // more clients match than are shown
-	Return    string // this list with its filters, where row actions come back to
+	Query   string
+	Status  string
+	Clients []AdminClientRow
+	Pages   Pager
+	Return  string // this list with its filters and page, where row actions come back to
 }
 
 // Filtered reports whether a search or filter narrows the list.
@@ -135,10 +135,10 @@ type AdminUserRow struct {
 // AdminUsersView is the admin list of users.
 type AdminUsersView struct {
 	layout.Base
-	Query     string
-	Users     []AdminUserRow
-	Truncated bool
-	Return    string
+	Query  string
+	Users  []AdminUserRow
+	Pages  Pager
+	Return string
 }
 
 // AuditRow is one audit event.
@@ -155,8 +155,8 @@ type AdminAuditView struct {
 	Actor, Target, Type string
 	Types               []string
 	Events              []AuditRow
-	Paged               bool   // this page starts before the newest event
-	OlderURL            string // the next page, when there is one
+	Paged               bool   // this page does not start at the newest event
+	NewerURL, OlderURL  string // the pages around this one, when there are
 }
 
 // Filtered reports whether a filter narrows the log.
@@ -164,13 +164,13 @@ func (v AdminAuditView) Filtered() bool { return v.Actor != "" || v.Target != ""
 
 // NewestURL is the first page of the log with the same filters.
 func (v AdminAuditView) NewestURL() string {
-	return AuditURL(v.Links.AdminAudit, v.Actor, v.Target, v.Type, 0)
+	return AuditURL(v.Links.AdminAudit, v.Actor, v.Target, v.Type, 0, 0)
 }
 
 // AuditURL is the audit log at path filtered by actor, target and type, starting before the
-// event with id before (0: the newest). Empty filters stay out of the URL so bookmarks read
-// cleanly.
-func AuditURL(path, actor, target, typ string, before int64) string {
+// event with id before, or after the event with id after (0, 0: the newest). Empty filters stay
+// out of the URL so bookmarks read cleanly.
+func AuditURL(path, actor, target, typ string, before, after int64) string {
 	q := url.Values{}
 	for k, v := range map[string]string{"actor": actor, "target": target, "type": typ} {
 		if v != "" {
@@ -179,6 +179,9 @@ func AuditURL(path, actor, target, typ string, before int64) string {
 	}
 	if before > 0 {
 		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	if after > 0 {
+		q.Set("after", strconv.FormatInt(after, 10))
 	}
 	if len(q) == 0 {
 		return path
@@ -288,4 +291,24 @@ func (v AdminUserView) SecondFactors() string {
 		keys = "1 passkey"
 	}
 	return app + ", " + keys
+}
+
+// Pager links the pages around one page of an admin list: newer and older ones for a list
+// newest first, earlier and later ones in the alphabet for a search.
+type Pager struct {
+	Noun             string // what the list holds: "clients"
+	Search           bool   // the list is in the order of the search key, not newest first
+	FirstURL         string // the first page, when this is not it
+	PrevURL, NextURL string // the pages before and after this one, when there are
+}
+
+// Shown reports whether there is another page to link to.
+func (p Pager) Shown() bool { return p.FirstURL != "" || p.PrevURL != "" || p.NextURL != "" }
+
+// Texts are the words of the first, previous and next links.
+func (p Pager) Texts() (first, prev, next string) {
+	if p.Search {
+		return "First matches", "Previous " + p.Noun, "Next " + p.Noun
+	}
+	return "Newest " + p.Noun, "Newer " + p.Noun, "Older " + p.Noun
 }
