@@ -301,7 +301,7 @@ func TestMigrationBackfillsEventDays(t *testing.T) {
 		for _, stmt := range []string{
 			"DROP TABLE client_event_days",
 			"DROP INDEX auth_codes_client_id", "DROP INDEX invoices_client_id",
-			"DROP INDEX scope_requests_status_requested", "CREATE INDEX scope_requests_status ON scope_requests (status)",
+			"DROP INDEX scope_requests_status_requested", "DROP INDEX scope_requests_client_status", "CREATE INDEX scope_requests_status ON scope_requests (status)",
 			"DROP INDEX clients_owner_created", "CREATE INDEX clients_owner_id ON clients (owner_id)",
 			"DROP INDEX consents_user_created",
 			"DROP INDEX grants_user_client", "CREATE INDEX grants_user_id ON grants (user_id)",
