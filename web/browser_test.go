@@ -217,7 +217,13 @@ func mustChromium(t *testing.T) string {
 // the test instead of hanging it.
 func newChromium(t *testing.T, execPath string) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	return newChromiumFor(t, execPath, 90*time.Second)
+}
+
+// newChromiumFor is newChromium with its own deadline (a walk over every page needs longer).
+func newChromiumFor(t *testing.T, execPath string, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,
