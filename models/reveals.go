@@ -2,9 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"errors"
 	"time"
 )
@@ -81,14 +78,6 @@ func (s *Store) TakeReveal(ctx context.Context, key []byte, sid, purpose, subjec
 	return payload, err
 }
 
-func revealAEAD(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
-}
-
 // revealAAD binds a sealed payload to its row, so it cannot be moved to another session,
 // purpose or subject.
 func revealAAD(r *Reveal) []byte {
@@ -96,28 +85,13 @@ func revealAAD(r *Reveal) []byte {
 }
 
 func sealReveal(key []byte, r *Reveal, payload []byte) ([]byte, error) {
-	aead, err := revealAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return aead.Seal(nonce, nonce, payload, revealAAD(r)), nil
+	return seal(key, revealAAD(r), payload)
 }
 
 func openReveal(key []byte, r *Reveal) ([]byte, error) {
-	aead, err := revealAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(r.Payload) < aead.NonceSize() {
-		return nil, errors.New("sealed reveal is truncated")
-	}
-	plain, err := aead.Open(nil, r.Payload[:aead.NonceSize()], r.Payload[aead.NonceSize():], revealAAD(r))
-	if err != nil {
+	plain, err := unseal(key, revealAAD(r), r.Payload)
+	if errors.Is(err, errUnsealable) {
 		return nil, errors.New("a reveal cannot be decrypted: is DEVPORTAL_SECRET the one it was sealed under?")
 	}
-	return plain, nil
+	return plain, err
 }

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -113,38 +111,15 @@ const (
 // sealTOTPSecret encrypts a TOTP secret with AES-GCM under key (DeriveKey(secret, "totp")). The
 // user id is authenticated data, so a sealed secret cannot be moved to another account's row.
 func sealTOTPSecret(key []byte, userID int64, secret string) ([]byte, error) {
-	aead, err := totpAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return aead.Seal(nonce, nonce, []byte(secret), totpAAD(userID)), nil
+	return seal(key, totpAAD(userID), []byte(secret))
 }
 
 func openTOTPSecret(key []byte, userID int64, sealed []byte) (string, error) {
-	aead, err := totpAEAD(key)
-	if err != nil {
-		return "", err
-	}
-	if len(sealed) < aead.NonceSize() {
-		return "", errors.New("sealed TOTP secret is truncated")
-	}
-	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], totpAAD(userID))
-	if err != nil {
+	plain, err := unseal(key, totpAAD(userID), sealed)
+	if errors.Is(err, errUnsealable) {
 		return "", errors.New("a TOTP secret cannot be decrypted: is DEVPORTAL_SECRET the one it was created under?")
 	}
-	return string(plain), nil
-}
-
-func totpAEAD(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return string(plain), err
 }
 
 func totpAAD(userID int64) []byte { return []byte("totp:" + strconv.FormatInt(userID, 10)) }
