@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/storetest"
+	"gorm.io/gorm"
 )
 
 // together runs fn(i) for i in [0, n) on n goroutines released at once, and returns their errors.
@@ -103,6 +105,54 @@ func TestAddSecretConcurrently(t *testing.T) {
 			if len(got.Secrets) > models.MaxActiveSecrets || added != models.MaxActiveSecrets-1 {
 				t.Fatalf("round %d: %d usable secrets after %d successful rotations; want %d and %d", round, len(got.Secrets), added, models.MaxActiveSecrets, models.MaxActiveSecrets-1)
 			}
+		}
+	})
+}
+
+// Issue 14: most authorizations repeat one the user already allowed. Saving that consent again
+// must not write (the insert that yields, the locked read and the update were three statements
+// inside the write transaction every sign-in queues for); a wider one still widens it.
+func TestSaveConsentAgainWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		u, err := s.CreateUser(ctx, "again@example.com", "a long enough password", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := s.CreateClient(ctx, models.NewClient{Name: "again", Type: models.ClientNative, RedirectURIs: []string{"http://127.0.0.1/cb"}, Scopes: []string{"INVOICE.READ", "INVOICE.WRITE"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveConsent(ctx, u.ID, c.ID, []string{"INVOICE.READ", "INVOICE.WRITE"}); err != nil {
+			t.Fatal(err)
+		}
+		var writes atomic.Int64
+		count := func(db *gorm.DB) { writes.Add(1) }
+		db := models.RawDB(s)
+		for _, err := range []error{
+			db.Callback().Create().Before("gorm:create").Register("count_writes", count),
+			db.Callback().Update().Before("gorm:update").Register("count_writes", count),
+			db.Callback().Raw().Before("gorm:raw").Register("count_writes", count),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SaveConsent(ctx, u.ID, c.ID, []string{"INVOICE.READ"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := writes.Load(); n != 0 {
+			t.Errorf("saving a consent already held issued %d writes, want 0", n)
+		}
+		if err := s.SaveConsent(ctx, u.ID, c.ID, []string{"EWALLET.READ"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ConsentFor(ctx, u.ID, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"INVOICE.READ", "INVOICE.WRITE", "EWALLET.READ"}; !slices.Equal([]string(got.Scope), want) {
+			t.Errorf("scope after widening = %v, want %v", got.Scope, want)
 		}
 	})
 }

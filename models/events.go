@@ -39,7 +39,7 @@ func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped
 	}
 	// Several INSERTs in one transaction: outside one a failure in a later INSERT would leave
 	// the earlier ones committed, and the retry below would write them twice.
-	err = s.q(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, s.q(ctx), func(tx *gorm.DB) error {
 		for rest := evs; len(rest) > 0; {
 			n := eventBatch(len(rest))
 			if err := tx.Create(rest[:n]).Error; err != nil {
@@ -54,7 +54,7 @@ func (s *Store) AddClientEvents(ctx context.Context, evs []ClientEvent) (skipped
 	}
 	for i := range evs {
 		evs[i].ID = 0 // assigned by the rolled-back INSERT
-		err := s.q(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.transaction(ctx, s.q(ctx), func(tx *gorm.DB) error {
 			if err := tx.Create(&evs[i]).Error; err != nil {
 				return err
 			}

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -37,4 +39,29 @@ func RawDB(s *Store) *gorm.DB { return s.db }
 // PreparedStatements counts the distinct statements the store's pool has prepared.
 func PreparedStatements(s *Store) int {
 	return len(s.db.ConnPool.(*gorm.PreparedStmtDB).Stmts.Keys())
+}
+
+// SetSQLiteBusyTimeout changes the busy timeout of SQLite stores opened after it, and restores
+// it when the test ends.
+func SetSQLiteBusyTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := sqliteBusyTimeout
+	sqliteBusyTimeout = d
+	t.Cleanup(func() { sqliteBusyTimeout = old })
+}
+
+// ReuseAfterTx runs query (a one-column SELECT) in a transaction of s, then runs the statement
+// the cache kept for it outside any transaction: a statement that belonged to the finished
+// transaction fails with "statement is closed".
+func ReuseAfterTx(s *Store, query string, args ...any) error {
+	var n int
+	if err := s.InTx(context.Background(), func(tx *Store) error {
+		return tx.db.Raw(query, args...).Scan(&n).Error
+	}); err != nil {
+		return err
+	}
+	st, ok := s.db.ConnPool.(*gorm.PreparedStmtDB).Stmts.Get(query)
+	if !ok {
+		return errors.New("the statement was not cached")
+	}
+	return st.QueryRow(args...).Scan(&n)
 }

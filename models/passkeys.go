@@ -68,7 +68,7 @@ func (s *Store) AddPasskey(ctx context.Context, p *Passkey) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now().UTC()
 	}
-	return s.q(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.transaction(ctx, s.q(ctx), func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&Passkey{}).Where("user_id = ?", p.UserID).Count(&n).Error; err != nil {
 			return err

@@ -53,6 +53,7 @@ type Store struct {
 	dialect Dialect
 	hashing *hashLimiter
 	changes *changeHooks // subscribers of client-record changes (see OnClientChange)
+	gate    writeGate    // SQLite: this process's writers queue here (see writeGate); nil on PostgreSQL
 }
 
 // Options bound the connection pool of a Store. Zero fields take the defaults below.
@@ -119,6 +120,10 @@ func OpenWith(dsn string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// sqliteBusyTimeout is how long SQLite retries a write lock held by another process (the CLI
+// beside a server); this process's own writers queue at the writeGate first.
+var sqliteBusyTimeout = WriteGateWait
+
 func open(dsn string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Default.LogMode(logger.Silent),
@@ -154,7 +159,7 @@ func open(dsn string) (*Store, error) {
 		// WAL lets readers proceed during a write; IMMEDIATE transactions take the write lock up
 		// front, so two concurrent read-then-write transactions queue instead of deadlocking.
 		q := url.Values{}
-		q.Set("_busy_timeout", "10000")
+		q.Set("_busy_timeout", fmt.Sprint(sqliteBusyTimeout.Milliseconds()))
 		q.Set("_journal_mode", "WAL")
 		q.Set("_foreign_keys", "on")
 		q.Set("_txlock", "immediate")
@@ -174,9 +179,16 @@ func open(dsn string) (*Store, error) {
 }
 
 func newStore(db *gorm.DB, d Dialect) (*Store, error) {
+	reuseTxStatements(db)
 	s := &Store{db: db, dialect: d, hashing: defaultHashLimiter(), changes: &changeHooks{}}
 	if err := watchClientChanges(db, s.changes); err != nil {
 		return nil, err
+	}
+	if d == SQLite {
+		s.gate = make(writeGate, 1)
+		if err := guardWrites(db, s.gate); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -236,8 +248,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		flag = new(atomic.Bool)
 		db = db.Set(txChangesKey, flag)
 	}
-	err := db.Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing, changes: s.changes})
+	err := s.transaction(ctx, db, func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect, hashing: s.hashing, changes: s.changes, gate: s.gate})
 	})
 	if flag != nil && flag.Load() && s.changes != nil {
 		s.changes.notify()
