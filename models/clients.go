@@ -91,6 +91,8 @@ type NewClient struct {
 
 	PostLogoutRedirectURIs   []string
 	IDTokenSignedResponseAlg string
+
+	AllowDeviceGrant bool // web and native only (RFC 8628)
 }
 
 // CreateClient stores a client and, for confidential types, a first secret, which is returned in
@@ -113,6 +115,8 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 
 		PostLogoutRedirectURIs:   in.PostLogoutRedirectURIs,
 		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg,
+
+		AllowDeviceGrant: in.AllowDeviceGrant && in.Type != ClientMachine,
 	}
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
