@@ -23,6 +23,11 @@ const (
 	DevicePollInterval = 5 * time.Second
 	// DeviceSlowDownStep is what every slow_down adds to the interval (§3.5).
 	DeviceSlowDownStep = 5 * time.Second
+	// devicePollLeeway is how much sooner than the interval a poll may come and still be on
+	// time: a client polling from a ticker (as golang.org/x/oauth2 does) sends its next poll one
+	// interval after the previous tick, not after the previous request reached us, so a slow
+	// request followed by a fast one lands a little early through no fault of the client.
+	devicePollLeeway = time.Second
 )
 
 // UserCodeAlphabet is the user codes' alphabet: the consonants of RFC 8628 §6.1, upper case,
@@ -287,7 +292,7 @@ func (s *Server) deviceCodeGrant(ctx context.Context, client *models.Client, r T
 			return ErrExpiredToken
 		}
 		interval := time.Duration(d.IntervalSeconds) * time.Second
-		early := d.LastPolledAt != nil && now.Sub(*d.LastPolledAt) < interval
+		early := d.LastPolledAt != nil && now.Sub(*d.LastPolledAt) < interval-devicePollLeeway
 		if !early {
 			won, err := tx.RecordDevicePoll(ctx, d.ID, d.Polls, now)
 			if err != nil {
