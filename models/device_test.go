@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -121,4 +122,36 @@ func TestPurgeDeviceAuthorizations(t *testing.T) {
 			t.Fatalf("live request: %v", err)
 		}
 	})
+}
+
+// devicePlanQueries are the statements of the device flow (RFC 8628): /device looks a user code
+// up under its throttles, each poll reads and updates one row by its device code.
+var devicePlanQueries = []planQuery{
+	{"FindDeviceAuthorization", func(ctx context.Context, s *models.Store) error {
+		_, err := s.FindDeviceAuthorization(ctx, 1, "192.0.2.1", "hash", time.Now().UTC())
+		return ignoreNotFound(err)
+	}, nil},
+	{"DeviceAuthorizationByDeviceCode", func(ctx context.Context, s *models.Store) error {
+		_, err := s.DeviceAuthorizationByDeviceCode(ctx, "hash")
+		return ignoreNotFound(err)
+	}, nil},
+	{"RecordDevicePoll", func(ctx context.Context, s *models.Store) error {
+		_, err := s.RecordDevicePoll(ctx, "x", 0, time.Now().UTC())
+		return err
+	}, nil},
+	{"SlowDownDevice", func(ctx context.Context, s *models.Store) error { return s.SlowDownDevice(ctx, "x", 5, time.Now().UTC()) }, nil},
+	{"DecideDeviceAuthorization", func(ctx context.Context, s *models.Store) error {
+		return ignoreNotFound(s.DecideDeviceAuthorization(ctx, "x", models.DeviceDecision{Approve: true, UserID: 1}, time.Now().UTC()))
+	}, nil},
+	{"ConsumeDeviceAuthorization", func(ctx context.Context, s *models.Store) error {
+		_, err := s.ConsumeDeviceAuthorization(ctx, "x")
+		return err
+	}, nil},
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	return err
 }
