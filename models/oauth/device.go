@@ -270,11 +270,11 @@ func (s *Server) DecideDevice(ctx context.Context, p *PendingDevice, a *Authenti
 // approved request is consumed by exactly one poll, which gets tokens issued the way the
 // authorization-code grant issues them.
 func (s *Server) deviceCodeGrant(ctx context.Context, client *models.Client, r TokenRequest) (*TokenResponse, error) {
-	if r.DeviceCode == "" {
-		return nil, ErrInvalidRequest.Describe("device_code is missing")
-	}
 	if err := deviceAllowed(client); err != nil {
 		return nil, err
+	}
+	if r.DeviceCode == "" {
+		return nil, ErrInvalidRequest.Describe("device_code is missing")
 	}
 	now := s.now()
 	var resp *TokenResponse
