@@ -139,7 +139,9 @@ var devicePlanQueries = []planQuery{
 		_, err := s.RecordDevicePoll(ctx, "x", 0, time.Now().UTC())
 		return err
 	}, nil},
-	{"SlowDownDevice", func(ctx context.Context, s *models.Store) error { return s.SlowDownDevice(ctx, "x", 5, time.Now().UTC()) }, nil},
+	{"SlowDownDevice", func(ctx context.Context, s *models.Store) error {
+		return s.SlowDownDevice(ctx, "x", 5, time.Now().UTC())
+	}, nil},
 	{"DecideDeviceAuthorization", func(ctx context.Context, s *models.Store) error {
 		return ignoreNotFound(s.DecideDeviceAuthorization(ctx, "x", models.DeviceDecision{Approve: true, UserID: 1}, time.Now().UTC()))
 	}, nil},
