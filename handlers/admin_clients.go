@@ -131,6 +131,13 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 	if cl.OwnerID != nil {
 		row.OwnerURL = h.url(RouteAdminUser, strconv.FormatInt(*cl.OwnerID, 10))
 	}
+	switch {
+	case cl.Type == models.ClientMachine:
+	case cl.AllowDeviceGrant:
+		row.Device = "allowed"
+	default:
+		row.Device = "off"
+	}
 	return row
 }
 

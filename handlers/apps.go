@@ -242,6 +242,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 
 		PostLogoutRedirectURIs:   lines(form.Get("post_logout_redirect_uris")),
 		IDTokenSignedResponseAlg: form.Get("id_token_signed_response_alg"),
+		AllowDeviceGrant:         form.Get("allow_device_grant") != "",
 	}
 	profile, pending, errs, err := h.oauth.ValidateProfile(ctx, client, p)
 	if err != nil {
@@ -263,6 +264,7 @@ func (h *Handlers) UpdateApp(c echo.Context) error {
 		}
 		v.AllowedOriginsText = form.Get("allowed_origins")
 		v.PostLogoutURIsText, v.SigningAlg = form.Get("post_logout_redirect_uris"), p.IDTokenSignedResponseAlg
+		v.AllowDevice = p.AllowDeviceGrant
 		h.flashNow(c, "error", "The settings were not saved: correct the fields marked below.")
 		return h.render(c, http.StatusUnprocessableEntity, apps.App(v))
 	}
@@ -308,6 +310,7 @@ func profileChanges(old *models.Client, p models.ClientProfile, pending []string
 	}
 	ch.list("post_logout_redirect_uris", old.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)
 	ch.value("id_token_signed_response_alg", old.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
+	ch.value("allow_device_grant", strconv.FormatBool(old.AllowDeviceGrant), strconv.FormatBool(p.AllowDeviceGrant))
 	if len(pending) > 0 {
 		ch = append(ch, "requested: "+strings.Join(pending, " "))
 	}
@@ -384,6 +387,9 @@ func (h *Handlers) appView(c echo.Context, client *models.Client, newSecret stri
 		PostLogoutURIsText: strings.Join(client.PostLogoutRedirectURIs, "\n"),
 		SigningAlg:         client.IDTokenSignedResponseAlg,
 		SigningAlgs:        idTokenAlgOptions(),
+
+		AllowDevice: client.AllowDeviceGrant,
+		DeviceURL:   h.issuer + h.url(RouteDevice),
 	}
 	v.AccessTTL, v.AccessTTLUnit = lifetimeField(client.AccessTTLSeconds, cfg.AccessTTL)
 	v.RefreshTTL, v.RefreshTTLUnit = lifetimeField(client.RefreshTTLSeconds, cfg.RefreshTTL)

@@ -34,6 +34,7 @@ var dialectTable = []dialectRow{
 	{oauth.ErrUnsupportedGrantType, http.StatusBadRequest, http.StatusBadRequest, "API_VALIDATION_ERROR"},
 	{oauth.ErrUnsupportedResponseType, http.StatusBadRequest, http.StatusBadRequest, "API_VALIDATION_ERROR"},
 	{oauth.ErrUnauthorizedClient, http.StatusBadRequest, http.StatusForbidden, "UNAUTHORIZED_CLIENT"},
+	{oauth.ErrDeviceDenied, http.StatusBadRequest, http.StatusForbidden, "ACCESS_DENIED"}, // a token response: RFC 6749 §5.2's 400
 	{oauth.ErrAccessDenied, http.StatusForbidden, http.StatusForbidden, "ACCESS_DENIED"},
 	{oauth.ErrInvalidToken, http.StatusUnauthorized, http.StatusUnauthorized, "INVALID_TOKEN"},
 	{oauth.ErrInsufficientScope, http.StatusForbidden, http.StatusForbidden, "INSUFFICIENT_SCOPE"},

@@ -37,6 +37,7 @@ func (h *Handlers) Docs(c echo.Context) error {
 			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},
 			{Name: "Introspection", Method: "POST", URL: iss + h.paths["introspection"], Spec: "RFC 7662"},
 			{Name: "Revocation", Method: "POST", URL: iss + h.paths["revocation"], Spec: "RFC 7009"},
+			{Name: "Device authorization", Method: "POST", URL: iss + h.paths["device_authorization"], Spec: "RFC 8628"},
 			{Name: "JSON Web Key Set", Method: "GET", URL: iss + h.paths["jwks"], Spec: "RFC 7517, RFC 9068"},
 			{Name: "Metadata", Method: "GET", URL: iss + h.paths["metadata"], Spec: "RFC 8414"},
 		},

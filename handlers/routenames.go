@@ -99,6 +99,13 @@ const (
 	RouteAdminUser   = "admin-user"
 )
 
+// The device authorization grant (RFC 8628, issue 15).
+const (
+	RouteDeviceAuthorization = "device_authorization" // a key of web.Paths
+	RouteDevice              = "device"
+	RouteDeviceDecide        = "device-decide"
+)
+
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
 // a renamed or dropped route fails at start-up rather than on the request that links to it.
 var RouteNames = []string{
@@ -119,6 +126,7 @@ var RouteNames = []string{
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 	RouteBrandCSS,
+	RouteDeviceAuthorization, RouteDevice, RouteDeviceDecide,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -57,6 +57,7 @@ func parseTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
 		CodeVerifier: form.Get("code_verifier"),
 		RefreshToken: form.Get("refresh_token"),
 		Scope:        oauth.ParseScope(form.Get("scope")),
+		DeviceCode:   form.Get("device_code"),
 	}
 	req.ClientID, req.ClientSecret, err = clientCredentials(r, form.Get("client_id"), form.Get("client_secret"))
 	return req, err

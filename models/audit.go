@@ -71,12 +71,18 @@ const (
 	AuditKeyRetired  = "key.retired"     // devportal keys retire KID
 	AuditPurged      = "data.purged"     // devportal purge: the counts of what it deleted
 	AuditMigrated    = "schema.migrated" // migrations the command applied, by version
+	// Device sign-ins (RFC 8628) decided on /device, targeting the client; the detail lists
+	// the scopes. Wrong user codes past the throttle are audited once per window.
+	AuditDeviceApproved  = "device.approved"
+	AuditDeviceDenied    = "device.denied"
+	AuditDeviceThrottled = "device.code_throttled"
 )
 
 // SecurityAuditTypes are the events the admin overview shows as "recent security events".
 var SecurityAuditTypes = []string{
 	AuditRefreshReused, AuditCodeReplayed, AuditLoginThrottled, AuditSignupThrottled,
 	AuditClientSuspended, AuditClientRevoked, AuditAdminGranted, AuditTwoFactorReset,
+	AuditDeviceThrottled,
 }
 
 // AuditTypes lists every type, for filters.
@@ -90,6 +96,7 @@ var AuditTypes = []string{
 	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,
 	AuditRefreshReused, AuditCodeReplayed, AuditScopeRequested,
 	AuditUserCreated, AuditKeyRotated, AuditKeyRetired, AuditPurged, AuditMigrated,
+	AuditDeviceApproved, AuditDeviceDenied, AuditDeviceThrottled,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or

@@ -62,6 +62,9 @@ type Client struct {
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
 
+	// AllowDeviceGrant lets the client start device sign-ins (RFC 8628); web and native only.
+	AllowDeviceGrant bool `gorm:"column:allow_device_grant"`
+
 	// OwnerDisabledAt is set when the developer who owns the client is disabled: the client then
 	// works nowhere until they are enabled again. Loaded by ClientByID, never stored here.
 	OwnerDisabledAt *time.Time `gorm:"-"`
@@ -88,6 +91,8 @@ type NewClient struct {
 
 	PostLogoutRedirectURIs   []string
 	IDTokenSignedResponseAlg string
+
+	AllowDeviceGrant bool // web and native only (RFC 8628)
 }
 
 // CreateClient stores a client and, for confidential types, a first secret, which is returned in
@@ -110,6 +115,8 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 
 		PostLogoutRedirectURIs:   in.PostLogoutRedirectURIs,
 		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg,
+
+		AllowDeviceGrant: in.AllowDeviceGrant && in.Type != ClientMachine,
 	}
 	var secret string
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -140,7 +147,7 @@ func (s *Store) CreateClient(ctx context.Context, in NewClient) (*Client, string
 const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_uris, c.scopes, c.status,
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
 	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, c.allowed_origins, o.disabled_at,
-	c.post_logout_redirect_uris, c.id_token_signed_response_alg,
+	c.post_logout_redirect_uris, c.id_token_signed_response_alg, c.allow_device_grant,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
 FROM clients c LEFT JOIN users o ON o.id = c.owner_id
 LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
@@ -163,7 +170,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 		if err := rows.Scan(&row.ID, &row.OwnerID, &row.Name, &row.Type, &row.RedirectURIs, &row.Scopes, &row.Status,
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
 			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.AllowedOrigins, &row.OwnerDisabledAt,
-			&row.PostLogoutRedirectURIs, &row.IDTokenSignedResponseAlg,
+			&row.PostLogoutRedirectURIs, &row.IDTokenSignedResponseAlg, &row.AllowDeviceGrant,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}
@@ -276,6 +283,7 @@ type ClientProfile struct {
 	AccessTTLSeconds, RefreshTTLSeconds              *int
 	PostLogoutRedirectURIs                           []string
 	IDTokenSignedResponseAlg                         string // "" means RS256
+	AllowDeviceGrant                                 bool   // web and native only
 }
 
 // UpdateClient saves a developer's edit of an application, and the origin index with it in the
@@ -287,6 +295,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, p ClientProfile) er
 			"redirect_uris": Lines(p.RedirectURIs), "allowed_origins": Lines(p.AllowedOrigins), "scopes": Words(p.Scopes),
 			"access_ttl_seconds": p.AccessTTLSeconds, "refresh_ttl_seconds": p.RefreshTTLSeconds, "updated_at": time.Now().UTC(),
 			"post_logout_redirect_uris": Lines(p.PostLogoutRedirectURIs), "id_token_signed_response_alg": p.IDTokenSignedResponseAlg,
+			"allow_device_grant": p.AllowDeviceGrant,
 		})
 		if res.Error != nil {
 			return res.Error

@@ -292,6 +292,6 @@ func cursorFor(search bool) string {
 // pages' queries are added as rows.
 func TestPageQueriesUseIndexes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *models.Store) {
-		checkPlans(t, s, append(append([]planQuery{}, adminPlanQueries...), listPlanQueries()...))
+		checkPlans(t, s, append(append(append([]planQuery{}, adminPlanQueries...), listPlanQueries()...), devicePlanQueries...))
 	})
 }

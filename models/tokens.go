@@ -156,6 +156,7 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 		{"revoked access tokens", "revoked_tokens", "jti", "expires_at < ?", []any{p.Before}},
 		{"passkey ceremonies", "webauthn_sessions", "id", "expires_at < ?", []any{p.Before}},
 		{"one-time reveals", "reveals", "id", "expires_at < ?", []any{p.Before}},
+		{"device authorizations", "device_authorizations", "id", "expires_at < ?", []any{p.Before}},
 		// Mailed links are kept an hour past expiry: they count towards AccountMailMax.
 		{"mailed links", "account_tokens", "hash", "expires_at < ?", []any{p.Before.Add(-AccountMailWindow)}},
 		{"failed mail", "outbox", "id", "failed_at < ?", []any{p.Before}},

@@ -165,6 +165,9 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/oauth/authorize": {{name: "consent", role: developer, url: static("/oauth/authorize" + authQuery)}},
 		"/auth":            {{name: "consent-auth", role: developer, url: static("/auth" + authQuery)}},
 		"/oauth/logout":    {{name: "logout-confirm", role: developer, url: static("/oauth/logout")}},
+		// Device sign-in: the code form as verification_uri_complete opens it, and its end.
+		"/device": {{name: "device", role: developer, url: static("/device?user_code=WDJB-MJHT")},
+			{name: "device-done", role: developer, url: static("/device?done=allowed")}},
 
 		"/account":                         {{name: "account", role: developer, url: static("/account")}},
 		"/apps":                            {{name: "apps", role: developer, url: static("/apps")}},

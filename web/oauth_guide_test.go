@@ -46,6 +46,7 @@ func TestOAuthGuide(t *testing.T) {
 		t.Fatal(err)
 	}
 	spa, _ := env.mustClient(t, dev, models.ClientNative, []string{oauthGuideSPARedirect}, "INVOICE.READ")
+	device, _ := env.mustDeviceClient(t, dev, models.ClientNative, "INVOICE.READ")
 
 	g := newGuideRun(t, env, "payer@example.com")
 	g.fixtures = map[string]func() (string, error){
@@ -57,6 +58,8 @@ func TestOAuthGuide(t *testing.T) {
 		"RS_CLIENT_ID":          func() (string, error) { return rs.ID, nil },
 		"RS_CLIENT_SECRET":      func() (string, error) { return rsSecret, nil },
 		"SPA_CLIENT_ID":         func() (string, error) { return spa.ID, nil },
+		"DEVICE_CLIENT_ID":      func() (string, error) { return device.ID, nil },
+		"DEVICE_CODE":           func() (string, error) { return g.fromResponse("device_code") },
 		"CODE":                  func() (string, error) { return g.fromRedirect("code") },
 		"ACCESS_TOKEN":          func() (string, error) { return g.fromResponse("access_token") },
 		"REFRESH_TOKEN":         func() (string, error) { return g.fromResponse("refresh_token") },
@@ -66,6 +69,7 @@ func TestOAuthGuide(t *testing.T) {
 	g.mustCover(
 		"GET /.well-known/oauth-authorization-server", "GET /oauth/authorize",
 		"POST /oauth/token authorization_code", "POST /oauth/token refresh_token", "POST /oauth/token client_credentials",
+		"POST /oauth/device_authorization", "POST /oauth/token urn:ietf:params:oauth:grant-type:device_code",
 		"POST /oauth/introspect", "POST /oauth/revoke", "GET /.well-known/jwks.json", "PKCE",
 	)
 

@@ -214,6 +214,16 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		s.do(t, apiCall{method: "POST", path: "/oauth/token", contentType: formCT, body: cc, header: basic(machine.ID, "wrong"), status: 401})
 	})
 
+	t.Run("device authorization (RFC 8628)", func(t *testing.T) {
+		device, _ := env.mustDeviceClient(t, f.dev, models.ClientNative, "INVOICE.READ")
+		start := url.Values{"client_id": {device.ID}, "scope": {"INVOICE.READ"}}.Encode()
+		_, da := s.do(t, apiCall{method: "POST", path: "/oauth/device_authorization", contentType: formCT, body: start, status: 200})
+		s.do(t, apiCall{method: "POST", path: "/oauth/device_authorization", contentType: formCT, body: "client_id=" + native.ID, status: 400}) // not turned on
+		s.do(t, apiCall{method: "POST", path: "/oauth/device_authorization", contentType: formCT, body: "client_id=dp_nobody", status: 401})
+		poll := url.Values{"grant_type": {oauth.GrantDeviceCode}, "client_id": {device.ID}, "device_code": {da["device_code"].(string)}}.Encode()
+		s.do(t, apiCall{method: "POST", path: "/oauth/token", contentType: formCT, body: poll, status: 400}) // authorization_pending
+	})
+
 	t.Run("introspection and revocation", func(t *testing.T) {
 		auth := basic(machine.ID, machineSecret)
 		_, out := s.do(t, apiCall{method: "POST", path: "/oauth/introspect", contentType: formCT, body: "token=" + machineToken["access_token"].(string), header: auth, status: 200})

@@ -23,6 +23,8 @@ var Paths = map[string]string{
 	"userinfo":             "/oauth/userinfo",
 	"end_session":          "/oauth/logout",
 	"docs":                 "/docs",
+	// RFC 8628: devices start here; users go to /device (the verification_uri).
+	"device_authorization": "/oauth/device_authorization",
 }
 
 // routes is the one table of every URL devportal serves.
@@ -43,6 +45,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.GET(Paths["userinfo"], h.UserInfo, rfcJSON).Name = handlers.RouteUserInfo
 	e.POST(Paths["userinfo"], h.UserInfo, rfcJSON).Name = handlers.RouteUserInfo
 	e.OPTIONS(Paths["userinfo"], h.UserInfoPreflight, rfcJSON).Name = handlers.RouteUserInfo
+	e.POST(Paths["device_authorization"], h.DeviceAuthorization, rfcJSON).Name = handlers.RouteDeviceAuthorization
 	e.POST("/oauth/tokens", h.CompatToken, compatJSON).Name = handlers.RouteCompatToken // the compatibility dialect
 	// CORS preflights of the endpoints browser apps call (RFC 9700, "Usage of CORS"). The
 	// authorization endpoint and the pages never answer CORS.
@@ -95,6 +98,11 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// postAsGet), and POST from the confirmation page (CSRF).
 	pages.GET(Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
 	pages.POSTAfter(postAsGet(Paths["end_session"]), Paths["end_session"], h.EndSession).Name = handlers.RouteEndSession
+
+	// Device sign-in (RFC 8628 §3.3): the code, then the consent page, whose decision posts back.
+	pages.GET("/device", h.DevicePage, requireUser).Name = handlers.RouteDevice
+	pages.POST("/device", h.DeviceContinue, requireUser).Name = handlers.RouteDevice
+	pages.POST("/device/decide", h.DeviceDecide, requireUser).Name = handlers.RouteDeviceDecide
 
 	pages.GET("/account", h.Account, requireUser).Name = handlers.RouteAccount
 	apps := pages.Group("/apps", requireUser)

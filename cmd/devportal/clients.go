@@ -28,6 +28,7 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	refreshTTL := fs.Duration("refresh-ttl", 0, "refresh-token lifetime for this client (default: the deployment's)")
 	introspect := fs.Bool("introspect", false, "make the client a resource server that may introspect any token")
 	owner := fs.String("owner", "", "the email of an existing account to own the client (the account the sample API acts for)")
+	allowDevice := fs.Bool("allow-device", false, "allow device sign-in (RFC 8628 device authorization grant; web and native only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +74,10 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 		in.OwnerID = &u.ID
 	}
 	in.CanIntrospect = *introspect
+	if *allowDevice && in.Type == models.ClientMachine {
+		return errors.New("--allow-device: machine applications act as themselves; device sign-in is for web and native applications")
+	}
+	in.AllowDeviceGrant = *allowDevice
 	in.AccessTTLSeconds, in.RefreshTTLSeconds = seconds(*accessTTL), seconds(*refreshTTL)
 	// The client, its scope requests and their audit entries commit together.
 	var client *models.Client
@@ -106,6 +111,9 @@ func clientsCreate(ctx context.Context, args []string, getenv func(string) strin
 	if len(client.PostLogoutRedirectURIs) > 0 {
 		out["post_logout_redirect_uris"] = client.PostLogoutRedirectURIs
 	}
+	if client.AllowDeviceGrant {
+		out["device_authorization_endpoint"] = env.cfg.Issuer + web.Paths["device_authorization"]
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -119,6 +127,9 @@ func clientDetail(c *models.Client, owner string) string {
 	}
 	if c.CanIntrospect {
 		d += "; may introspect tokens"
+	}
+	if c.AllowDeviceGrant {
+		d += "; device sign-in allowed"
 	}
 	return d
 }

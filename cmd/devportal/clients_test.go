@@ -83,3 +83,32 @@ func TestClientsCreateOwner(t *testing.T) {
 		t.Fatalf("unknown owner: %v\n%s", err, out)
 	}
 }
+
+// `clients create --allow-device` turns on the device authorization grant (RFC 8628), as the
+// "Allow device sign-in" setting does; a machine client is refused, since no user approves.
+func TestClientsCreateAllowDevice(t *testing.T) {
+	c := newCLI(t)
+	out, err := c.run("", "clients", "create", "--name", "TV", "--type", "native", "--redirect-uri", "http://127.0.0.1/cb",
+		"--scope", "INVOICE.READ", "--allow-device")
+	if err != nil {
+		t.Fatalf("clients create --allow-device: %v\n%s", err, out)
+	}
+	var got struct {
+		ClientID string `json:"client_id"`
+		Endpoint string `json:"device_authorization_endpoint"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !strings.HasSuffix(got.Endpoint, "/oauth/device_authorization") {
+		t.Fatalf("output %q (%v)", out, err)
+	}
+	client, err := c.mustStore().ClientByID(context.Background(), got.ClientID)
+	if err != nil || !client.AllowDeviceGrant {
+		t.Fatalf("stored %+v, %v; want device sign-in allowed", client, err)
+	}
+	if evs := c.mustAudit(models.AuditAppCreated); len(evs) != 1 || !strings.Contains(evs[0].Detail, "device sign-in allowed") {
+		t.Errorf("audit %+v", evs)
+	}
+	out, err = c.run("", "clients", "create", "--name", "Sync", "--scope", "INVOICE.READ", "--allow-device")
+	if err == nil || !strings.Contains(err.Error(), "--allow-device: machine applications") {
+		t.Fatalf("machine with --allow-device: %v\n%s", err, out)
+	}
+}

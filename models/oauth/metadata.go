@@ -24,6 +24,8 @@ type Metadata struct {
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	ServiceDocumentation                       string   `json:"service_documentation,omitempty"`
+	// RFC 8628 §4: where devices start a device sign-in.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
 
 	// OpenID Connect Discovery 1.0 §3, and the logout specifications.
 	UserinfoEndpoint                 string   `json:"userinfo_endpoint"`
@@ -61,7 +63,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		ScopesSupported:                   names,
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{ResponseModeQuery, ResponseModeFormPost},
-		GrantTypesSupported:               []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken},
+		GrantTypesSupported:               []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantDeviceCode},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		// Introspection needs a confidential client; revocation also takes a public one by id.
 		IntrospectionEndpointAuthMethodsSupported:  []string{"client_secret_basic", "client_secret_post"},
@@ -69,6 +71,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		CodeChallengeMethodsSupported:              []string{MethodS256},
 		AuthorizationResponseISSParameterSupported: true,
 		ServiceDocumentation:                       iss + paths["docs"],
+		DeviceAuthorizationEndpoint:                iss + paths["device_authorization"],
 
 		UserinfoEndpoint:                 iss + paths["userinfo"],
 		EndSessionEndpoint:               iss + paths["end_session"],

@@ -629,7 +629,7 @@ func TestTokenGrantTypes(t *testing.T) {
 	}{
 		{"RFC 6749 §5.2: missing grant_type", oauth.TokenRequest{ClientID: f.web.ID, ClientSecret: f.webSecret}, oauth.ErrInvalidRequest},
 		{"RFC 6749 §5.2: password grant", oauth.TokenRequest{GrantType: "password", ClientID: f.web.ID, ClientSecret: f.webSecret}, oauth.ErrUnsupportedGrantType},
-		{"RFC 6749 §5.2: device code grant", oauth.TokenRequest{GrantType: "urn:ietf:params:oauth:grant-type:device_code", ClientID: f.native.ID}, oauth.ErrUnsupportedGrantType},
+		{"RFC 8628 §3.4: device code grant, device sign-in not turned on", oauth.TokenRequest{GrantType: "urn:ietf:params:oauth:grant-type:device_code", ClientID: f.native.ID}, oauth.ErrDeviceNotAllowed},
 		{"RFC 6749 §5.2: machine client with authorization_code", oauth.TokenRequest{GrantType: oauth.GrantAuthorizationCode, Code: "dpc_x", ClientID: f.machine.ID, ClientSecret: f.machineSecret}, oauth.ErrUnauthorizedClient},
 		{"RFC 6749 §5.2: machine client with refresh_token", oauth.TokenRequest{GrantType: oauth.GrantRefreshToken, RefreshToken: "dpr_x", ClientID: f.machine.ID, ClientSecret: f.machineSecret}, oauth.ErrUnauthorizedClient},
 		{"RFC 6749 §5.2: web client with client_credentials", oauth.TokenRequest{GrantType: oauth.GrantClientCredentials, ClientID: f.web.ID, ClientSecret: f.webSecret}, oauth.ErrUnauthorizedClient},
@@ -1101,7 +1101,7 @@ func TestMetadata(t *testing.T) {
 		{"RFC 8414 §2: jwks_uri", md.JWKSURI, issuer + "/.well-known/jwks.json"},
 		{"RFC 8414 §2: response_types_supported", md.ResponseTypesSupported, []string{"code"}},
 		{"RFC 8414 §2, OAuth 2.0 Form Post Response Mode: response_modes_supported", md.ResponseModesSupported, []string{"query", "form_post"}},
-		{"RFC 8414 §2: grant_types_supported", set(md.GrantTypesSupported), []string{"authorization_code", "client_credentials", "refresh_token"}},
+		{"RFC 8414 §2: grant_types_supported", set(md.GrantTypesSupported), []string{"authorization_code", "client_credentials", "refresh_token", oauth.GrantDeviceCode}},
 		{"RFC 8414 §2: token_endpoint_auth_methods_supported", set(md.TokenEndpointAuthMethodsSupported), []string{"client_secret_basic", "client_secret_post", "none"}},
 		{"RFC 8414 §2, RFC 9700 §2.1.1: code_challenge_methods_supported is S256 only", md.CodeChallengeMethodsSupported, []string{"S256"}},
 		{"RFC 9207 §3: authorization_response_iss_parameter_supported", md.AuthorizationResponseISSParameterSupported, true},

@@ -75,6 +75,8 @@ type Profile struct {
 	PostLogoutRedirectURIs []string
 	// IDTokenSignedResponseAlg is "" (RS256, the default) or one of IDTokenAlgs.
 	IDTokenSignedResponseAlg string
+	// AllowDeviceGrant turns on the device authorization grant (RFC 8628); web and native only.
+	AllowDeviceGrant bool
 }
 
 // IDTokenAlgs are the ID Token algorithms a client may register besides the default, RS256
@@ -118,6 +120,7 @@ func (s *Server) ValidateProfile(ctx context.Context, c *models.Client, p Profil
 		default:
 			errs["id_token_signed_response_alg"] = "Choose RS256 or ES256."
 		}
+		out.AllowDeviceGrant = p.AllowDeviceGrant // a machine client has no user to approve a device
 	}
 
 	out.PostLogoutRedirectURIs = validatePostLogoutURIs(c.Type, p.PostLogoutRedirectURIs, errs)

@@ -66,6 +66,7 @@ type Server struct {
 	store   *models.Store
 	kek     []byte // seals signing keys at rest
 	rot     []byte // derives a refresh token's successor
+	ucKey   []byte // keys the hashes of device user codes
 	keys    keyRing
 	scopes  catalogCache
 	clients *clientCache // verified client records, emptied by every client change
@@ -117,6 +118,7 @@ func NewServer(cfg Config, store *models.Store, secret []byte) (*Server, error) 
 	if cfg.Now != nil {
 		srv.now = func() time.Time { return cfg.Now().UTC() }
 	}
+	srv.ucKey = models.DeriveKey(secret, "device-user-code")
 	srv.clients = newClientCache(cfg.ClientCacheTTL, cfg.ClientCacheSize)
 	srv.verified = newLRU[AccessClaims](DefaultVerifiedTokens)
 	store.OnClientChange(srv.clients.flush)

@@ -31,6 +31,8 @@ type TokenRequest struct {
 	RedirectURI  string
 	CodeVerifier string
 	RefreshToken string
+	// DeviceCode is the device_code of a device access token request (RFC 8628 §3.4).
+	DeviceCode   string
 	Scope        []string
 	ClientID     string
 	ClientSecret string
@@ -74,6 +76,8 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 		grant = s.clientCredentialsGrant
 	case GrantRefreshToken:
 		grant = s.refreshTokenGrant
+	case GrantDeviceCode:
+		grant = s.deviceCodeGrant
 	default:
 		return nil, ErrUnsupportedGrantType.Describe("grant_type %q is not supported", r.GrantType)
 	}
@@ -100,7 +104,9 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 	if r.GrantType == GrantRefreshToken {
 		kind = models.EventRefresh
 	}
-	s.record(client.ID, kind, r.GrantType, err)
+	if !devicePolling(err) { // a device waiting for its user polls every few seconds
+		s.record(client.ID, kind, r.GrantType, err)
+	}
 	s.countToken(r.GrantType, err)
 	return resp, err
 }
@@ -109,7 +115,7 @@ func grantAllowed(t models.ClientType, grant string) bool {
 	if t == models.ClientMachine {
 		return grant == GrantClientCredentials
 	}
-	return grant == GrantAuthorizationCode || grant == GrantRefreshToken
+	return grant == GrantAuthorizationCode || grant == GrantRefreshToken || grant == GrantDeviceCode
 }
 
 // AuthenticateClient checks a client's credentials (RFC 6749 §2.3). Confidential clients need a

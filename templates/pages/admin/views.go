@@ -52,6 +52,10 @@ type AdminClientRow struct {
 	URL                                                   string
 	SuspendURL, ReinstateURL, IntrospectionURL, RevokeURL string
 	OwnerURL                                              string // the owner's page, when there is an owner
+
+	// Device: "allowed" or "off" for a client that signs users in, whether its developer turned
+	// on the device authorization grant (RFC 8628); "" for a machine client.
+	Device string
 }
 
 // AdminClientsView is the admin list of every client.

@@ -103,6 +103,11 @@ type AppView struct {
 	SigningAlg         string // "" is RS256
 	SigningAlgs        []AlgOption
 	OpenID             *OpenIDPanel // nil for machine applications
+
+	// AllowDevice: the application may use the device authorization grant; DeviceURL is where
+	// its users enter codes.
+	AllowDevice bool
+	DeviceURL   string
 }
 
 // AlgOption is one choice of ID Token signing algorithm.

@@ -69,6 +69,10 @@ type ConsentView struct {
 
 	// OwnerVerified: an admin marked the owner a verified publisher (badge on the page).
 	OwnerVerified bool
+
+	// Device: the request comes from a device sign-in (RFC 8628), which redirects nowhere; the
+	// page warns instead that only the user's own device should get access (§5.4).
+	Device bool
 }
 
 // Initial is the letter that stands for an application without a logo: the first letter or
