@@ -68,6 +68,8 @@ type Server struct {
 	rot     []byte // derives a refresh token's successor
 	keys    keyRing
 	scopes  catalogCache
+	// apiCache is the API catalog (resource servers and their scopes), for token audiences.
+	apiCache apiCache
 	clients *clientCache // verified client records, emptied by every client change
 	// verified remembers access tokens whose signature, type and issuer checked out, by
 	// SHA-256 of the token; LoadKeys empties it, so a retired key's tokens stop verifying.
