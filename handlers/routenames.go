@@ -99,6 +99,14 @@ const (
 	RouteAdminUser   = "admin-user"
 )
 
+// APIs as resource servers (issue 15): their RFC 9728 documents and the admin pages.
+const (
+	RouteProtectedResource = "protected-resource"
+	RouteAdminAPIs         = "admin-apis"
+	RouteAdminAPI          = "admin-api"
+	RouteDeleteAPI         = "delete-api"
+)
+
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
 // a renamed or dropped route fails at start-up rather than on the request that links to it.
 var RouteNames = []string{
@@ -119,6 +127,7 @@ var RouteNames = []string{
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 	RouteBrandCSS,
+	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -146,8 +146,8 @@ func (s *Store) UpdateAPI(ctx context.Context, a *API, detail string) error {
 }
 
 // DeleteAPI removes an API that has no scopes left; one that still has some is ErrForbidden,
-// since its scopes would be left belonging to nothing.
-func (s *Store) DeleteAPI(ctx context.Context, id int64) error {
+// since its scopes would be left belonging to nothing. detail goes in the AuditAPIDeleted entry.
+func (s *Store) DeleteAPI(ctx context.Context, id int64, detail string) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		var a API
 		if err := tx.forUpdate(ctx).Take(&a, "id = ?", id).Error; err != nil {
@@ -163,7 +163,7 @@ func (s *Store) DeleteAPI(ctx context.Context, id int64) error {
 		if err := tx.q(ctx).Delete(&API{}, "id = ?", id).Error; err != nil {
 			return err
 		}
-		return tx.auditAs(ctx, AuditAPIDeleted, a.Identifier, a.Name)
+		return tx.auditAs(ctx, AuditAPIDeleted, a.Identifier, detail)
 	})
 }
 
