@@ -351,7 +351,9 @@ func (s *Server) APIs(ctx context.Context) ([]models.API, error) {
 
 // StoredIdentifier is the stored form of an identifier or documentation URL an admin typed
 // (models.RelativeIdentifier under this issuer).
-func (s *Server) StoredIdentifier(uri string) string { return models.RelativeIdentifier(uri, s.cfg.Issuer) }
+func (s *Server) StoredIdentifier(uri string) string {
+	return models.RelativeIdentifier(uri, s.cfg.Issuer)
+}
 
 // ResolvedIdentifier is the URI a stored identifier names under this issuer.
 func (s *Server) ResolvedIdentifier(stored string) string {
