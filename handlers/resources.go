@@ -37,3 +37,6 @@ func (h *Handlers) ProtectedResource(c echo.Context) error {
 	allowAnyOrigin(c) // browser-based MCP clients discover the resource too
 	return c.JSON(http.StatusOK, md)
 }
+
+// Issuer is the issuer the handlers build absolute URLs from.
+func (h *Handlers) Issuer() string { return h.issuer }

@@ -52,7 +52,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
-	sample := SampleAPI(deps.OAuth.Config().Issuer)
+	sample := SampleAPI(h.Issuer())
 	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, sample, "INVOICE.READ", h.WriteAPIError)).Name = handlers.RouteInvoices
 	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, sample, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
 	// RFC 9728 §3: the protected-resource metadata of the sample API ({issuer}/api/v1) and of
