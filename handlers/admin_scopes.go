@@ -169,6 +169,12 @@ func (h *Handlers) CreateScope(c echo.Context) error {
 	if f.apis, err = h.apiOptions(c); err != nil {
 		return err
 	}
+	if f.APIID == "" {
+		// A scripted post without the field (as before APIs existed): the sample API.
+		if a, err := h.store.APIByIdentifier(c.Request().Context(), models.SampleAPIIdentifier); err == nil {
+			f.APIID = strconv.FormatInt(a.ID, 10)
+		}
+	}
 	errs := f.validate(true)
 	apiID := f.api(errs)
 	if len(errs) == 0 {
@@ -221,6 +227,9 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	standard := slices.Contains(models.StandardScopes, s.Name)
 	errs := f.validate(false)
 	var apiID int64
+	if f.APIID == "" && s.APIID != nil {
+		f.APIID = strconv.FormatInt(*s.APIID, 10) // a post without the field keeps the scope's API
+	}
 	if !standard {
 		if f.apis, err = h.apiOptions(c); err != nil {
 			return err
