@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/templates/pages/admin"
+	"github.com/devportal/devportal/templates/pages/docs"
 	"github.com/devportal/devportal/templates/pages/shared"
 )
 
@@ -248,4 +250,50 @@ func (h *Handlers) apiOptions(c echo.Context) ([]admin.APIOption, error) {
 		out = append(out, admin.APIOption{Value: strconv.FormatInt(a.ID, 10), Label: a.Name + " (" + a.URI(h.issuer) + ")"})
 	}
 	return out, err
+}
+
+// apiNameMap is the name of each API by id, for labelling scopes.
+type apiNameMap map[int64]string
+
+// of is the name of s's API, "" for none.
+func (m apiNameMap) of(s models.Scope) string {
+	if s.APIID == nil {
+		return ""
+	}
+	return m[*s.APIID]
+}
+
+func (h *Handlers) apiNames(ctx context.Context) (apiNameMap, error) {
+	list, err := h.store.APIs(ctx)
+	m := make(apiNameMap, len(list))
+	for _, a := range list {
+		m[a.ID] = a.Name
+	}
+	return m, err
+}
+
+// docsAPIs are the registered APIs as the docs page lists them, with their active scopes.
+func (h *Handlers) docsAPIs(ctx context.Context) ([]docs.API, error) {
+	list, err := h.store.APIs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := h.store.ActiveScopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]docs.API, 0, len(list))
+	for _, a := range list {
+		d := docs.API{Name: a.Name, Identifier: a.URI(h.issuer), Description: a.Description, DocsURL: a.Docs(h.issuer)}
+		if strings.HasPrefix(d.Identifier, h.issuer+"/") {
+			d.MetadataURL = ProtectedResourceMetadataURL(h.issuer, d.Identifier)
+		}
+		for _, s := range scopes {
+			if s.APIID != nil && *s.APIID == a.ID {
+				d.Scopes = append(d.Scopes, s.Name)
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -105,6 +105,7 @@ const (
 	RouteAdminAPIs         = "admin-apis"
 	RouteAdminAPI          = "admin-api"
 	RouteDeleteAPI         = "delete-api"
+	RouteAPIsGuide         = "apis-guide"
 )
 
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
@@ -127,7 +128,7 @@ var RouteNames = []string{
 	RouteVerifyEmail, RouteResendVerification, RouteChangeEmail, RouteConfirmEmail, RouteForgotPassword, RouteResetPassword,
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 	RouteBrandCSS,
-	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI,
+	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI, RouteAPIsGuide,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

@@ -150,6 +150,7 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/docs/oidc":              {{name: "docs-oidc", role: anonymous, url: static("/docs/oidc")}},
 		"/docs/api":               {{name: "docs-api", role: anonymous, url: static("/docs/api")}},
 		"/docs/oauth":             {{name: "docs-oauth", role: anonymous, url: static("/docs/oauth")}},
+		"/docs/apis":              {{name: "docs-apis", role: anonymous, url: static("/docs/apis")}},
 		"/login":                  {{name: "login", role: anonymous, url: static("/login")}},
 		"/signup":                 {{name: "signup", role: anonymous, url: static("/signup")}},
 		"/forgot-password":        {{name: "forgot-password", role: anonymous, url: static("/forgot-password")}},

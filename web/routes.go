@@ -67,6 +67,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/docs/oidc", h.OIDCGuide).Name = handlers.RouteOIDCGuide
 	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
 	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
+	pages.GET("/docs/apis", h.APIsGuide).Name = handlers.RouteAPIsGuide
 	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
 	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage).Name = handlers.RouteLogin
