@@ -174,6 +174,38 @@ func TestAuthorizeResource(t *testing.T) {
 			}
 		})
 
+		t.Run("§2.2 the grant stays with its resource when an admin moves its scope to another API", func(t *testing.T) {
+			code := f.mixedCode(t, []string{"openid", "offline_access", "PAYOUT.READ"}, billingAPI)
+			resp, err := f.srv.Token(ctx, f.mixedExchange(code))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sample, err := store.APIByIdentifier(ctx, models.SampleAPIIdentifier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SetScopeAPI(ctx, "PAYOUT.READ", sample.ID); err != nil {
+				t.Fatal(err)
+			}
+			f.srv.ForgetCatalog()
+			defer func() {
+				if err := store.SetScopeAPI(ctx, "PAYOUT.READ", f.billing.ID); err != nil {
+					t.Fatal(err)
+				}
+				f.srv.ForgetCatalog()
+			}()
+			if _, err := f.srv.Token(ctx, f.mixedRefresh(resp.RefreshToken, nil, sampleAPI)); !errors.Is(err, oauth.ErrInvalidTarget) {
+				t.Fatalf("refresh for the API the scope moved to = %v, want invalid_target: the user authorized Billing", err)
+			}
+			again, err := f.srv.Token(ctx, f.mixedRefresh(resp.RefreshToken, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if aud, _ := mustAud(t, f.srv, again.AccessToken); !slices.Equal(aud, []string{billingAPI}) {
+				t.Fatalf("aud %v, want the grant's resource %s", aud, billingAPI)
+			}
+		})
+
 		t.Run("§2.2 a code exchange naming another resource than the authorization", func(t *testing.T) {
 			code := f.mixedCode(t, []string{"PAYOUT.READ"}, billingAPI)
 			if _, err := f.srv.Token(ctx, f.mixedExchange(code, sampleAPI)); !errors.Is(err, oauth.ErrInvalidTarget) {
