@@ -3,9 +3,11 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -195,4 +197,95 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// The admin console's APIs page (issue 15): the form registers an API ("Name", "Identifier",
+// button "Create API") and refuses a second API with the same identifier or a relative one; an
+// API that still has scopes cannot be deleted, with a message saying why; the scope form's
+// "API" select moves a scope, which changes the aud of its new tokens; each change is audited.
+func TestAdminAPIs(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	env.mustUser(t, "admin@example.com", true)
+	b := newBrowser(t, env.URL)
+	b.mustLogin("admin@example.com")
+	_, page := b.get("/admin/apis")
+	for _, want := range []string{`<label for="api-name" class="required">Name</label>`, `<label for="api-identifier" class="required">Identifier</label>`, ">Create API</button>", "Sample API", env.URL + "/api/v1"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("/admin/apis lacks %s", want)
+		}
+	}
+	_, page = b.mustPostThenGet("/admin/apis", url.Values{"name": {"Billing"}, "identifier": {"https://billing.example.test"}, "access_ttl": {"300"}}, "/admin/apis")
+	if !strings.Contains(page, "https://billing.example.test") {
+		t.Fatal("the new API is not listed")
+	}
+	for name, form := range map[string]url.Values{
+		"a taken identifier": {"name": {"Again"}, "identifier": {"https://billing.example.test"}},
+		"a relative one":     {"name": {"Relative"}, "identifier": {"/billing"}},
+		"a fragment":         {"name": {"Fragment"}, "identifier": {"https://billing.example.test/#x"}},
+	} {
+		b.get("/admin/apis")
+		if resp, body := b.post("/admin/apis", form); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="api-identifier-error"`) {
+			t.Errorf("%s: status %d, want 422 with the identifier's error", name, resp.StatusCode)
+		}
+	}
+	billing, err := env.Store.APIByIdentifier(ctx, "https://billing.example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A scope in Billing through the scope form's "API" select.
+	_, page = b.get("/admin/scopes")
+	if !strings.Contains(page, `<label for="scope-api" class="required">API</label>`) {
+		t.Fatal("the scope form has no API select")
+	}
+	b.mustPostThenGet("/admin/scopes", url.Values{"name": {"PAYOUT.READ"}, "description": {"See your payouts"}, "api_id": {strconv.FormatInt(billing.ID, 10)}}, "/admin/scopes")
+	apiPath := "/admin/apis/" + strconv.FormatInt(billing.ID, 10)
+	b.get(apiPath + "/delete")
+	_, page = b.mustPostThenGet(apiPath+"/delete", url.Values{}, "/admin/apis")
+	if !strings.Contains(page, "Billing still has 1 scope(s)") {
+		t.Fatalf("deleting an API with a scope: the page does not say why it was refused\n%s", page)
+	}
+	if _, err := env.Store.APIByID(ctx, billing.ID); err != nil {
+		t.Fatalf("the API with a scope was deleted: %v", err)
+	}
+	// Moved back to the sample API, the scope's tokens are for it; then Billing can go.
+	sample, err := env.Store.APIByIdentifier(ctx, models.SampleAPIIdentifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get("/admin/scopes/PAYOUT.READ")
+	b.mustPostThenGet("/admin/scopes/PAYOUT.READ", url.Values{"description": {"See your payouts"}, "api_id": {strconv.FormatInt(sample.ID, 10)}}, "/admin/scopes")
+	client, secret := env.mustClient(t, nil, models.ClientMachine, nil, "PAYOUT.READ")
+	if aud := jwtClaims(t, env.mustTokenOverHTTP(t, client, secret, url.Values{}))["aud"]; aud != env.URL+"/api/v1" {
+		t.Fatalf("aud of a PAYOUT.READ token after the move: %v, want the sample API", aud)
+	}
+	b.get(apiPath + "/delete")
+	b.mustPostThenGet(apiPath+"/delete", url.Values{}, "/admin/apis")
+	if _, err := env.Store.APIByID(ctx, billing.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the API without scopes is still there: %v", err)
+	}
+	for _, typ := range []string{models.AuditAPICreated, models.AuditAPIDeleted} {
+		if events, err := env.Store.AuditEvents(ctx, models.AuditFilter{Type: typ, Limit: 5}); err != nil || len(events) != 1 || events[0].Actor != "admin@example.com" {
+			t.Errorf("%s: %+v, %v; want one entry by the admin", typ, events, err)
+		}
+	}
+}
+
+// The developer console groups the scope checkboxes by API, one fieldset per API with its name
+// in the legend (issue 15).
+func TestConsoleGroupsScopesByAPI(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustBillingAPI(t, "https://billing.example.test")
+	env.mustUser(t, "dev@example.com", false)
+	b := newBrowser(t, env.URL)
+	b.mustLogin("dev@example.com")
+	_, page := b.get("/apps/new")
+	for scope, api := range map[string]string{"PAYOUT.READ": "Billing", "INVOICE.READ": "Sample API"} {
+		legend := strings.Index(page, "<legend class=\"small\">API access: "+api+"</legend>")
+		box := strings.Index(page, `id="scope-`+scope+`"`)
+		end := legend + strings.Index(page[max(legend, 0):], "</fieldset>")
+		if legend < 0 || box < legend || box > end {
+			t.Errorf("%s is not in the fieldset of %s (legend at %d, checkbox at %d, fieldset end %d)", scope, api, legend, box, end)
+		}
+	}
 }

@@ -53,14 +53,14 @@ type scopeGroup struct {
 }
 
 // groupByAPI groups API scopes by their API, APIs in name order, keeping the scopes' order
-// within each; scopes of no known API come last, as "Other API access".
+// within each; scopes of no known API come last, as "other APIs".
 func groupByAPI(scopes []shared.ScopeOption) []scopeGroup {
 	var out []scopeGroup
 	index := map[string]int{}
 	for _, s := range scopes {
 		label := s.API
 		if label == "" {
-			label = "Other API access"
+			label = "other APIs"
 		}
 		i, ok := index[label]
 		if !ok {
@@ -74,9 +74,9 @@ func groupByAPI(scopes []shared.ScopeOption) []scopeGroup {
 		switch {
 		case a.Label == b.Label:
 			return 0
-		case a.Label == "Other API access":
+		case a.Label == "other APIs":
 			return 1
-		case b.Label == "Other API access":
+		case b.Label == "other APIs":
 			return -1
 		}
 		return strings.Compare(a.Label, b.Label)
