@@ -35,6 +35,16 @@ func parseScopeForm(c echo.Context) scopeForm {
 	}
 }
 
+// label names the API with the select's value id, for the audit log.
+func (f scopeForm) label(id string) string {
+	for _, o := range f.apis {
+		if o.Value == id {
+			return o.Label
+		}
+	}
+	return id
+}
+
 // api is the chosen API's id, or 0 (with the field's error in errs) when none of the choices.
 func (f scopeForm) api(errs shared.Errors) int64 {
 	for _, o := range f.apis {
@@ -190,7 +200,7 @@ func (h *Handlers) CreateScope(c echo.Context) error {
 		return h.renderScopes(c, http.StatusUnprocessableEntity, f.view(errs))
 	}
 	h.oauth.ForgetCatalog() // this instance applies the change at once, others within the cache's TTL
-	h.audit(c, models.AuditScopeCreated, f.Name, f.detail()+"; API "+f.APIID)
+	h.audit(c, models.AuditScopeCreated, f.Name, f.detail()+"; API "+f.label(f.APIID))
 	h.flash(c, "success", "Scope "+f.Name+" was added to the catalog.")
 	return seeOther(c, h.url(RouteAdminScopes))
 }
@@ -255,7 +265,7 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 		if s.APIID != nil {
 			before = strconv.FormatInt(*s.APIID, 10)
 		}
-		ch.value("api", before, f.APIID)
+		ch.value("api", f.label(before), f.label(f.APIID))
 	}
 	h.oauth.ForgetCatalog()
 	ch.value("description", s.Description, f.Description)
