@@ -285,3 +285,26 @@ func TestIntrospectionReportsTheResource(t *testing.T) {
 		t.Fatalf("Introspect = %+v, %v; want active with aud [%s]", got, err, billingAPI)
 	}
 }
+
+// The sample API's identifier is stored relative to the issuer, so it is right after
+// DEVPORTAL_ISSUER changes: two servers with different issuers over one database each mint
+// tokens for their own {issuer}/api/v1, and serve its RFC 9728 document.
+func TestSampleAPIFollowsTheIssuer(t *testing.T) {
+	store := storetest.SQLite(t)
+	f := mustFixture(t, store)
+	ctx := context.Background()
+	for _, iss := range []string{issuer, "https://portal.example.test"} {
+		srv := mustServer(t, store, oauth.Config{Issuer: iss})
+		resp, err := srv.Token(ctx, oauth.TokenRequest{GrantType: oauth.GrantClientCredentials, ClientID: f.machine.ID, ClientSecret: f.machineSecret, Scope: []string{"INVOICE.READ"}, Resource: []string{iss + "/api/v1"}})
+		if err != nil {
+			t.Fatalf("%s: %v", iss, err)
+		}
+		if aud, _ := mustAud(t, srv, resp.AccessToken); !slices.Equal(aud, []string{iss + "/api/v1"}) {
+			t.Errorf("issuer %s: aud %v, want [%s/api/v1]", iss, aud, iss)
+		}
+		md, err := srv.ProtectedResource(ctx, iss+"/api/v1")
+		if err != nil || md.Resource != iss+"/api/v1" || !slices.Equal(md.AuthorizationServers, []string{iss}) {
+			t.Errorf("issuer %s: metadata %+v, %v", iss, md, err)
+		}
+	}
+}
