@@ -284,6 +284,17 @@ func TestIntrospectionReportsTheResource(t *testing.T) {
 	if err != nil || !got.Active || !slices.Equal(got.Aud, []string{billingAPI}) {
 		t.Fatalf("Introspect = %+v, %v; want active with aud [%s]", got, err, billingAPI)
 	}
+	// A refresh token answers the audience of its grant's access tokens: the resource it was
+	// authorized for.
+	code := f.mixedCode(t, []string{"offline_access", "openid", "PAYOUT.READ"}, billingAPI)
+	tokens, err := f.srv.Token(ctx, f.mixedExchange(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.srv.Introspect(ctx, f.mixed, tokens.RefreshToken)
+	if err != nil || !got.Active || !slices.Equal(got.Aud, []string{billingAPI}) {
+		t.Fatalf("Introspect(refresh token) = %+v, %v; want active with aud [%s]", got, err, billingAPI)
+	}
 }
 
 // The sample API's identifier is stored relative to the issuer, so it is right after
