@@ -319,3 +319,38 @@ func TestSampleAPIFollowsTheIssuer(t *testing.T) {
 		}
 	}
 }
+
+// RFC 8707 §2: an API identifier (and so a resource) is an absolute URI without a fragment;
+// devportal also refuses a query, so identifiers compare as plain strings.
+func TestCheckResourceIdentifier(t *testing.T) {
+	for _, tc := range []struct {
+		uri string
+		ok  bool
+	}{
+		{"https://api.example.com/v1", true},
+		{"http://localhost:8080/api/v1", true},
+		{"urn:example:billing", true},
+		{"", false},
+		{"/api/v1", false},
+		{"api.example.com", false},
+		{"https://api.example.com/#top", false},
+		{"https://api.example.com/?v=1", false},
+		{"https:///nohost", false},
+		{"https://api.example.com/a b", false},
+	} {
+		if got := oauth.CheckResourceIdentifier(tc.uri) == ""; got != tc.ok {
+			t.Errorf("CheckResourceIdentifier(%q) ok = %v, want %v", tc.uri, got, tc.ok)
+		}
+	}
+	// Stored relative to the issuer only when under it, path boundary included.
+	for uri, want := range map[string]string{
+		issuer + "/api/v1":         models.IssuerMarker + "/api/v1",
+		issuer:                     models.IssuerMarker,
+		issuer + "x.example/api":   issuer + "x.example/api",
+		"https://other.example/v1": "https://other.example/v1",
+	} {
+		if got := models.RelativeIdentifier(uri, issuer); got != want || models.ResolveIdentifier(got, issuer) != uri {
+			t.Errorf("RelativeIdentifier(%q) = %q, want %q (and back)", uri, got, want)
+		}
+	}
+}

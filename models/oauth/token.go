@@ -274,8 +274,9 @@ func (s *Server) clientCredentialsGrant(ctx context.Context, client *models.Clie
 		return nil, err
 	}
 	// The token's audience follows from its scopes, which all belong to the resource when one
-	// was named (tokenTarget). No grant row and no refresh token (RFC 6749 §4.4.3): the client can simply ask again, and
-	// the hot path stays free of writes. Suspending the client ends these tokens.
+	// was named (tokenTarget). No grant row and no refresh token (RFC 6749 §4.4.3): the client
+	// can simply ask again, and the hot path stays free of writes. Suspending the client ends
+	// these tokens.
 	return s.issue(ctx, nil, client, nil, client.ID, scopeNames(scopes), nil)
 }
 
