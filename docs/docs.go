@@ -22,7 +22,7 @@ import (
 	"github.com/devportal/devportal/docs/apiref"
 )
 
-//go:embed integration-guide.md openapi.yaml oauth.md oidc.md
+//go:embed integration-guide.md openapi.yaml oauth.md oidc.md apis.md
 var files embed.FS
 
 //go:embed rendered
@@ -51,6 +51,13 @@ var IntegrationGuideHTML = string(mustRead(rendered, "rendered/integration-guide
 
 // OAuthGuideHTML is OAuthGuide rendered: the body of /docs/oauth.
 var OAuthGuideHTML = string(mustRead(rendered, "rendered/oauth.html"))
+
+// APIsGuide is docs/apis.md, for API owners: audiences, resource indicators, the RFC 9728
+// document and validating aud, served at /docs/apis.
+var APIsGuide = mustRead(files, "apis.md")
+
+// APIsGuideHTML is APIsGuide rendered: the body of /docs/apis.
+var APIsGuideHTML = string(mustRead(rendered, "rendered/apis.html"))
 
 // OIDCGuideHTML is OIDCGuide rendered: the body of /docs/oidc.
 var OIDCGuideHTML = string(mustRead(rendered, "rendered/oidc.html"))

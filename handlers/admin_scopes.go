@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,6 +22,8 @@ type scopeForm struct {
 	Name        string
 	Description string
 	Sensitive   bool
+	APIID       string // the API select's value: an API's id
+	apis        []admin.APIOption
 }
 
 func parseScopeForm(c echo.Context) scopeForm {
@@ -28,7 +31,34 @@ func parseScopeForm(c echo.Context) scopeForm {
 		Name:        strings.TrimSpace(c.FormValue("name")),
 		Description: strings.Join(strings.Fields(c.FormValue("description")), " "),
 		Sensitive:   c.FormValue("sensitive") == "true",
+		APIID:       strings.TrimSpace(c.FormValue("api_id")),
 	}
+}
+
+// label names the API with the select's value id, for the audit log.
+func (f scopeForm) label(id string) string {
+	for _, o := range f.apis {
+		if o.Value == id {
+			return o.Label
+		}
+	}
+	return id
+}
+
+// api is the chosen API's id, or 0 (with the field's error in errs) when none of the choices.
+func (f scopeForm) api(errs shared.Errors) int64 {
+	for _, o := range f.apis {
+		if o.Value == f.APIID {
+			id, _ := strconv.ParseInt(f.APIID, 10, 64)
+			return id
+		}
+	}
+	if len(f.apis) == 0 {
+		errs["api_id"] = "Register an API first (Admin, APIs): every scope belongs to one."
+	} else {
+		errs["api_id"] = "Choose the API this scope belongs to."
+	}
+	return 0
 }
 
 func (f scopeForm) validate(withName bool) shared.Errors {
@@ -48,7 +78,7 @@ func (f scopeForm) validate(withName bool) shared.Errors {
 }
 
 func (f scopeForm) view(errs shared.Errors) admin.ScopeForm {
-	return admin.ScopeForm{Name: f.Name, Description: f.Description, Sensitive: f.Sensitive, Errors: errs}
+	return admin.ScopeForm{Name: f.Name, Description: f.Description, Sensitive: f.Sensitive, APIID: f.APIID, APIs: f.apis, Errors: errs}
 }
 
 // detail describes a scope's settings for the audit log.
@@ -62,7 +92,15 @@ func (f scopeForm) detail() string {
 
 // AdminScopes shows the scope catalog, the pending sensitive-scope requests and the new-scope form.
 func (h *Handlers) AdminScopes(c echo.Context) error {
-	return h.renderScopes(c, http.StatusOK, admin.ScopeForm{})
+	opts, err := h.apiOptions(c)
+	if err != nil {
+		return err
+	}
+	form := admin.ScopeForm{APIs: opts}
+	if len(opts) > 0 {
+		form.APIID = opts[0].Value
+	}
+	return h.renderScopes(c, http.StatusOK, form)
 }
 
 func (h *Handlers) renderScopes(c echo.Context, status int, form admin.ScopeForm) error {
@@ -79,9 +117,20 @@ func (h *Handlers) loadScopes(c echo.Context, v *admin.AdminScopesView) error {
 	if err != nil {
 		return err
 	}
+	apis, err := h.store.APIs(ctx)
+	if err != nil {
+		return err
+	}
+	apiNames := map[int64]string{}
+	for _, a := range apis {
+		apiNames[a.ID] = a.Name
+	}
 	for _, s := range scopes {
 		row := admin.AdminScopeRow{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil,
 			Standard: slices.Contains(models.StandardScopes, s.Name), EditURL: h.url(RouteScope, s.Name), RetireURL: h.url(RouteRetireScope, s.Name)}
+		if s.APIID != nil {
+			row.API = apiNames[*s.APIID]
+		}
 		if s.RetiredAt != nil {
 			row.RetiredAt = humanTime(*s.RetiredAt)
 		}
@@ -126,9 +175,20 @@ func (h *Handlers) scopeRequestRow(r models.PendingScopeRequest) admin.ScopeRequ
 // CreateScope adds a scope to the catalog.
 func (h *Handlers) CreateScope(c echo.Context) error {
 	f := parseScopeForm(c)
+	var err error
+	if f.apis, err = h.apiOptions(c); err != nil {
+		return err
+	}
+	if f.APIID == "" {
+		// A scripted post without the field (as before APIs existed): the sample API.
+		if a, err := h.store.APIByIdentifier(c.Request().Context(), models.SampleAPIIdentifier); err == nil {
+			f.APIID = strconv.FormatInt(a.ID, 10)
+		}
+	}
 	errs := f.validate(true)
+	apiID := f.api(errs)
 	if len(errs) == 0 {
-		err := h.store.CreateScope(c.Request().Context(), f.Name, f.Description, f.Sensitive)
+		err := h.store.CreateScopeIn(c.Request().Context(), apiID, f.Name, f.Description, f.Sensitive)
 		switch {
 		case errors.Is(err, models.ErrDuplicate):
 			errs["name"] = "A scope named " + f.Name + " already exists (retired scopes keep their names)."
@@ -140,7 +200,7 @@ func (h *Handlers) CreateScope(c echo.Context) error {
 		return h.renderScopes(c, http.StatusUnprocessableEntity, f.view(errs))
 	}
 	h.oauth.ForgetCatalog() // this instance applies the change at once, others within the cache's TTL
-	h.audit(c, models.AuditScopeCreated, f.Name, f.detail())
+	h.audit(c, models.AuditScopeCreated, f.Name, f.detail()+"; API "+f.label(f.APIID))
 	h.flash(c, "success", "Scope "+f.Name+" was added to the catalog.")
 	return seeOther(c, h.url(RouteAdminScopes))
 }
@@ -151,9 +211,18 @@ func (h *Handlers) EditScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	form := admin.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}
+	if !slices.Contains(models.StandardScopes, s.Name) {
+		if form.APIs, err = h.apiOptions(c); err != nil {
+			return err
+		}
+		if s.APIID != nil {
+			form.APIID = strconv.FormatInt(*s.APIID, 10)
+		}
+	}
 	return h.render(c, http.StatusOK, admin.AdminScope(admin.AdminScopeView{
 		Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Standard: slices.Contains(models.StandardScopes, s.Name),
-		Form: admin.ScopeForm{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive}, SaveURL: h.url(RouteScope, s.Name),
+		Form: form, SaveURL: h.url(RouteScope, s.Name),
 	}))
 }
 
@@ -165,7 +234,19 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	}
 	f := parseScopeForm(c)
 	f.Name = s.Name
-	if errs := f.validate(false); len(errs) > 0 {
+	standard := slices.Contains(models.StandardScopes, s.Name)
+	errs := f.validate(false)
+	var apiID int64
+	if f.APIID == "" && s.APIID != nil {
+		f.APIID = strconv.FormatInt(*s.APIID, 10) // a post without the field keeps the scope's API
+	}
+	if !standard {
+		if f.apis, err = h.apiOptions(c); err != nil {
+			return err
+		}
+		apiID = f.api(errs)
+	}
+	if len(errs) > 0 {
 		return h.render(c, http.StatusUnprocessableEntity, admin.AdminScope(admin.AdminScopeView{
 			Base: h.base(c, s.Name+" · Admin", "admin"), Retired: s.RetiredAt != nil, Standard: slices.Contains(models.StandardScopes, s.Name),
 			Form: f.view(errs), SaveURL: h.url(RouteScope, f.Name),
@@ -174,8 +255,19 @@ func (h *Handlers) UpdateScope(c echo.Context) error {
 	if err := h.store.UpdateScope(c.Request().Context(), s.Name, f.Description, f.Sensitive); err != nil {
 		return err
 	}
-	h.oauth.ForgetCatalog()
 	var ch changes // what the scope was (s) and is now (f)
+	if !standard && (s.APIID == nil || *s.APIID != apiID) {
+		// Its new tokens are for the other API; tokens already issued keep their aud.
+		if err := h.store.SetScopeAPI(c.Request().Context(), s.Name, apiID); err != nil {
+			return err
+		}
+		before := ""
+		if s.APIID != nil {
+			before = strconv.FormatInt(*s.APIID, 10)
+		}
+		ch.value("api", f.label(before), f.label(f.APIID))
+	}
+	h.oauth.ForgetCatalog()
 	ch.value("description", s.Description, f.Description)
 	ch.flag("sensitive", s.Sensitive, f.Sensitive)
 	h.audit(c, models.AuditScopeUpdated, s.Name, ch.String())

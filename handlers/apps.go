@@ -457,10 +457,14 @@ func (h *Handlers) profileScopes(ctx context.Context, client *models.Client, req
 			state[r.Scope] = r.Status
 		}
 	}
+	names, err := h.apiNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]shared.ScopeOption, 0, len(active)+len(retired))
 	for _, s := range append(active, retired...) {
 		o := shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Retired: s.RetiredAt != nil, Request: state[s.Name],
-			Standard: slices.Contains(models.StandardScopes, s.Name)}
+			Standard: slices.Contains(models.StandardScopes, s.Name), API: names.of(s)}
 		if checked != nil {
 			o.Checked = slices.Contains(checked, s.Name)
 		} else {
@@ -515,10 +519,14 @@ func (h *Handlers) scopeOptions(ctx context.Context, checked []string) ([]shared
 	if err != nil {
 		return nil, err
 	}
+	names, err := h.apiNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]shared.ScopeOption, len(scopes))
 	for i, s := range scopes {
 		out[i] = shared.ScopeOption{Name: s.Name, Description: s.Description, Sensitive: s.Sensitive, Checked: slices.Contains(checked, s.Name),
-			Standard: slices.Contains(models.StandardScopes, s.Name)}
+			Standard: slices.Contains(models.StandardScopes, s.Name), API: names.of(s)}
 	}
 	return standardFirst(out), nil
 }

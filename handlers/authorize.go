@@ -20,7 +20,7 @@ import (
 // authorizeParamNames are the request parameters the consent form carries back (OIDC's
 // ui_locales, claims_locales, display and acr_values are accepted and ignored).
 var authorizeParamNames = []string{"client_id", "redirect_uri", "response_type", "grant_type", "response_mode", "scope", "scopes", "state",
-	"code_challenge", "code_challenge_method", "prompt", "nonce", "max_age", "login_hint", "id_token_hint", "request", "request_uri"}
+	"code_challenge", "code_challenge_method", "prompt", "nonce", "max_age", "login_hint", "id_token_hint", "request", "request_uri", "resource"}
 
 // parseAuthorize reads both dialects: RFC scope, or the compatibility dialect's scopes (names or
 // a JSON array), and its legacy grant_type=code spelling of response_type=code.
@@ -41,6 +41,7 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		IDTokenHint:         v.Get("id_token_hint"),
 		Request:             v.Get("request"),
 		RequestURI:          v.Get("request_uri"),
+		Resource:            v["resource"],
 	}
 	if len(p.Scope) == 0 && v.Get("scopes") != "" {
 		p.Scope, p.Malformed = oauth.ParseScopesParam(v.Get("scopes"))
@@ -49,7 +50,8 @@ func parseAuthorize(v url.Values) oauth.AuthorizeParams {
 		p.ResponseType = "code"
 	}
 	for _, name := range authorizeParamNames {
-		if len(v[name]) > 1 {
+		// RFC 8707 §2 allows resource more than once; the protocol core answers invalid_target.
+		if len(v[name]) > 1 && name != "resource" {
 			p.Repeated = append(p.Repeated, name)
 		}
 		if len(v.Get(name)) > models.MaxProtocolParamLength && p.TooLong == "" {

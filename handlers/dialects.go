@@ -29,6 +29,7 @@ var dialectTable = []dialectRow{
 	{oauth.ErrUnknownScope, http.StatusBadRequest, http.StatusBadRequest, "INVALID_SCOPE"},
 	{oauth.ErrScopeNotAllowed, http.StatusBadRequest, http.StatusForbidden, "INVALID_SCOPE_ERROR"},
 	{oauth.ErrInvalidScope, http.StatusBadRequest, http.StatusBadRequest, "INVALID_SCOPE"},
+	{oauth.ErrInvalidTarget, http.StatusBadRequest, http.StatusBadRequest, "INVALID_TARGET"},
 	{oauth.ErrInvalidGrant, http.StatusBadRequest, http.StatusBadRequest, "INVALID_GRANT"},
 	{oauth.ErrInvalidRequest, http.StatusBadRequest, http.StatusBadRequest, "API_VALIDATION_ERROR"},
 	{oauth.ErrUnsupportedGrantType, http.StatusBadRequest, http.StatusBadRequest, "API_VALIDATION_ERROR"},

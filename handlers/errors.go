@@ -32,6 +32,10 @@ func (h *Handlers) WriteAPIError(c echo.Context, err error) error {
 		return err
 	}
 	challenge := fmt.Sprintf(`Bearer realm="devportal", error=%q, error_description=%q`, oe.Code, oe.Description)
+	if md, ok := c.Get(resourceMetadataKey).(string); ok {
+		// RFC 9728 §5.1: where a client learns which authorization server and scopes this API takes.
+		challenge += fmt.Sprintf(`, resource_metadata=%q`, md)
+	}
 	if errors.Is(oe, oauth.ErrInsufficientScope) {
 		if scope, ok := c.Get(requiredScopeKey).(string); ok {
 			challenge += fmt.Sprintf(`, scope=%q`, scope)

@@ -29,6 +29,11 @@ func (h *Handlers) OAuthReference(c echo.Context) error {
 	return h.markdownPage(c, "OAuth 2.0 endpoints", docs.OAuthGuideHTML)
 }
 
+// APIsGuide is GET /docs/apis: docs/apis.md, for the owners of APIs (resource servers).
+func (h *Handlers) APIsGuide(c echo.Context) error {
+	return h.markdownPage(c, "APIs and their tokens", docs.APIsGuideHTML)
+}
+
 func (h *Handlers) markdownPage(c echo.Context, title, body string) error {
 	return h.render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer,
 		HTML: liveIssuer(body, h.issuer)}))

@@ -155,6 +155,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
 			ForgotPassword: h.url(RouteForgotPassword),
 			AdminOverview:  h.url(RouteAdmin),
+			AdminAPIs:      h.url(RouteAdminAPIs),
 		}
 	})
 	return h

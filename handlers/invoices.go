@@ -17,9 +17,14 @@ import (
 )
 
 const (
-	claimsKey        = "devportal.claims"
-	requiredScopeKey = "devportal.required_scope"
+	claimsKey           = "devportal.claims"
+	requiredScopeKey    = "devportal.required_scope"
+	resourceMetadataKey = "devportal.resource_metadata"
 )
+
+// SetResourceMetadata records the URL of the protected resource's RFC 9728 document, which its
+// 401 challenges name (RFC 9728 §5.1); the bearer middleware calls it.
+func SetResourceMetadata(c echo.Context, url string) { c.Set(resourceMetadataKey, url) }
 
 // SetAccessClaims records the validated bearer token's claims; the bearer middleware calls it.
 func SetAccessClaims(c echo.Context, claims *oauth.AccessClaims) { c.Set(claimsKey, claims) }

@@ -30,8 +30,13 @@ func (h *Handlers) Docs(c echo.Context) error {
 		return err
 	}
 	iss := h.issuer
+	apis, err := h.docsAPIs(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, docs.Docs(docs.DocsView{
 		Base: h.base(c, "Docs", "docs"), Issuer: iss, MetadataURL: iss + h.paths["metadata"], Scopes: opts,
+		APIs: apis, APIsGuide: h.url(RouteAPIsGuide),
 		Endpoints: []docs.Endpoint{
 			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
 			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},

@@ -106,6 +106,15 @@ const (
 	RouteDeviceDecide        = "device-decide"
 )
 
+// APIs as resource servers (issue 15): their RFC 9728 documents and the admin pages.
+const (
+	RouteProtectedResource = "protected-resource"
+	RouteAdminAPIs         = "admin-apis"
+	RouteAdminAPI          = "admin-api"
+	RouteDeleteAPI         = "delete-api"
+	RouteAPIsGuide         = "apis-guide"
+)
+
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
 // a renamed or dropped route fails at start-up rather than on the request that links to it.
 var RouteNames = []string{
@@ -127,6 +136,7 @@ var RouteNames = []string{
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 	RouteBrandCSS,
 	RouteDeviceAuthorization, RouteDevice, RouteDeviceDecide,
+	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI, RouteAPIsGuide,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name

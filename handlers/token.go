@@ -58,6 +58,7 @@ func parseTokenRequest(r *http.Request) (oauth.TokenRequest, error) {
 		RefreshToken: form.Get("refresh_token"),
 		Scope:        oauth.ParseScope(form.Get("scope")),
 		DeviceCode:   form.Get("device_code"),
+		Resource:     form["resource"],
 	}
 	req.ClientID, req.ClientSecret, err = clientCredentials(r, form.Get("client_id"), form.Get("client_secret"))
 	return req, err
@@ -73,7 +74,9 @@ func parseProtocolForm(r *http.Request) (url.Values, error) {
 		return nil, oauth.ErrInvalidRequest.Describe("the body could not be parsed")
 	}
 	for k, vs := range r.PostForm {
-		if len(vs) > 1 { // RFC 6749 §3.2: parameters MUST NOT be included more than once
+		// RFC 6749 §3.2: parameters MUST NOT be included more than once; RFC 8707 §2 makes
+		// resource the exception (the protocol core refuses several with invalid_target).
+		if len(vs) > 1 && k != "resource" {
 			return nil, oauth.ErrInvalidRequest.Describe("parameter %s is repeated", k)
 		}
 	}

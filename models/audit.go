@@ -41,6 +41,9 @@ const (
 	AuditScopeRetired     = "scope.retired"
 	AuditScopeApproved    = "scope_request.approved"
 	AuditScopeRejected    = "scope_request.rejected"
+	AuditAPICreated       = "api.created"
+	AuditAPIUpdated       = "api.updated"
+	AuditAPIDeleted       = "api.deleted"
 	// Two-factor authentication (TOTP): turned on or off by the person, recovery codes
 	// replaced, and an administrator's reset of someone's second factor.
 	AuditTOTPEnabled        = "user.totp_enabled"
@@ -91,6 +94,7 @@ var AuditTypes = []string{
 	AuditAdminGranted, AuditAdminRemoved, AuditAppCreated, AuditAppUpdated, AuditAppDeleted, AuditSecretCreated, AuditSecretRetired,
 	AuditConsentGranted, AuditConsentRevoked, AuditClientSuspended, AuditClientReinstated, AuditClientRevoked, AuditIntrospectOn, AuditIntrospectOff,
 	AuditScopeCreated, AuditScopeUpdated, AuditScopeRetired, AuditScopeApproved, AuditScopeRejected,
+	AuditAPICreated, AuditAPIUpdated, AuditAPIDeleted,
 	AuditTOTPEnabled, AuditTOTPDisabled, AuditRecoveryCodesReset, AuditTwoFactorReset,
 	AuditSignupExisting, AuditEmailVerified, AuditEmailChangeAsked, AuditEmailChanged, AuditPasswordResetAsked, AuditPasswordReset,
 	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,

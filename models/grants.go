@@ -21,6 +21,9 @@ type Grant struct {
 	Scope     Words
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// APIID is the API the authorization request named as its resource (RFC 8707), which every
+	// access token of the grant is for; nil: none was named, the scopes decide.
+	APIID *int64 `gorm:"column:api_id"`
 	Authn
 }
 
@@ -47,6 +50,7 @@ type AuthCode struct {
 	ExpiresAt           time.Time
 	UsedAt              *time.Time
 	Nonce               string // OIDC Core §3.1.2.1, echoed in the ID Token
+	APIID               *int64 `gorm:"column:api_id"` // the resource asked for (RFC 8707 §2.1); nil: none
 	Authn
 }
 

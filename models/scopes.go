@@ -13,8 +13,11 @@ type Scope struct {
 	Name        string `gorm:"primaryKey"`
 	Description string
 	Sensitive   bool
-	RetiredAt   *time.Time
-	CreatedAt   time.Time
+	// APIID is the API (resource server) the scope belongs to; nil only for the standard OpenID
+	// Connect scopes, which belong to none and never decide a token's aud.
+	APIID     *int64 `gorm:"column:api_id"`
+	RetiredAt *time.Time
+	CreatedAt time.Time
 }
 
 // ActiveScopes lists the scopes applications may request now, by name.
@@ -42,10 +45,17 @@ func (s *Store) AllScopes(ctx context.Context) ([]Scope, error) {
 	return out, err
 }
 
-// CreateScope adds a scope to the catalog; a taken name is ErrDuplicate.
+// CreateScope adds a scope to the catalog under the sample API (SampleAPIIdentifier), or under
+// no API when that was deleted; a taken name is ErrDuplicate. CreateScopeIn names the API.
 func (s *Store) CreateScope(ctx context.Context, name, description string, sensitive bool) error {
-	err := s.q(ctx).Create(&Scope{Name: name, Description: description, Sensitive: sensitive, CreatedAt: time.Now().UTC()}).Error
-	return duplicate(err)
+	sc := &Scope{Name: name, Description: description, Sensitive: sensitive, CreatedAt: time.Now().UTC()}
+	switch a, err := s.APIByIdentifier(ctx, SampleAPIIdentifier); {
+	case err == nil:
+		sc.APIID = &a.ID
+	case err != ErrNotFound:
+		return err
+	}
+	return duplicate(s.q(ctx).Create(sc).Error)
 }
 
 // UpdateScope changes a scope's description and sensitivity.

@@ -55,6 +55,11 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 		}
 		uid := strconv.FormatInt(target.ID, 10)
 		cid := client.ID
+		routeAPI := &models.API{Name: "Route API", Identifier: "https://route.example.test"}
+		if err := env.Store.CreateAPI(ctx, routeAPI); err != nil {
+			t.Fatal(err)
+		}
+		aid := strconv.FormatInt(routeAPI.ID, 10)
 		// In the order an admin runs them, so each one applies (suspend before reinstate, …).
 		table := []adminRoute{
 			{"GET", "/admin", "/admin", nil, http.StatusOK},
@@ -68,6 +73,12 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/clients/:id/introspection", "/admin/clients/" + cid + "/introspection", url.Values{"allow": {"1"}}, http.StatusSeeOther},
 			{"GET", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusOK},
 			{"POST", "/admin/clients/:id/revoke", "/admin/clients/" + cid + "/revoke", nil, http.StatusSeeOther},
+			{"GET", "/admin/apis", "/admin/apis", nil, http.StatusOK},
+			{"POST", "/admin/apis", "/admin/apis", url.Values{"name": {"Another"}, "identifier": {"https://another.example.test"}}, http.StatusSeeOther},
+			{"GET", "/admin/apis/:id", "/admin/apis/" + aid, nil, http.StatusOK},
+			{"POST", "/admin/apis/:id", "/admin/apis/" + aid, url.Values{"name": {"Route API"}, "identifier": {"https://route.example.test/v2"}}, http.StatusSeeOther},
+			{"GET", "/admin/apis/:id/delete", "/admin/apis/" + aid + "/delete", nil, http.StatusOK},
+			{"POST", "/admin/apis/:id/delete", "/admin/apis/" + aid + "/delete", nil, http.StatusSeeOther},
 			{"GET", "/admin/scopes", "/admin/scopes", nil, http.StatusOK},
 			{"POST", "/admin/scopes", "/admin/scopes", url.Values{"name": {"ROUTE.TEST"}, "description": {"Test the routes"}}, http.StatusSeeOther},
 			{"GET", "/admin/scopes/:name", "/admin/scopes/ROUTE.TEST", nil, http.StatusOK},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/handlers"
@@ -26,9 +27,9 @@ func (v *fakeValidator) ValidateAccessToken(_ context.Context, raw string) (*oau
 	v.called, v.raw = true, raw
 	switch raw {
 	case "good":
-		return &oauth.AccessClaims{Scope: "INVOICE.READ INVOICE.WRITE"}, nil
+		return &oauth.AccessClaims{Claims: jwt.Claims{Audience: jwt.Audience{"https://api.example.test/v1"}}, Scope: "INVOICE.READ INVOICE.WRITE"}, nil
 	case "narrow":
-		return &oauth.AccessClaims{Scope: "EWALLET.READ"}, nil
+		return &oauth.AccessClaims{Claims: jwt.Claims{Audience: jwt.Audience{"https://api.example.test/v1"}}, Scope: "EWALLET.READ"}, nil
 	}
 	return nil, oauth.ErrInvalidToken
 }
@@ -43,7 +44,7 @@ func FuzzBearer(f *testing.F) {
 		v := &fakeValidator{}
 		var reported error
 		nextCalled := false
-		mw := web.RequireBearer(v, "INVOICE.READ", func(_ echo.Context, err error) error { reported = err; return nil })
+		mw := web.RequireBearer(v, web.Resource{Audiences: []string{"https://api.example.test/v1"}}, "INVOICE.READ", func(_ echo.Context, err error) error { reported = err; return nil })
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/invoices", nil)
 		req.Header.Set(echo.HeaderAuthorization, header)
 		c := e.NewContext(req, httptest.NewRecorder())

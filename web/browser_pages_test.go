@@ -38,6 +38,7 @@ var notPages = []string{
 	handlers.RouteHealthz, handlers.RouteReadyz, handlers.RouteStatic,
 	handlers.RouteMetadata, handlers.RouteJWKS, handlers.RouteOpenIDConfig, handlers.RouteUserInfo,
 	handlers.RouteInvoices, handlers.RouteOpenAPI, handlers.RouteBrandCSS,
+	handlers.RouteProtectedResource,
 }
 
 // screenshotPages are the pages docs/screenshots shows, at both widths; regenerate them with
@@ -136,6 +137,11 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		}
 	}
 	appPath := "/apps/" + url.PathEscape(app.ID)
+	sampleAPI, err := st.APIByIdentifier(ctx, models.SampleAPIIdentifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiPath := fmt.Sprintf("/admin/apis/%d", sampleAPI.ID)
 
 	fixtures := map[string][]pageVisit{
 		"/":                       {{name: "home", role: anonymous, url: static("/")}},
@@ -144,6 +150,7 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/docs/oidc":              {{name: "docs-oidc", role: anonymous, url: static("/docs/oidc")}},
 		"/docs/api":               {{name: "docs-api", role: anonymous, url: static("/docs/api")}},
 		"/docs/oauth":             {{name: "docs-oauth", role: anonymous, url: static("/docs/oauth")}},
+		"/docs/apis":              {{name: "docs-apis", role: anonymous, url: static("/docs/apis")}},
 		"/login":                  {{name: "login", role: anonymous, url: static("/login")}},
 		"/signup":                 {{name: "signup", role: anonymous, url: static("/signup")}},
 		"/forgot-password":        {{name: "forgot-password", role: anonymous, url: static("/forgot-password")}},
@@ -193,6 +200,9 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/admin/scopes":                                {{name: "admin-scopes", role: admin, url: static("/admin/scopes")}},
 		"/admin/scopes/:name":                          {{name: "admin-scope", role: admin, url: static("/admin/scopes/INVOICE.READ")}},
 		"/admin/scopes/:name/retire":                   {{name: "admin-scope-retire", role: admin, url: static("/admin/scopes/INVOICE.READ/retire")}},
+		"/admin/apis":                                  {{name: "admin-apis", role: admin, url: static("/admin/apis")}},
+		"/admin/apis/:id":                              {{name: "admin-api", role: admin, url: static(apiPath)}},
+		"/admin/apis/:id/delete":                       {{name: "admin-api-delete", role: admin, url: static(apiPath + "/delete")}},
 		"/admin/users":                                 {{name: "admin-users", role: admin, url: static("/admin/users")}},
 		"/admin/users/:id/reset-two-factor":            {{name: "admin-user-reset-two-factor", role: admin, url: static(fmt.Sprintf("/admin/users/%d/reset-two-factor", totpUser.ID))}},
 		"/admin/clients/:id":                           {{name: "admin-client", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID))}},

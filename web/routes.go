@@ -55,8 +55,12 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
-	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, "INVOICE.READ", h.WriteAPIError)).Name = handlers.RouteInvoices
-	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
+	sample := SampleAPI(h.Issuer())
+	api.GET("/invoices", h.ListInvoices, RequireBearer(deps.OAuth, sample, "INVOICE.READ", h.WriteAPIError)).Name = handlers.RouteInvoices
+	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, sample, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
+	// RFC 9728 §3: the protected-resource metadata of the sample API ({issuer}/api/v1) and of
+	// every registered API whose identifier is under the issuer.
+	e.GET(handlers.ProtectedResourcePrefix+"/*", h.ProtectedResource, rfcJSON).Name = handlers.RouteProtectedResource
 
 	// Pages for people: CSRF on every route (the session is loaded for every request).
 	pages.GET("/", h.Home).Name = handlers.RouteHome
@@ -66,6 +70,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/docs/oidc", h.OIDCGuide).Name = handlers.RouteOIDCGuide
 	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
 	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
+	pages.GET("/docs/apis", h.APIsGuide).Name = handlers.RouteAPIsGuide
 	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
 	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage).Name = handlers.RouteLogin
@@ -161,6 +166,12 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/clients/:id/introspection", h.SetIntrospection).Name = handlers.RouteIntrospectFlag
 	admin.GET("/clients/:id/revoke", h.ConfirmRevokeClient).Name = handlers.RouteRevokeClient
 	admin.POST("/clients/:id/revoke", h.RevokeClient).Name = handlers.RouteRevokeClient
+	admin.GET("/apis", h.AdminAPIs).Name = handlers.RouteAdminAPIs
+	admin.POST("/apis", h.CreateAPI).Name = handlers.RouteAdminAPIs
+	admin.GET("/apis/:id", h.EditAPI).Name = handlers.RouteAdminAPI
+	admin.POST("/apis/:id", h.UpdateAPI).Name = handlers.RouteAdminAPI
+	admin.GET("/apis/:id/delete", h.ConfirmDeleteAPI).Name = handlers.RouteDeleteAPI
+	admin.POST("/apis/:id/delete", h.DeleteAPI).Name = handlers.RouteDeleteAPI
 	admin.GET("/scopes", h.AdminScopes).Name = handlers.RouteAdminScopes
 	admin.POST("/scopes", h.CreateScope).Name = handlers.RouteAdminScopes
 	admin.GET("/scopes/:name", h.EditScope).Name = handlers.RouteScope

@@ -76,18 +76,27 @@ func (s *Server) verifyAccessToken(raw string) (*AccessClaims, error) {
 	return &c, nil
 }
 
-// ValidateAccessToken is the resource server's check: signature, type, issuer, audience,
-// expiry, then revocation (grant, client and user state) in one query.
+// ValidateAccessToken is the resource server's check: signature, type, issuer, an audience of
+// this server (the deployment's or a registered API's), expiry, then revocation (grant, client
+// and user state) in one query. Which audience a resource accepts is its own check.
 func (s *Server) ValidateAccessToken(ctx context.Context, raw string) (*AccessClaims, error) {
 	c, err := s.parseAccessToken(raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ValidateWithLeeway(jwt.Expected{AnyAudience: jwt.Audience{s.cfg.Audience}, Time: s.now()}, 0); err != nil {
+	if err := c.ValidateWithLeeway(jwt.Expected{Time: s.now()}, 0); err != nil {
 		if errors.Is(err, jwt.ErrExpired) {
 			return nil, ErrInvalidToken.Describe("the access token has expired")
 		}
 		return nil, ErrInvalidToken.Describe("the access token is not valid here: %v", err)
+	}
+	// Any resource this server issues for: a resource server then checks that aud names it
+	// (web.RequireBearer, RFC 9068 §4); introspection reports aud for the caller to check.
+	switch ok, err := s.knownAudience(ctx, c.Audience); {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, ErrInvalidToken.Describe("the access token is for a resource this server does not know")
 	}
 	ok, err := s.store.AccessTokenActive(ctx, c.ClientID, c.GrantID, c.ID)
 	if err != nil {

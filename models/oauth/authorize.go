@@ -39,6 +39,8 @@ type AuthorizeParams struct {
 	Repeated []string
 	// TooLong names a parameter longer than models.MaxProtocolParamLength, reported to the client.
 	TooLong string
+	// Resource holds every resource parameter (RFC 8707 §2); more than one is invalid_target.
+	Resource []string
 }
 
 // AuthorizeRequest is a validated authorization request. Once one exists, its RedirectURI is
@@ -62,6 +64,8 @@ type AuthorizeRequest struct {
 	LoginHint string
 	// Hint is the id_token_hint, verified; nil when none was sent.
 	Hint *IDClaims
+	// API is the resource the request named (RFC 8707), kept with the code; nil for none.
+	API *models.API
 }
 
 // ScopeNames lists the granted scope names.
@@ -186,11 +190,11 @@ func (s *Server) checkAuthorize(ctx context.Context, req *AuthorizeRequest, p Au
 	} else if client.Type == models.ClientNative {
 		return ErrInvalidRequest.Describe("native applications must use PKCE: send code_challenge and code_challenge_method=S256")
 	}
-	scopes, err := s.resolveScopes(ctx, p.Scope, client.Scopes)
+	scopes, api, err := s.resolveForResource(ctx, p.Resource, p.Scope, client.Scopes)
 	if err != nil {
 		return err
 	}
-	req.Scopes = scopes
+	req.Scopes, req.API = scopes, api
 	return nil
 }
 
@@ -421,6 +425,7 @@ func (s *Server) Approve(ctx context.Context, req *AuthorizeRequest, a *Authenti
 		Scope:               req.ScopeNames(),
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: req.CodeChallengeMethod,
+		APIID:               apiID(req.API),
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(s.cfg.CodeTTL),
 	}

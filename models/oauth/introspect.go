@@ -68,9 +68,14 @@ func (s *Server) Introspect(ctx context.Context, caller *models.Client, token st
 	if ok, err := s.store.ClientActive(ctx, rt.Grant.ClientID); err != nil || !ok {
 		return inactive, err
 	}
+	// aud: whom the grant's access tokens are for when no resource narrows them (RFC 8707).
+	api, err := s.tokenTarget(ctx, &rt.Grant, rt.Scope)
+	if err != nil {
+		return nil, err
+	}
 	return &Introspection{
 		// token_type names an access token type (RFC 7662 §2.2, RFC 6749 §7.1); a refresh token has none.
-		Active: true, Scope: rt.Scope.String(), ClientID: rt.Grant.ClientID,
+		Active: true, Scope: rt.Scope.String(), ClientID: rt.Grant.ClientID, Aud: []string{s.audienceOf(api)},
 		Sub: subjectOf(&rt.Grant), Iss: s.cfg.Issuer, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(),
 	}, nil
 }

@@ -974,8 +974,10 @@ func TestAccessToken(t *testing.T) {
 		aud  string
 		ttl  time.Duration
 	}{
-		{"RFC 9068 §2.1: ES256 by default", oauth.Config{Issuer: issuer}, jose.ES256, issuer, 15 * time.Minute},
-		{"RFC 9068 §2.1: RS256 with its own audience and lifetime", oauth.Config{Issuer: issuer, SigningAlg: oauth.AlgRS256, Audience: "https://api.example.test", AccessTTL: 5 * time.Minute}, jose.RS256, "https://api.example.test", 5 * time.Minute},
+		// RFC 8707: the scopes all belong to the sample API, so aud is its identifier, not the
+		// deployment's audience (which only tokens spanning several APIs carry).
+		{"RFC 9068 §2.1: ES256 by default", oauth.Config{Issuer: issuer}, jose.ES256, issuer + "/api/v1", 15 * time.Minute},
+		{"RFC 9068 §2.1: RS256 with its own lifetime", oauth.Config{Issuer: issuer, SigningAlg: oauth.AlgRS256, Audience: "https://api.example.test", AccessTTL: 5 * time.Minute}, jose.RS256, issuer + "/api/v1", 5 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := mustFixture(t, storetest.SQLite(t))

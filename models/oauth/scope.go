@@ -131,11 +131,13 @@ func (s *Server) loadCatalog(ctx context.Context) (map[string]models.Scope, erro
 	return m, nil
 }
 
-// ForgetCatalog drops the cached catalog, so this instance sees an admin's change at once.
+// ForgetCatalog drops the cached catalog (scopes and APIs), so this instance sees an admin's
+// change at once.
 func (s *Server) ForgetCatalog() {
 	s.scopes.mu.Lock()
 	s.scopes.scopes = nil
 	s.scopes.mu.Unlock()
+	s.forgetAPIs()
 }
 
 func scopeNames(scopes []models.Scope) []string {

@@ -62,14 +62,16 @@ const DefaultKeyActivation = 10 * time.Minute
 
 // Server answers authorization and token requests.
 type Server struct {
-	cfg     Config
-	store   *models.Store
-	kek     []byte // seals signing keys at rest
-	rot     []byte // derives a refresh token's successor
-	ucKey   []byte // keys the hashes of device user codes
-	keys    keyRing
-	scopes  catalogCache
-	clients *clientCache // verified client records, emptied by every client change
+	cfg    Config
+	store  *models.Store
+	kek    []byte // seals signing keys at rest
+	rot    []byte // derives a refresh token's successor
+	ucKey  []byte // keys the hashes of device user codes
+	keys   keyRing
+	scopes catalogCache
+	// apiCache is the API catalog (resource servers and their scopes), for token audiences.
+	apiCache apiCache
+	clients  *clientCache // verified client records, emptied by every client change
 	// verified remembers access tokens whose signature, type and issuer checked out, by
 	// SHA-256 of the token; LoadKeys empties it, so a retired key's tokens stop verifying.
 	verified *lru[AccessClaims]

@@ -101,7 +101,7 @@ func BenchmarkMint(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if _, err := s.mintAccess(c, nil, c.ID, scope, time.Now(), 15*time.Minute); err != nil {
+				if _, err := s.mintAccess(c, nil, c.ID, scope, s.cfg.Audience, time.Now(), 15*time.Minute); err != nil {
 					b.Fatal(err)
 				}
 			}

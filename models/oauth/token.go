@@ -41,6 +41,8 @@ type TokenRequest struct {
 	Origin string
 	// IP is the caller's address, for the audit entry of a replay that revoked a grant.
 	IP string
+	// Resource holds every resource parameter (RFC 8707 §2); more than one is invalid_target.
+	Resource []string
 }
 
 // TokenResponse is a successful token response (RFC 6749 §5.1).
@@ -219,7 +221,14 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 			failed = ErrInvalidGrant.Describe("the user no longer allows this application, or their account is disabled")
 			return nil
 		}
-		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Subject: code.Subject, Scope: code.Scope, CreatedAt: now, Authn: code.Authn}
+		// RFC 8707 §2.2: the token request may name the code's resource again, or (for a code
+		// that named none) one API of its scopes, narrowing this access token to it.
+		scope, err := s.narrowToResource(ctx, code.APIID, code.Scope, r.Resource, code.Scope, false)
+		if err != nil {
+			failed = err
+			return nil
+		}
+		g := &models.Grant{ID: models.NewID(16), ClientID: client.ID, UserID: &code.UserID, Subject: code.Subject, Scope: code.Scope, CreatedAt: now, Authn: code.Authn, APIID: code.APIID}
 		if err := tx.CreateGrant(ctx, g); err != nil {
 			return err
 		}
@@ -230,7 +239,7 @@ func (s *Server) authorizationCodeGrant(ctx context.Context, client *models.Clie
 		if refreshAllowed(code.Scope) {
 			refresh = &refreshSpec{scope: code.Scope}
 		}
-		if resp, err = s.issue(ctx, tx, client, g, code.Subject, code.Scope, refresh); err != nil {
+		if resp, err = s.issue(ctx, tx, client, g, code.Subject, scope, refresh); err != nil {
 			return err
 		}
 		return s.addIDToken(ctx, tx, client, g, resp, code.Nonce)
@@ -266,12 +275,14 @@ func (s *Server) clientCredentialsGrant(ctx context.Context, client *models.Clie
 			return nil, ErrInvalidScope.Describe("scope %q is about a signed-in user, and the client_credentials grant has none", name)
 		}
 	}
-	scopes, err := s.resolveScopes(ctx, r.Scope, client.Scopes)
+	scopes, _, err := s.resolveForResource(ctx, r.Resource, r.Scope, client.Scopes)
 	if err != nil {
 		return nil, err
 	}
-	// No grant row and no refresh token (RFC 6749 §4.4.3): the client can simply ask again, and
-	// the hot path stays free of writes. Suspending the client ends these tokens.
+	// The token's audience follows from its scopes, which all belong to the resource when one
+	// was named (tokenTarget). No grant row and no refresh token (RFC 6749 §4.4.3): the client
+	// can simply ask again, and the hot path stays free of writes. Suspending the client ends
+	// these tokens.
 	return s.issue(ctx, nil, client, nil, client.ID, scopeNames(scopes), nil)
 }
 
@@ -300,8 +311,12 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 				if err := narrowsGrant(r.Scope, rt.Scope); err != nil {
 					return err
 				}
+				scope, err := s.narrowToResource(ctx, rt.Grant.APIID, rt.Scope, r.Resource, narrowOr(r.Scope, rt.Scope), len(r.Scope) > 0)
+				if err != nil {
+					return err
+				}
 				// The client lost our answer: give it the same successor again.
-				if resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), nil); err != nil {
+				if resp, err = s.issue(ctx, nil, client, &rt.Grant, subjectOf(&rt.Grant), scope, nil); err != nil {
 					return err
 				}
 				resp.RefreshToken = successor
@@ -319,8 +334,13 @@ func (s *Server) refreshTokenGrant(ctx context.Context, client *models.Client, r
 		if err := narrowsGrant(r.Scope, rt.Scope); err != nil {
 			return err
 		}
+		// RFC 8707 §2.2: a refresh may name a resource of the original grant, never another.
+		scope, err := s.narrowToResource(ctx, rt.Grant.APIID, rt.Scope, r.Resource, narrowOr(r.Scope, rt.Scope), len(r.Scope) > 0)
+		if err != nil {
+			return err
+		}
 		// The new refresh token keeps the grant's scope (RFC 6749 §6); only the access token narrows.
-		if resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), narrowOr(r.Scope, rt.Scope), &refreshSpec{token: successor, scope: rt.Scope}); err != nil {
+		if resp, err = s.issue(ctx, tx, client, &rt.Grant, subjectOf(&rt.Grant), scope, &refreshSpec{token: successor, scope: rt.Scope}); err != nil {
 			return err
 		}
 		// A new ID Token for the same sign-in, without the nonce (OIDC Core §12.2).
@@ -422,11 +442,18 @@ type refreshSpec struct {
 }
 
 // issue mints an access token for scope and, when refresh is set, stores a refresh token in tx
-// under grant g.
+// under grant g. The token's aud and lifetime are its API's (tokenTarget): g's resource when
+// it names one, else the one API of scope; a new grant type passes a resource by setting
+// g.APIID, or lets the scopes decide.
 func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Client, g *models.Grant, subject string, scope []string, refresh *refreshSpec) (*TokenResponse, error) {
 	now := s.now()
-	accessTTL, refreshTTL := s.lifetimes(client)
-	at, err := s.mintAccess(client, g, subject, scope, now, accessTTL)
+	api, err := s.tokenTarget(ctx, g, scope)
+	if err != nil {
+		return nil, err
+	}
+	_, refreshTTL := s.lifetimes(client)
+	accessTTL := s.accessLifetime(client, api)
+	at, err := s.mintAccess(client, g, subject, scope, s.audienceOf(api), now, accessTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -456,8 +483,8 @@ func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Cli
 	return resp, nil
 }
 
-// mintAccess signs a JWT access token (RFC 9068).
-func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject string, scope []string, now time.Time, ttl time.Duration) (string, error) {
+// mintAccess signs a JWT access token (RFC 9068) for the resource aud.
+func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject string, scope []string, aud string, now time.Time, ttl time.Duration) (string, error) {
 	s.keys.mu.RLock()
 	signer := s.keys.signer
 	s.keys.mu.RUnlock()
@@ -468,7 +495,7 @@ func (s *Server) mintAccess(client *models.Client, g *models.Grant, subject stri
 		Claims: jwt.Claims{
 			Issuer:   s.cfg.Issuer,
 			Subject:  subject,
-			Audience: jwt.Audience{s.cfg.Audience},
+			Audience: jwt.Audience{aud},
 			IssuedAt: jwt.NewNumericDate(now),
 			Expiry:   jwt.NewNumericDate(now.Add(ttl)),
 			ID:       models.NewID(16),

@@ -34,6 +34,7 @@ type Links struct {
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 	ForgotPassword                                    string
 	AdminOverview                                     string // the admin console's first page, /admin
+	AdminAPIs                                         string // the APIs (resource servers)
 }
 
 // User is the signed-in person as the frame shows them.

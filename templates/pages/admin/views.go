@@ -18,6 +18,7 @@ func AdminSections(l layout.Links) []AdminSection {
 	return []AdminSection{
 		{"overview", "Overview", l.AdminOverview},
 		{"clients", "Clients", l.AdminClients},
+		{"apis", "APIs", l.AdminAPIs},
 		{"scopes", "Scopes", l.AdminScopes},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
@@ -78,6 +79,7 @@ type AdminScopeRow struct {
 	Standard           bool   // an OpenID Connect scope: never retired, its description still editable
 	RetiredAt          string // when it was retired, for people
 	EditURL, RetireURL string
+	API                string // the name of its API; "" for an OpenID Connect scope
 }
 
 // ScopeRequestRow is a pending request for a sensitive scope.
@@ -95,8 +97,15 @@ type ScopeForm struct {
 	Name        string
 	Description string
 	Sensitive   bool
-	Errors      shared.Errors
+	// APIID is the chosen API (its id, as the select sends it); APIs the choices, empty for an
+	// OpenID Connect scope, which belongs to none.
+	APIID  string
+	APIs   []APIOption
+	Errors shared.Errors
 }
+
+// APIOption is one choice of the scope form's API select.
+type APIOption struct{ Value, Label string }
 
 // AdminScopesView is the scope catalog with the pending sensitive-scope requests.
 type AdminScopesView struct {
@@ -315,4 +324,35 @@ func (p Pager) Texts() (first, prev, next string) {
 		return "First matches", "Previous " + p.Noun, "Next " + p.Noun
 	}
 	return "Newest " + p.Noun, "Newer " + p.Noun, "Older " + p.Noun
+}
+
+// APIForm is the new-API form, or the edit form of one API, as typed.
+type APIForm struct {
+	Name, Identifier, Description, DocsURL string
+	AccessTTL                              string // seconds, "" for the server's default
+	Errors                                 shared.Errors
+}
+
+// AdminAPIRow is one API in the admin list.
+type AdminAPIRow struct {
+	Name, Identifier   string
+	Scopes             []string
+	Lifetime           string // for people: "15 minutes (default)"
+	EditURL, DeleteURL string
+}
+
+// AdminAPIsView is the list of APIs with the new-API form.
+type AdminAPIsView struct {
+	layout.Base
+	APIs      []AdminAPIRow
+	Form      APIForm
+	CreateURL string
+}
+
+// AdminAPIView is the edit page of one API.
+type AdminAPIView struct {
+	layout.Base
+	Form        APIForm
+	SaveURL     string
+	MetadataURL string // its RFC 9728 document, when the portal serves one
 }

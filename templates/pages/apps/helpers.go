@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/devportal/devportal/templates/pages/shared"
@@ -43,4 +44,42 @@ func errorLines(msg string) []string {
 		return nil
 	}
 	return strings.Split(msg, "\n")
+}
+
+// scopeGroup is the scopes of one API, shown as one fieldset.
+type scopeGroup struct {
+	Label  string
+	Scopes []shared.ScopeOption
+}
+
+// groupByAPI groups API scopes by their API, APIs in name order, keeping the scopes' order
+// within each; scopes of no known API come last, as "other APIs".
+func groupByAPI(scopes []shared.ScopeOption) []scopeGroup {
+	var out []scopeGroup
+	index := map[string]int{}
+	for _, s := range scopes {
+		label := s.API
+		if label == "" {
+			label = "other APIs"
+		}
+		i, ok := index[label]
+		if !ok {
+			i = len(out)
+			index[label] = i
+			out = append(out, scopeGroup{Label: label})
+		}
+		out[i].Scopes = append(out[i].Scopes, s)
+	}
+	slices.SortStableFunc(out, func(a, b scopeGroup) int {
+		switch {
+		case a.Label == b.Label:
+			return 0
+		case a.Label == "other APIs":
+			return 1
+		case b.Label == "other APIs":
+			return -1
+		}
+		return strings.Compare(a.Label, b.Label)
+	})
+	return out
 }

@@ -17,4 +17,14 @@ type DocsView struct {
 	MetadataURL string
 	Endpoints   []Endpoint
 	Scopes      []shared.ScopeOption
+	APIs        []API
+	APIsGuide   string // /docs/apis
+}
+
+// API is one registered API (resource server) as the docs page lists it.
+type API struct {
+	Name, Identifier, Description string
+	Scopes                        []string
+	DocsURL                       string // its documentation, "" for none
+	MetadataURL                   string // its RFC 9728 document, when the portal serves one
 }

@@ -17,6 +17,7 @@ type ScopeOption struct {
 	Retired     bool   // no longer in the catalog; an application that holds it keeps it
 	Request     string // an administrator's pending or rejected decision on it, for this application
 	Standard    bool   // an OpenID Connect scope (openid, profile, email, offline_access)
+	API         string // the name of the API it belongs to ("" for none)
 }
 
 // ConfirmView asks before a destructive action.
