@@ -90,6 +90,7 @@ var AuditTypes = []string{
 	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,
 	AuditRefreshReused, AuditCodeReplayed, AuditScopeRequested,
 	AuditUserCreated, AuditKeyRotated, AuditKeyRetired, AuditPurged, AuditMigrated,
+	AuditMetadataClientSeen, AuditHostBlocked, AuditHostUnblocked,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or
