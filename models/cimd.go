@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -102,6 +103,28 @@ func NormalizeHost(host string) string {
 		h = h[:i]
 	}
 	return strings.TrimSuffix(h, ".")
+}
+
+// ValidHost reports whether host, normalised, is a DNS name or an IP address: what a client_id
+// URL's host can be.
+func ValidHost(host string) bool {
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // BlockHost refuses host's metadata documents from now on, audited (with reason) in the same

@@ -34,6 +34,7 @@ type Links struct {
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 	ForgotPassword                                    string
 	AdminOverview                                     string // the admin console's first page, /admin
+	AdminClientHosts                                  string // hosts whose client metadata documents are blocked
 }
 
 // User is the signed-in person as the frame shows them.

@@ -19,6 +19,7 @@ func AdminSections(l layout.Links) []AdminSection {
 		{"overview", "Overview", l.AdminOverview},
 		{"clients", "Clients", l.AdminClients},
 		{"scopes", "Scopes", l.AdminScopes},
+		{"client-hosts", "Client hosts", l.AdminClientHosts},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
 	}

@@ -69,6 +69,11 @@ type ConsentView struct {
 
 	// OwnerVerified: an admin marked the owner a verified publisher (badge on the page).
 	OwnerVerified bool
+
+	// MetadataHost is set for a client identified by its metadata document's URL: that URL's
+	// host, shown in place of the publisher, with a notice that the application is not
+	// registered with PortalName (the operator's brand).
+	MetadataHost, PortalName string
 }
 
 // Initial is the letter that stands for an application without a logo: the first letter or
