@@ -76,7 +76,7 @@ type pageVisit struct {
 // set, the walk also saves every page at both widths (docs/screenshots is regenerated this way).
 func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 	chromium := mustChromium(t)
-	env := newTestEnvOpts(t, storetest.SQLite(t), envOptions{})
+	env := newTestEnvOpts(t, storetest.SQLite(t), envOptions{vars: cimdVars}) // CIMD on: its consent page too
 	ctx := t.Context()
 	st := env.Store
 
@@ -136,6 +136,12 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		}
 	}
 	appPath := "/apps/" + url.PathEscape(app.ID)
+	// Client ID metadata documents: a blocked host, and an application known by its URL.
+	if err := st.BlockHost(ctx, "blocked.example", "sends spam"); err != nil {
+		t.Fatal(err)
+	}
+	cimd := newCIMDApp(t, nil)
+	_, cimdAuth := authorizationURL(env.URL, cimd.ClientID, cimd.Redirect, "INVOICE.READ", "state-2")
 
 	fixtures := map[string][]pageVisit{
 		"/":                       {{name: "home", role: anonymous, url: static("/")}},
@@ -208,12 +214,15 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/admin/users/:id/unlock":                      {{name: "admin-user-unlock", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unlock", dev.ID))}},
 		"/admin/users/:id/verify-publisher":            {{name: "admin-user-verify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/verify-publisher", dev.ID))}},
 		"/admin/users/:id/unverify-publisher":          {{name: "admin-user-unverify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unverify-publisher", dev.ID))}},
+		"/admin/client-hosts":                          {{name: "admin-client-hosts", role: admin, url: static("/admin/client-hosts")}},
+		"/admin/client-hosts/:host/unblock":            {{name: "admin-client-host-unblock", role: admin, url: static("/admin/client-hosts/blocked.example/unblock")}},
 	}
 	// Error pages are pages too: signed out (the standalone frame) and signed in (the portal's).
 	extra := []pageVisit{
 		{name: "not-found", role: anonymous, url: static("/no-such-page")},
 		{name: "not-found-signed-in", role: developer, url: static("/no-such-page")},
 		{name: "bad-authorization", role: developer, url: static("/oauth/authorize?response_type=code")},
+		{name: "consent-cimd", role: developer, url: func(*testing.T) string { return cimdAuth }},
 	}
 
 	// Every GET page route of the route table has a fixture, and every fixture a route.
