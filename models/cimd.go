@@ -99,7 +99,7 @@ func NormalizeHost(host string) string {
 			return h[1:end]
 		}
 	}
-	if i := strings.LastIndex(h, ":"); i >= 0 && strings.Count(h, ":") == 1 {
+	if i := strings.LastIndex(h, ":"); i >= 0 && strings.Count(h, ":") == 1 && allDigits(h[i+1:]) {
 		h = h[:i]
 	}
 	return strings.TrimSuffix(h, ".")
@@ -125,6 +125,10 @@ func ValidHost(host string) bool {
 		}
 	}
 	return true
+}
+
+func allDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // BlockHost refuses host's metadata documents from now on, audited (with reason) in the same
