@@ -41,8 +41,6 @@ func metadataClientError(v *auth.ErrorView, oe *oauth.Error) {
 	case errors.Is(oe, oauth.ErrClientHostBlocked):
 		v.Heading = "This application is blocked on this server"
 		v.Hint = "An administrator of this server blocked applications from this host. Contact them if you think this is a mistake."
-	case errors.Is(oe, oauth.ErrMetadataOff):
-		v.Hint = "The application's developer should register the application on this portal and use the client_id it gives."
 	case errors.Is(oe, oauth.ErrClientMetadata):
 		v.Heading = "This application could not be identified"
 		v.Hint = "The application identifies itself by a URL whose client metadata document this server could not fetch or accept. Its developer should check that the document is served as JSON, with its own URL as client_id, and try again."

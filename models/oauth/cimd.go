@@ -59,8 +59,9 @@ var (
 	ErrClientMetadata = protoErr("invalid_client", "client_metadata", "the client metadata document could not be used")
 	// ErrClientHostBlocked: an administrator blocked the host of the client_id URL.
 	ErrClientHostBlocked = protoErr("invalid_client", "client_host_blocked", "an administrator blocked this application's host")
-	// ErrMetadataOff: a URL client_id while client ID metadata documents are off.
-	ErrMetadataOff = protoErr("invalid_client", "client_metadata_off", "this server does not accept client ID metadata documents; use a client_id registered here")
+	// ErrMetadataOff: a URL client_id while client ID metadata documents are off; to the client
+	// it is an unknown client (ErrUnknownClient), with a description that says why.
+	ErrMetadataOff = ErrUnknownClient.Describe("this server does not accept client ID metadata documents (an https URL as client_id); use a client_id registered here")
 )
 
 // ClientMetadataEnabled reports whether URL client ids are resolved (DEVPORTAL_CIMD=on).

@@ -98,7 +98,9 @@ func (f *Fetcher) FetchClientMetadata(ctx context.Context, rawURL string) (*oaut
 				return fmt.Errorf("%w: plain http is fetched only from loopback addresses", ErrRefusedAddress)
 			}
 			if why := Refused(ip); why != "" {
-				return fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip, why)
+				// The address itself is not told: the message reaches whoever sent the client_id,
+				// who would otherwise learn what internal names resolve to.
+				return fmt.Errorf("%w: the host's address is %s", ErrRefusedAddress, why)
 			}
 			return nil
 		},
