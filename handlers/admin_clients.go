@@ -131,6 +131,9 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 	if cl.OwnerID != nil {
 		row.OwnerURL = h.url(RouteAdminUser, strconv.FormatInt(*cl.OwnerID, 10))
 	}
+	if cl.MetadataDocument {
+		row.TypeLabel += ", identified by its metadata document URL" // not registered here
+	}
 	return row
 }
 
