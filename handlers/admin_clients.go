@@ -131,9 +131,7 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 	if cl.OwnerID != nil {
 		row.OwnerURL = h.url(RouteAdminUser, strconv.FormatInt(*cl.OwnerID, 10))
 	}
-	if cl.MetadataDocument {
-		row.TypeLabel += ", identified by its metadata document URL" // not registered here
-	}
+	row.MetadataDocument = cl.MetadataDocument
 	return row
 }
 

@@ -160,7 +160,7 @@ func TestCIMDEndToEnd(t *testing.T) {
 		if _, body := admin.get("/admin/clients"); !strings.Contains(body, `href="/admin/clients/`+escaped+`"`) {
 			t.Fatalf("admin list lacks the client's link:\n%s", body)
 		}
-		if _, body := admin.get("/admin/clients"); !strings.Contains(body, "identified by its metadata document URL") {
+		if _, body := admin.get("/admin/clients"); !strings.Contains(body, ">metadata document</span>") {
 			t.Errorf("admin list does not mark the client as identified by its metadata document")
 		}
 		if resp, body := admin.get("/admin/clients/" + escaped); resp.StatusCode != http.StatusOK || !strings.Contains(body, app.ClientID) {

@@ -44,6 +44,8 @@ type AdminClientRow struct {
 	CreatedISO, Created string
 	Confidential        bool // may be made a resource server
 	CanIntrospect       bool // is one
+	// MetadataDocument: not registered here, identified by its client ID metadata document's URL.
+	MetadataDocument bool
 
 	// The client's status as flags, set by the handler from the model's constants so the template
 	// holds no status names.
