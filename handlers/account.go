@@ -183,7 +183,7 @@ const notAuthorized = "You have not allowed an application with that id to acces
 // authorizedClient loads the application named in the path if the signed-in person allowed it.
 func (h *Handlers) authorizedClient(c echo.Context) (*models.Client, error) {
 	ctx := c.Request().Context()
-	id := c.Param("client")
+	id := pathParam(c, "client")
 	if _, err := h.store.ConsentFor(ctx, CurrentUser(c).ID, id); err != nil {
 		return nil, models.Reword(err, models.ErrNotFound, notAuthorized)
 	}

@@ -138,6 +138,7 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 	default:
 		row.Device = "off"
 	}
+	row.MetadataDocument = cl.MetadataDocument
 	return row
 }
 
@@ -354,7 +355,7 @@ func (h *Handlers) revocableClient(c echo.Context) (*models.Client, error) {
 
 // adminClient loads the client named in the path.
 func (h *Handlers) adminClient(c echo.Context) (*models.Client, error) {
-	client, err := h.store.ClientByID(c.Request().Context(), c.Param("id"))
+	client, err := h.store.ClientByID(c.Request().Context(), pathParam(c, "id"))
 	if err != nil {
 		return nil, models.Reword(err, models.ErrNotFound, "There is no client with that id.")
 	}

@@ -151,6 +151,9 @@ func (h *Handlers) consentView(c echo.Context, req *oauth.AuthorizeRequest, user
 		PrivacyURL:   req.Client.PrivacyURL,
 		TermsURL:     req.Client.TermsURL,
 	}
+	if req.Client.MetadataDocument {
+		v.MetadataHost, v.PortalName = metadataHost(req.Client.ID), cmp.Or(v.Base.Brand.Name, "devportal")
+	}
 	if req.Client.OwnerID != nil {
 		if owner, err := h.store.UserByID(ctx, *req.Client.OwnerID); err == nil {
 			v.Owner, v.OwnerVerified = owner.Email, owner.VerifiedPublisherAt != nil
@@ -275,6 +278,8 @@ func (h *Handlers) authorizeError(c echo.Context, req *oauth.AuthorizeRequest, e
 		v.Hint = "The application's developer should check that redirect_uri is exactly one of the registered redirect URIs, character for character (scheme, host, port, path and trailing slash)."
 	case errors.Is(oe, oauth.ErrClientDisabled):
 		v.Heading = "This application is not available"
+	default:
+		metadataClientError(&v, oe)
 	}
 	return h.render(c, http.StatusBadRequest, auth.ErrorPage(v))
 }

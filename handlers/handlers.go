@@ -152,7 +152,7 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			Account: h.url(RouteAccount), AuthorizedApps: h.url(RouteAuthorizedApps), Security: h.url(RouteSecurity),
 			ChangePassword: h.url(RouteChangePassword), SignOutEverywhere: h.url(RouteSignOutAll),
 			AdminClients: h.url(RouteAdminClients), AdminScopes: h.url(RouteAdminScopes),
-			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit),
+			AdminUsers: h.url(RouteAdminUsers), AdminAudit: h.url(RouteAdminAudit), AdminClientHosts: h.url(RouteAdminClientHosts),
 			ForgotPassword: h.url(RouteForgotPassword),
 			AdminOverview:  h.url(RouteAdmin),
 			AdminAPIs:      h.url(RouteAdminAPIs),

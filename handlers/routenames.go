@@ -1,5 +1,7 @@
 package handlers
 
+import "net/url"
+
 // Route names. web's route table gives every route one of these names, and handlers build
 // links and redirects from them (through Options.URL), so a path is spelled once: in the table.
 const (
@@ -115,6 +117,12 @@ const (
 	RouteAPIsGuide         = "apis-guide"
 )
 
+// The blocked hosts of client ID metadata documents (issue 15).
+const (
+	RouteAdminClientHosts = "admin-client-hosts"
+	RouteUnblockHost      = "admin-unblock-host"
+)
+
 // RouteNames is every name above. web.New refuses to start when one of them is not routed, so
 // a renamed or dropped route fails at start-up rather than on the request that links to it.
 var RouteNames = []string{
@@ -137,11 +145,17 @@ var RouteNames = []string{
 	RouteBrandCSS,
 	RouteDeviceAuthorization, RouteDevice, RouteDeviceDecide,
 	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI, RouteAPIsGuide,
+	RouteAdminClientHosts, RouteUnblockHost,
 }
 
 // url is the path of the named route with params in place of its :parameters. An unknown name
 // is a programming error, caught at start-up by web.New; the panic here only backs that up.
 func (h *Handlers) url(name string, params ...any) string {
+	for i, v := range params {
+		if s, ok := v.(string); ok {
+			params[i] = url.PathEscape(s) // a client id may be a URL (client ID metadata documents); see pathParam
+		}
+	}
 	p := h.urlFor(name, params...)
 	if p == "" {
 		panic("handlers: no route named " + name)

@@ -101,6 +101,7 @@ var AuditTypes = []string{
 	AuditRefreshReused, AuditCodeReplayed, AuditScopeRequested,
 	AuditUserCreated, AuditKeyRotated, AuditKeyRetired, AuditPurged, AuditMigrated,
 	AuditDeviceApproved, AuditDeviceDenied, AuditDeviceThrottled,
+	AuditMetadataClientSeen, AuditHostBlocked, AuditHostUnblocked,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or

@@ -64,6 +64,12 @@ type Client struct {
 
 	// AllowDeviceGrant lets the client start device sign-ins (RFC 8628); web and native only.
 	AllowDeviceGrant bool `gorm:"column:allow_device_grant"`
+	// MetadataDocument marks a client identified by the https URL of its client ID metadata
+	// document (its ID); MetadataExpiresAt is when that document must be fetched again, and
+	// MetadataFetchedAt when it last was (see models/cimd.go).
+	MetadataDocument  bool
+	MetadataExpiresAt *time.Time
+	MetadataFetchedAt *time.Time
 
 	// OwnerDisabledAt is set when the developer who owns the client is disabled: the client then
 	// works nowhere until they are enabled again. Loaded by ClientByID, never stored here.
@@ -148,6 +154,7 @@ const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_u
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
 	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, c.allowed_origins, o.disabled_at,
 	c.post_logout_redirect_uris, c.id_token_signed_response_alg, c.allow_device_grant,
+	c.metadata_document, c.metadata_expires_at, c.metadata_fetched_at,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
 FROM clients c LEFT JOIN users o ON o.id = c.owner_id
 LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
@@ -171,6 +178,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
 			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.AllowedOrigins, &row.OwnerDisabledAt,
 			&row.PostLogoutRedirectURIs, &row.IDTokenSignedResponseAlg, &row.AllowDeviceGrant,
+			&row.MetadataDocument, &row.MetadataExpiresAt, &row.MetadataFetchedAt,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}

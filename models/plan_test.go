@@ -187,6 +187,12 @@ func checkPlans(t *testing.T, s *models.Store, queries []planQuery) {
 // rows as with a hundred.
 var adminPlanQueries = []planQuery{
 	{"AdminCounts", func(ctx context.Context, s *models.Store) error { _, err := s.AdminCounts(ctx); return err }, nil},
+	// Client ID metadata documents: the blocked-host page, and the check of every URL client.
+	{"BlockedHosts", func(ctx context.Context, s *models.Store) error { _, err := s.BlockedHosts(ctx); return err }, nil},
+	{"HostBlocked", func(ctx context.Context, s *models.Store) error {
+		_, err := s.HostBlocked(ctx, "app.example.com")
+		return err
+	}, nil},
 	{"FirstPendingScopeRequests", func(ctx context.Context, s *models.Store) error {
 		_, err := s.FirstPendingScopeRequests(ctx, 5)
 		return err

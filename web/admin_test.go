@@ -110,6 +110,10 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"GET", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusSeeOther},
 			{"GET", "/admin/audit", "/admin/audit?type=client.suspended", nil, http.StatusOK},
+			{"GET", "/admin/client-hosts", "/admin/client-hosts", nil, http.StatusOK},
+			{"POST", "/admin/client-hosts", "/admin/client-hosts", url.Values{"host": {"route.example"}}, http.StatusSeeOther},
+			{"GET", "/admin/client-hosts/:host/unblock", "/admin/client-hosts/route.example/unblock", nil, http.StatusOK},
+			{"POST", "/admin/client-hosts/:host/unblock", "/admin/client-hosts/route.example/unblock", nil, http.StatusSeeOther},
 		}
 
 		t.Run("the table covers every admin route", func(t *testing.T) {

@@ -77,7 +77,7 @@ type pageVisit struct {
 // set, the walk also saves every page at both widths (docs/screenshots is regenerated this way).
 func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 	chromium := mustChromium(t)
-	env := newTestEnvOpts(t, storetest.SQLite(t), envOptions{})
+	env := newTestEnvOpts(t, storetest.SQLite(t), envOptions{vars: cimdVars}) // CIMD on: its consent page too
 	ctx := t.Context()
 	st := env.Store
 
@@ -142,6 +142,17 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		t.Fatal(err)
 	}
 	apiPath := fmt.Sprintf("/admin/apis/%d", sampleAPI.ID)
+	// Client ID metadata documents: a blocked host, and an application known by its URL.
+	if err := st.BlockHost(ctx, "blocked.example", "sends spam"); err != nil {
+		t.Fatal(err)
+	}
+	cimd := newCIMDApp(t, nil)
+	// Its clients row exists from the start, so the admin pages list it whatever the visit order.
+	if _, err := st.SaveMetadataClient(ctx, models.MetadataClient{ID: cimd.ClientID, Name: "Loopback Agent", RedirectURIs: []string{cimd.Redirect},
+		Scopes: []string{"INVOICE.READ"}, FetchedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	_, cimdAuth := authorizationURL(env.URL, cimd.ClientID, cimd.Redirect, "INVOICE.READ", "state-2")
 
 	fixtures := map[string][]pageVisit{
 		"/":                       {{name: "home", role: anonymous, url: static("/")}},
@@ -205,7 +216,7 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/admin/apis/:id/delete":                       {{name: "admin-api-delete", role: admin, url: static(apiPath + "/delete")}},
 		"/admin/users":                                 {{name: "admin-users", role: admin, url: static("/admin/users")}},
 		"/admin/users/:id/reset-two-factor":            {{name: "admin-user-reset-two-factor", role: admin, url: static(fmt.Sprintf("/admin/users/%d/reset-two-factor", totpUser.ID))}},
-		"/admin/clients/:id":                           {{name: "admin-client", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID))}},
+		"/admin/clients/:id":                           {{name: "admin-client", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID))}, {name: "admin-client-cimd", role: admin, url: static("/admin/clients/" + url.PathEscape(cimd.ClientID))}},
 		"/admin/clients/:id/suspend":                   {{name: "admin-client-suspend", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/suspend")}},
 		"/admin/clients/:id/reinstate":                 {{name: "admin-client-reinstate", role: admin, url: static("/admin/clients/" + url.PathEscape(suspended.ID) + "/reinstate")}},
 		"/admin/clients/:id/introspection":             {{name: "admin-client-introspection", role: admin, url: static("/admin/clients/" + url.PathEscape(app.ID) + "/introspection?allow=1")}},
@@ -221,12 +232,15 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/admin/users/:id/unlock":                      {{name: "admin-user-unlock", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unlock", dev.ID))}},
 		"/admin/users/:id/verify-publisher":            {{name: "admin-user-verify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/verify-publisher", dev.ID))}},
 		"/admin/users/:id/unverify-publisher":          {{name: "admin-user-unverify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unverify-publisher", dev.ID))}},
+		"/admin/client-hosts":                          {{name: "admin-client-hosts", role: admin, url: static("/admin/client-hosts")}},
+		"/admin/client-hosts/:host/unblock":            {{name: "admin-client-host-unblock", role: admin, url: static("/admin/client-hosts/blocked.example/unblock")}},
 	}
 	// Error pages are pages too: signed out (the standalone frame) and signed in (the portal's).
 	extra := []pageVisit{
 		{name: "not-found", role: anonymous, url: static("/no-such-page")},
 		{name: "not-found-signed-in", role: developer, url: static("/no-such-page")},
 		{name: "bad-authorization", role: developer, url: static("/oauth/authorize?response_type=code")},
+		{name: "consent-cimd", role: developer, url: func(*testing.T) string { return cimdAuth }},
 	}
 
 	// Every GET page route of the route table has a fixture, and every fixture a route.

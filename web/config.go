@@ -84,6 +84,11 @@ type Config struct {
 	// links on white, 4.5:1 or more).
 	Brand   Brand
 	Version string
+	// CIMD is DEVPORTAL_CIMD=on: an https URL works as a client_id, resolved by fetching its
+	// client ID metadata document (off by default). DevAllowLoopbackFetch is
+	// DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH=true: such documents may also come from loopback
+	// addresses, over http too (development and tests only).
+	CIMD, DevAllowLoopbackFetch bool
 }
 
 // Brand is how the portal names and colours itself: in the top bar, the standalone pages
@@ -192,6 +197,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.AllowInsecureIssuer = true
 	default:
 		return cfg, fmt.Errorf("DEVPORTAL_ALLOW_INSECURE_ISSUER: %q must be true or false", v)
+	}
+	switch v := getenv("DEVPORTAL_CIMD"); v {
+	case "", "off":
+	case "on":
+		cfg.CIMD = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_CIMD: %q must be on or off", v)
+	}
+	switch v := getenv("DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH"); v {
+	case "", "false":
+	case "true":
+		cfg.DevAllowLoopbackFetch = true
+	default:
+		return cfg, fmt.Errorf("DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH: %q must be true or false", v)
 	}
 	cfg.SMTPURL, cfg.MailFrom = getenv("DEVPORTAL_SMTP_URL"), getenv("DEVPORTAL_MAIL_FROM")
 	switch v := getenv("DEVPORTAL_REQUIRE_ADMIN_2FA"); v {

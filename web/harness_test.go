@@ -98,6 +98,7 @@ func newTestEnvOpts(t *testing.T, store *models.Store, o envOptions) *testEnv {
 	cfg.Version = "test"
 	events := models.NewEventBuffer(store, 1000)
 	ocfg := oauth.Config{Issuer: base, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Events: events, Now: o.now}
+	cfg.ClientMetadata(&ocfg)
 	if o.adjust != nil {
 		o.adjust(&ocfg)
 	}

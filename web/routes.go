@@ -203,6 +203,11 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/users/:id/verify-publisher", h.VerifyPublisher).Name = handlers.RouteVerifyPublisher
 	admin.GET("/users/:id/unverify-publisher", h.ConfirmUnverifyPublisher).Name = handlers.RouteUnverifyPublisher
 	admin.POST("/users/:id/unverify-publisher", h.UnverifyPublisher).Name = handlers.RouteUnverifyPublisher
+	// Hosts whose client ID metadata documents are refused (DEVPORTAL_CIMD).
+	admin.GET("/client-hosts", h.AdminClientHosts).Name = handlers.RouteAdminClientHosts
+	admin.POST("/client-hosts", h.BlockClientHost).Name = handlers.RouteAdminClientHosts
+	admin.GET("/client-hosts/:host/unblock", h.ConfirmUnblockHost).Name = handlers.RouteUnblockHost
+	admin.POST("/client-hosts/:host/unblock", h.UnblockHost).Name = handlers.RouteUnblockHost
 	// (end of admin console)
 }
 

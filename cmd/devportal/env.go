@@ -58,11 +58,13 @@ func open(ctx context.Context, getenv func(string) string, log io.Writer) (*env,
 	}
 	events := models.NewEventBuffer(store, 10000)
 	metrics := web.NewMetrics()
-	srv, err := oauth.NewServer(oauth.Config{
+	ocfg := oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.Issuer, SigningAlg: cfg.SigningAlg, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL,
 		RefreshFamilyTTL: cfg.RefreshFamilyTTL, RefreshGrace: cfg.RefreshGrace, KeyActivation: oauth.DefaultKeyActivation, Events: events,
 		Metrics: metrics,
-	}, store, cfg.Secret)
+	}
+	cfg.ClientMetadata(&ocfg) // DEVPORTAL_CIMD, DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH
+	srv, err := oauth.NewServer(ocfg, store, cfg.Secret)
 	if err != nil {
 		store.Close()
 		return nil, err

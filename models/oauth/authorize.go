@@ -108,7 +108,7 @@ func (s *Server) ValidateAuthorize(ctx context.Context, p AuthorizeParams) (*Aut
 	if p.ClientID == "" {
 		return nil, ErrInvalidRequest.Describe("client_id is missing")
 	}
-	client, err := s.store.ClientByID(ctx, p.ClientID)
+	client, err := s.lookupClient(ctx, p.ClientID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, ErrUnknownClient
 	}

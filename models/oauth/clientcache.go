@@ -45,6 +45,9 @@ func (c *clientCache) enabled() bool { return c.ttl > 0 }
 // clientByID reads a client through the cache. The record returned is a copy the caller may
 // change; its slices are shared and must not be written.
 func (s *Server) clientByID(ctx context.Context, id string) (*models.Client, error) {
+	if IsMetadataClientID(id) {
+		return s.metadataClient(ctx, id) // cached no longer than its document allows
+	}
 	if !s.clients.enabled() {
 		return s.store.ClientByID(ctx, id)
 	}

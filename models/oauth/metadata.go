@@ -42,6 +42,10 @@ type Metadata struct {
 	ClaimsParameterSupported     bool `json:"claims_parameter_supported"`
 	FrontchannelLogoutSupported  bool `json:"frontchannel_logout_supported"`
 	BackchannelLogoutSupported   bool `json:"backchannel_logout_supported"`
+
+	// ClientIDMetadataDocumentSupported is sent only when URL client ids are accepted
+	// (draft-ietf-oauth-client-id-metadata-document §6).
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported,omitempty"`
 }
 
 // Metadata describes what this server really supports; endpoints are given as paths relative
@@ -80,5 +84,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		ClaimsSupported:                  ClaimsSupported,
 		ClaimTypesSupported:              []string{"normal"},
 		PromptValuesSupported:            promptValues,
+
+		ClientIDMetadataDocumentSupported: s.ClientMetadataEnabled(),
 	}, nil
 }

@@ -38,6 +38,12 @@ type Config struct {
 	ClientCacheTTL time.Duration
 	// ClientCacheSize bounds the client records kept; 0 means DefaultClientCacheSize.
 	ClientCacheSize int
+	// ClientMetadata fetches client ID metadata documents, so that an https URL works as a
+	// client_id (DEVPORTAL_CIMD=on, see cimd.go); nil turns them off.
+	ClientMetadata MetadataFetcher
+	// LoopbackClientIDs also accepts http client_id URLs on a loopback host
+	// (DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH=true: development and tests only).
+	LoopbackClientIDs bool
 }
 
 // DefaultRefreshGrace is the refresh-token reuse grace a deployment gets unless it sets

@@ -35,6 +35,7 @@ type Links struct {
 	ForgotPassword                                    string
 	AdminOverview                                     string // the admin console's first page, /admin
 	AdminAPIs                                         string // the APIs (resource servers)
+	AdminClientHosts                                  string // hosts whose client metadata documents are blocked
 }
 
 // User is the signed-in person as the frame shows them.

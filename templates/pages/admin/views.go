@@ -20,6 +20,7 @@ func AdminSections(l layout.Links) []AdminSection {
 		{"clients", "Clients", l.AdminClients},
 		{"apis", "APIs", l.AdminAPIs},
 		{"scopes", "Scopes", l.AdminScopes},
+		{"client-hosts", "Client hosts", l.AdminClientHosts},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
 	}
@@ -44,6 +45,8 @@ type AdminClientRow struct {
 	CreatedISO, Created string
 	Confidential        bool // may be made a resource server
 	CanIntrospect       bool // is one
+	// MetadataDocument: not registered here, identified by its client ID metadata document's URL.
+	MetadataDocument bool
 
 	// The client's status as flags, set by the handler from the model's constants so the template
 	// holds no status names.

@@ -73,6 +73,10 @@ type ConsentView struct {
 	// Device: the request comes from a device sign-in (RFC 8628), which redirects nowhere; the
 	// page warns instead that only the user's own device should get access (§5.4).
 	Device bool
+	// MetadataHost is set for a client identified by its metadata document's URL: that URL's
+	// host, shown in place of the publisher, with a notice that the application is not
+	// registered with PortalName (the operator's brand).
+	MetadataHost, PortalName string
 }
 
 // Initial is the letter that stands for an application without a logo: the first letter or
