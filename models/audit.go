@@ -71,6 +71,15 @@ const (
 	AuditKeyRetired  = "key.retired"     // devportal keys retire KID
 	AuditPurged      = "data.purged"     // devportal purge: the counts of what it deleted
 	AuditMigrated    = "schema.migrated" // migrations the command applied, by version
+	// Dynamic Client Registration (RFC 7591/7592, models/dcr.go): a client registered itself
+	// (the detail names the policy; the entry the IP), updated or deleted its registration, or
+	// was deleted by the purge for never obtaining a token; and initial access tokens.
+	AuditClientRegistered    = "client.registered_dynamically"
+	AuditClientRegUpdated    = "client.registration_updated"
+	AuditClientRegDeleted    = "client.registration_deleted"
+	AuditClientExpiredUnused = "client.expired_unused"
+	AuditRegTokenCreated     = "registration_token.created"
+	AuditRegTokenRevoked     = "registration_token.revoked"
 )
 
 // SecurityAuditTypes are the events the admin overview shows as "recent security events".
@@ -90,6 +99,8 @@ var AuditTypes = []string{
 	AuditPasswordResetSent, AuditLoginUnlocked, AuditPublisherVerified, AuditPublisherRemoved,
 	AuditRefreshReused, AuditCodeReplayed, AuditScopeRequested,
 	AuditUserCreated, AuditKeyRotated, AuditKeyRetired, AuditPurged, AuditMigrated,
+	AuditClientRegistered, AuditClientRegUpdated, AuditClientRegDeleted, AuditClientExpiredUnused,
+	AuditRegTokenCreated, AuditRegTokenRevoked,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or
