@@ -12,7 +12,7 @@ import (
 
 func dynamicRegistration(policy, iat string) models.DynamicRegistration {
 	return models.DynamicRegistration{
-		Client: models.NewClient{Name: "Agent", Type: models.ClientNative, RedirectURIs: []string{"http://127.0.0.1/cb"}, Scopes: []string{"INVOICE.READ"}},
+		Client:                  models.NewClient{Name: "Agent", Type: models.ClientNative, RedirectURIs: []string{"http://127.0.0.1/cb"}, Scopes: []string{"INVOICE.READ"}},
 		TokenEndpointAuthMethod: "none", Policy: policy, InitialAccessToken: iat, RegistrationToken: models.NewToken("dpr_"),
 	}
 }
