@@ -24,6 +24,9 @@ type Metadata struct {
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	ServiceDocumentation                       string   `json:"service_documentation,omitempty"`
+	// RegistrationEndpoint (RFC 8414 §2, RFC 7591 §3) is advertised only when dynamic client
+	// registration is on: the caller passes a "registration" path only then.
+	RegistrationEndpoint string `json:"registration_endpoint,omitempty"`
 
 	// OpenID Connect Discovery 1.0 §3, and the logout specifications.
 	UserinfoEndpoint                 string   `json:"userinfo_endpoint"`
@@ -51,7 +54,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 	}
 	names := scopeNames(scopes)
 	iss := s.cfg.Issuer
-	return &Metadata{
+	md := &Metadata{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + paths["authorization"],
 		TokenEndpoint:                     iss + paths["token"],
@@ -77,5 +80,9 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		ClaimsSupported:                  ClaimsSupported,
 		ClaimTypesSupported:              []string{"normal"},
 		PromptValuesSupported:            promptValues,
-	}, nil
+	}
+	if p := paths["registration"]; p != "" {
+		md.RegistrationEndpoint = iss + p
+	}
+	return md, nil
 }
