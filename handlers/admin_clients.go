@@ -131,6 +131,10 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 	if cl.OwnerID != nil {
 		row.OwnerURL = h.url(RouteAdminUser, strconv.FormatInt(*cl.OwnerID, 10))
 	}
+	row.Dynamic = cl.Dynamic
+	if cl.Dynamic {
+		row.RegistrationNote = registrationNote(cl.RegistrationPolicy)
+	}
 	return row
 }
 

@@ -46,6 +46,9 @@ var exprUsesLeftMinusOne = gorm.Expr("uses_left - 1")
 
 var registerPerIP = throttle{ThrottleRegisterIP, attemptRegister, "ip", RegisterIPMax, RegisterIPWindow}
 
+// RevealRegistrationToken is the one-time reveal of a new initial access token; subject: its id.
+const RevealRegistrationToken = "registration_token"
+
 // ErrRegistrationTokenInvalid is an initial access token that is unknown, expired, revoked or
 // used up; callers are told the same in every case.
 var ErrRegistrationTokenInvalid = &Error{Code: EBadCredential, Message: "the initial access token is unknown, expired, revoked or used up"}
@@ -228,19 +231,28 @@ func (s *Store) DynamicClient(ctx context.Context, id string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.LoadRegistration(ctx, c); err != nil {
+		return nil, err
+	}
+	if !c.Dynamic {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// LoadRegistration fills c's registration columns (Dynamic and the rest), which ClientByID,
+// the token endpoint's one-query read, leaves out.
+func (s *Store) LoadRegistration(ctx context.Context, c *Client) error {
 	var row struct {
 		Dynamic                                                            bool
 		RegistrationTokenHash, RegistrationPolicy, TokenEndpointAuthMethod string
 	}
 	if err := s.q(ctx).Model(&Client{}).Select("dynamic, registration_token_hash, registration_policy, token_endpoint_auth_method").
-		Where("id = ?", id).Take(&row).Error; err != nil {
-		return nil, notFound(err)
+		Where("id = ?", c.ID).Take(&row).Error; err != nil {
+		return notFound(err)
 	}
-	if !row.Dynamic {
-		return nil, ErrNotFound
-	}
-	c.Dynamic, c.RegistrationTokenHash, c.RegistrationPolicy, c.TokenEndpointAuthMethod = true, row.RegistrationTokenHash, row.RegistrationPolicy, row.TokenEndpointAuthMethod
-	return c, nil
+	c.Dynamic, c.RegistrationTokenHash, c.RegistrationPolicy, c.TokenEndpointAuthMethod = row.Dynamic, row.RegistrationTokenHash, row.RegistrationPolicy, row.TokenEndpointAuthMethod
+	return nil
 }
 
 // UpdateDynamicClient replaces a dynamic client's registration (RFC 7592 §2.2) with p and its

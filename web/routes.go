@@ -23,6 +23,8 @@ var Paths = map[string]string{
 	"userinfo":             "/oauth/userinfo",
 	"end_session":          "/oauth/logout",
 	"docs":                 "/docs",
+	// Dynamic client registration (RFC 7591); advertised only when DEVPORTAL_DCR is not off.
+	"registration": "/oauth/register",
 }
 
 // routes is the one table of every URL devportal serves.
@@ -49,6 +51,12 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.OPTIONS(Paths["token"], h.Preflight, rfcJSON).Name = handlers.RouteToken
 	e.OPTIONS(Paths["revocation"], h.Preflight, rfcJSON).Name = handlers.RouteRevocation
 	e.OPTIONS("/oauth/tokens", h.Preflight, compatJSON).Name = handlers.RouteCompatToken
+	// Dynamic client registration (RFC 7591) and its management (RFC 7592): JSON, bearer
+	// tokens, no cookies. Off (DEVPORTAL_DCR=off) they answer 404.
+	e.POST(Paths["registration"], h.Register, rfcJSON).Name = handlers.RouteRegistration
+	e.GET(Paths["registration"]+"/:client_id", h.ReadRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.PUT(Paths["registration"]+"/:client_id", h.UpdateRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.DELETE(Paths["registration"]+"/:client_id", h.DeleteRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
@@ -184,6 +192,11 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/users/:id/verify-publisher", h.VerifyPublisher).Name = handlers.RouteVerifyPublisher
 	admin.GET("/users/:id/unverify-publisher", h.ConfirmUnverifyPublisher).Name = handlers.RouteUnverifyPublisher
 	admin.POST("/users/:id/unverify-publisher", h.UnverifyPublisher).Name = handlers.RouteUnverifyPublisher
+	// Initial access tokens for dynamic client registration (DEVPORTAL_DCR=token).
+	admin.GET("/registration-tokens", h.AdminRegistrationTokens).Name = handlers.RouteAdminRegTokens
+	admin.POST("/registration-tokens", h.CreateRegistrationToken).Name = handlers.RouteAdminRegTokens
+	admin.GET("/registration-tokens/:id/revoke", h.ConfirmRevokeRegistrationToken).Name = handlers.RouteRevokeRegToken
+	admin.POST("/registration-tokens/:id/revoke", h.RevokeRegistrationToken).Name = handlers.RouteRevokeRegToken
 	// (end of admin console)
 }
 

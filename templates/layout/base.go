@@ -34,6 +34,9 @@ type Links struct {
 	AdminClients, AdminScopes, AdminUsers, AdminAudit string
 	ForgotPassword                                    string
 	AdminOverview                                     string // the admin console's first page, /admin
+
+	// AdminRegistrationTokens is the initial access tokens page (dynamic client registration).
+	AdminRegistrationTokens string
 }
 
 // User is the signed-in person as the frame shows them.

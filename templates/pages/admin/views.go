@@ -21,6 +21,7 @@ func AdminSections(l layout.Links) []AdminSection {
 		{"scopes", "Scopes", l.AdminScopes},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
+		{"registration-tokens", "Registration tokens", l.AdminRegistrationTokens},
 	}
 }
 
@@ -52,6 +53,11 @@ type AdminClientRow struct {
 	URL                                                   string
 	SuspendURL, ReinstateURL, IntrospectionURL, RevokeURL string
 	OwnerURL                                              string // the owner's page, when there is an owner
+
+	// Dynamic marks a client that registered itself (RFC 7591); RegistrationNote says under
+	// which policy, on its page.
+	Dynamic          bool
+	RegistrationNote string
 }
 
 // AdminClientsView is the admin list of every client.
