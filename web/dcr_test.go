@@ -9,12 +9,15 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/storetest"
+	"github.com/devportal/devportal/web"
 )
 
 // dcrCall sends a JSON request to a registration endpoint with an optional bearer token and
@@ -299,5 +302,82 @@ func TestDCRTokenPolicyWithAdminToken(t *testing.T) {
 		if err != nil || len(evs) == 0 {
 			t.Errorf("no %s audit entry (%v)", typ, err)
 		}
+	}
+}
+
+// Issue 15: DEVPORTAL_DCR is validated at start, with a message naming the choices; unset is off.
+func TestDCRConfig(t *testing.T) {
+	base := map[string]string{"DEVPORTAL_SECRET": strings.Repeat("s", 32)}
+	get := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "DEVPORTAL_DCR" {
+				return v
+			}
+			return base[k]
+		}
+	}
+	if cfg, err := web.ConfigFromEnv(get("")); err != nil || cfg.DCR != models.DCROff {
+		t.Fatalf("unset: %q %v", cfg.DCR, err)
+	}
+	for _, ok := range []string{"off", "token", "open"} {
+		if cfg, err := web.ConfigFromEnv(get(ok)); err != nil || cfg.DCR != ok {
+			t.Errorf("%s: %q %v", ok, cfg.DCR, err)
+		}
+	}
+	if _, err := web.ConfigFromEnv(get("on")); err == nil || !strings.Contains(err.Error(), "DEVPORTAL_DCR must be off, token") {
+		t.Fatalf("DEVPORTAL_DCR=on: %v", err)
+	}
+}
+
+// RFC 7591 §3 (issue 15): registrations racing over HTTP on a one-use initial access token
+// create exactly one client; the others get 401 invalid_token.
+func TestDCRInitialAccessTokenRaceOverHTTP(t *testing.T) {
+	env := dcrEnv(t, models.DCRToken)
+	_, iat, err := env.Store.CreateRegistrationToken(context.Background(), time.Hour, 1, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	body, _ := json.Marshal(publicClientMetadata())
+	statuses := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			req, _ := http.NewRequest(http.MethodPost, env.URL+"/oauth/register", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+iat)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			created++
+		case http.StatusUnauthorized:
+		default:
+			t.Errorf("status %d", s)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d registrations succeeded on a one-use token (%v), want 1", created, statuses)
 	}
 }
