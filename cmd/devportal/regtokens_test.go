@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -63,5 +64,44 @@ func TestRegistrationTokensCommand(t *testing.T) {
 	}
 	if out, err := c.run("", "registration-tokens", "--help"); err != nil || !strings.Contains(out, "registration-tokens create") {
 		t.Fatalf("help: %v\n%s", err, out)
+	}
+}
+
+// Issue 15: `devportal purge` deletes a dynamic client that never obtained a token within
+// models.UnusedDynamicClientTTL, prints the count and audits it.
+func TestPurgeCommandDeletesUnusedDynamicClients(t *testing.T) {
+	c := newCLI(t)
+	if _, err := c.run("", "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := models.Open(c.env["DEVPORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	reg := models.DynamicRegistration{Client: models.NewClient{Name: "idle agent", Type: models.ClientNative, RedirectURIs: []string{"http://127.0.0.1/cb"}, Scopes: []string{"INVOICE.READ"}},
+		TokenEndpointAuthMethod: "none", Policy: models.DCROpen, RegistrationToken: models.NewToken("dpr_")}
+	cl, _, err := s.RegisterDynamicClient(ctx, reg, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", c.env["DEVPORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE clients SET created_at = ? WHERE id = ?", time.Now().UTC().Add(-models.UnusedDynamicClientTTL-time.Hour), cl.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.run("", "purge")
+	if err != nil || !strings.Contains(out, "unused dynamic clients: 1 deleted\n") {
+		t.Fatalf("purge: %v\n%s", err, out)
+	}
+	if _, err := s.ClientByID(ctx, cl.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the unused dynamic client is still there: %v", err)
+	}
+	if evs, err := s.AuditEvents(ctx, models.AuditFilter{Type: models.AuditClientExpiredUnused, Target: cl.ID}); err != nil || len(evs) != 1 {
+		t.Fatalf("audit: %+v %v", evs, err)
 	}
 }

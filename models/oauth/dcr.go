@@ -188,6 +188,11 @@ func (s *Server) UpdateRegistration(ctx context.Context, clientID, token, policy
 	if u.ClientSecret != "" && !secretMatches(c, u.ClientSecret) {
 		return nil, ErrInvalidRequest.Describe("client_secret does not match the client's current secret")
 	}
+	// Checked under the policy the client registered with: an operator who later opens
+	// registration does not lock confidential clients out of their own updates.
+	if c.RegistrationPolicy != "" {
+		policy = c.RegistrationPolicy
+	}
 	v, err := s.validateMetadata(ctx, policy, u.ClientMetadata)
 	if err != nil {
 		return nil, err
@@ -387,8 +392,8 @@ func (s *Server) registrationScopes(ctx context.Context, t models.ClientType, ra
 
 // clip bounds a value quoted back in an error.
 func clip(v string) string {
-	if len(v) > 64 {
-		return v[:64] + "…"
+	if r := []rune(v); len(r) > 64 {
+		return string(r[:64]) + "…"
 	}
 	return v
 }
