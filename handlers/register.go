@@ -92,11 +92,18 @@ func writeRegistrationError(c echo.Context, err error) error {
 	return writeOAuthError(c, err)
 }
 
+// registrationOff answers a registration request while DEVPORTAL_DCR is off: 404, like an
+// unrouted path.
+func registrationOff(c echo.Context) error {
+	noStore(c)
+	return echo.ErrNotFound
+}
+
 // Register is the RFC 7591 client registration endpoint (POST /oauth/register). It answers
 // 404, like an unrouted path, while DEVPORTAL_DCR is off.
 func (h *Handlers) Register(c echo.Context) error {
 	if h.dcr == models.DCROff {
-		return echo.ErrNotFound
+		return registrationOff(c)
 	}
 	b, err := parseRegistrationBody(c.Request())
 	if err != nil {
@@ -117,9 +124,9 @@ func (h *Handlers) Register(c echo.Context) error {
 // ReadRegistration is RFC 7592 §2.1 (GET registration_client_uri).
 func (h *Handlers) ReadRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
-		return echo.ErrNotFound
+		return registrationOff(c)
 	}
-	resp, err := h.oauth.ReadRegistration(c.Request().Context(), c.Param("client_id"), bearerToken(c.Request()), h.managePath())
+	resp, err := h.oauth.ReadRegistration(c.Request().Context(), c.Param("client"), bearerToken(c.Request()), h.managePath())
 	if err != nil {
 		return writeRegistrationError(c, err)
 	}
@@ -131,9 +138,9 @@ func (h *Handlers) ReadRegistration(c echo.Context) error {
 // registration.
 func (h *Handlers) UpdateRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
-		return echo.ErrNotFound
+		return registrationOff(c)
 	}
-	id, token := c.Param("client_id"), bearerToken(c.Request())
+	id, token := c.Param("client"), bearerToken(c.Request())
 	b, err := parseRegistrationBody(c.Request())
 	if err != nil {
 		return writeRegistrationError(c, err)
@@ -152,9 +159,9 @@ func (h *Handlers) UpdateRegistration(c echo.Context) error {
 // DeleteRegistration is RFC 7592 §2.3 (DELETE registration_client_uri): 204 once deleted.
 func (h *Handlers) DeleteRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
-		return echo.ErrNotFound
+		return registrationOff(c)
 	}
-	id := c.Param("client_id")
+	id := c.Param("client")
 	ctx := models.WithAuditActor(c.Request().Context(), models.AuditActor{Name: id, IP: c.RealIP()})
 	if err := h.oauth.DeleteRegistration(ctx, id, bearerToken(c.Request())); err != nil {
 		return writeRegistrationError(c, err)

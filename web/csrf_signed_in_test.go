@@ -15,6 +15,7 @@ import (
 // and so take no CSRF token (routes.go). Every other POST route is a page form.
 var machineEndpoints = []string{
 	web.Paths["token"], web.Paths["introspection"], web.Paths["revocation"], "/oauth/tokens", web.Paths["userinfo"],
+	web.Paths["registration"], // RFC 7591: bearer tokens, JSON, no cookies
 }
 
 // mustPageForms lists every state-changing page route the server serves, with each :param

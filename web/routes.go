@@ -54,9 +54,9 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	// Dynamic client registration (RFC 7591) and its management (RFC 7592): JSON, bearer
 	// tokens, no cookies. Off (DEVPORTAL_DCR=off) they answer 404.
 	e.POST(Paths["registration"], h.Register, rfcJSON).Name = handlers.RouteRegistration
-	e.GET(Paths["registration"]+"/:client_id", h.ReadRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
-	e.PUT(Paths["registration"]+"/:client_id", h.UpdateRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
-	e.DELETE(Paths["registration"]+"/:client_id", h.DeleteRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.GET(Paths["registration"]+"/:client", h.ReadRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.PUT(Paths["registration"]+"/:client", h.UpdateRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.DELETE(Paths["registration"]+"/:client", h.DeleteRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
