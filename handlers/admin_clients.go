@@ -139,6 +139,10 @@ func (h *Handlers) adminClientRow(cl *models.Client, ownerEmail string) admin.Ad
 		row.Device = "off"
 	}
 	row.MetadataDocument = cl.MetadataDocument
+	row.Dynamic = cl.Dynamic
+	if cl.Dynamic {
+		row.RegistrationNote = registrationNote(cl.RegistrationPolicy)
+	}
 	return row
 }
 

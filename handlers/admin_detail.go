@@ -113,6 +113,9 @@ func (h *Handlers) AdminClient(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := h.store.LoadRegistration(ctx, client); err != nil {
+		return err
+	}
 	owner := ""
 	if client.OwnerID != nil {
 		u, err := h.store.UserByID(ctx, *client.OwnerID)

@@ -58,6 +58,8 @@ type Handlers struct {
 	// brand names and colours the frame and the mails; brandCSS is the stylesheet of its accent.
 	brand    layout.Brand
 	brandCSS []byte
+	// dcr is the dynamic client registration policy (models.DCROff, DCRToken or DCROpen).
+	dcr string
 }
 
 // Options configures New.
@@ -94,6 +96,9 @@ type Options struct {
 	// every page when Brand.CSS is set.
 	Brand    layout.Brand
 	BrandCSS []byte
+	// DCR is the dynamic client registration policy (DEVPORTAL_DCR); "" means models.DCROff.
+	// Off, /oauth/register answers 404 and the metadata leave out registration_endpoint.
+	DCR string
 }
 
 // Mailer queues a mail, in tx when that is not nil (sent only if tx commits).
@@ -130,6 +135,20 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 	h.totpKey, h.pendingKey, h.requireAdmin2FA = o.TOTPKey, o.PendingLoginKey, o.RequireAdmin2FA
 	h.revealKey = o.RevealKey
 	h.brand, h.brandCSS = o.Brand, o.BrandCSS
+	h.dcr = o.DCR
+	if h.dcr == "" {
+		h.dcr = models.DCROff
+	}
+	if _, ok := h.paths["registration"]; ok && h.dcr == models.DCROff {
+		// The metadata advertise what is served: without registration, no registration path.
+		paths := make(map[string]string, len(h.paths))
+		for k, v := range h.paths {
+			if k != "registration" {
+				paths[k] = v
+			}
+		}
+		h.paths = paths
+	}
 	if h.brand.Name == "" {
 		h.brand.Name = "devportal"
 	}
@@ -156,6 +175,8 @@ func New(store *models.Store, srv *oauth.Server, o Options) *Handlers {
 			ForgotPassword: h.url(RouteForgotPassword),
 			AdminOverview:  h.url(RouteAdmin),
 			AdminAPIs:      h.url(RouteAdminAPIs),
+
+			AdminRegistrationTokens: h.url(RouteAdminRegTokens),
 		}
 	})
 	return h

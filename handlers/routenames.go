@@ -162,3 +162,16 @@ func (h *Handlers) url(name string, params ...any) string {
 	}
 	return p
 }
+
+// Dynamic Client Registration (issue 15): the RFC 7591 endpoint, the RFC 7592 management of one
+// registration, and the admin page of initial access tokens.
+const (
+	RouteRegistration       = "registration" // a key of web.Paths
+	RouteRegistrationClient = "registration-client"
+	RouteAdminRegTokens     = "admin-registration-tokens"
+	RouteRevokeRegToken     = "revoke-registration-token"
+)
+
+func init() {
+	RouteNames = append(RouteNames, RouteRegistration, RouteRegistrationClient, RouteAdminRegTokens, RouteRevokeRegToken)
+}

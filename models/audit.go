@@ -79,6 +79,15 @@ const (
 	AuditDeviceApproved  = "device.approved"
 	AuditDeviceDenied    = "device.denied"
 	AuditDeviceThrottled = "device.code_throttled"
+	// Dynamic Client Registration (RFC 7591/7592, models/dcr.go): a client registered itself
+	// (the detail names the policy; the entry the IP), updated or deleted its registration, or
+	// was deleted by the purge for never obtaining a token; and initial access tokens.
+	AuditClientRegistered    = "client.registered_dynamically"
+	AuditClientRegUpdated    = "client.registration_updated"
+	AuditClientRegDeleted    = "client.registration_deleted"
+	AuditClientExpiredUnused = "client.expired_unused"
+	AuditRegTokenCreated     = "registration_token.created"
+	AuditRegTokenRevoked     = "registration_token.revoked"
 )
 
 // SecurityAuditTypes are the events the admin overview shows as "recent security events".
@@ -102,6 +111,8 @@ var AuditTypes = []string{
 	AuditUserCreated, AuditKeyRotated, AuditKeyRetired, AuditPurged, AuditMigrated,
 	AuditDeviceApproved, AuditDeviceDenied, AuditDeviceThrottled,
 	AuditMetadataClientSeen, AuditHostBlocked, AuditHostUnblocked,
+	AuditClientRegistered, AuditClientRegUpdated, AuditClientRegDeleted, AuditClientExpiredUnused,
+	AuditRegTokenCreated, AuditRegTokenRevoked,
 }
 
 // AuditEvent is one entry of the append-only security log. The store offers no way to change or

@@ -75,6 +75,16 @@ type Client struct {
 	// works nowhere until they are enabled again. Loaded by ClientByID, never stored here.
 	OwnerDisabledAt *time.Time `gorm:"-"`
 
+	// Dynamic marks a client that registered itself (RFC 7591, see models/dcr.go); it has no
+	// owner. RegistrationTokenHash is the SHA-256 of its registration access token (RFC 7592),
+	// RegistrationPolicy the DEVPORTAL_DCR policy it registered under and
+	// TokenEndpointAuthMethod the method it registered. ClientByID leaves them empty;
+	// DynamicClient loads them.
+	Dynamic                 bool
+	RegistrationTokenHash   string `json:"-"`
+	RegistrationPolicy      string
+	TokenEndpointAuthMethod string
+
 	Secrets []ClientSecret `gorm:"foreignKey:ClientID"`
 }
 

@@ -222,6 +222,13 @@ var adminPlanQueries = []planQuery{
 		_, err := s.ClientEvents(ctx, "dp_x", 20)
 		return err
 	}, nil},
+	// Dynamic client registration (issue 15): the initial access tokens page, and the purge of
+	// unused dynamic clients, which walks only the dynamic ones (a partial index).
+	{"RegistrationTokens", func(ctx context.Context, s *models.Store) error { _, err := s.RegistrationTokens(ctx, 100); return err }, nil},
+	{"PurgeUnusedDynamicClients", func(ctx context.Context, s *models.Store) error {
+		_, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedDynamicClients: models.UnusedDynamicClientTTL})
+		return err
+	}, nil},
 }
 
 // listPlanQueries are the admin lists' pages: first, older and newer pages, filters, searches.

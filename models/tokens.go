@@ -100,6 +100,9 @@ type PurgePolicy struct {
 	// life plus that retention, and without a refresh token the purge would still keep. Zero
 	// keeps them.
 	RefreshFamilyTTL time.Duration
+	// UnusedDynamicClients: dynamic clients (RFC 7591) registered longer ago than this that
+	// never obtained a token go, each audited. Zero keeps them.
+	UnusedDynamicClients time.Duration
 	// BatchSize bounds the rows one statement deletes (default PurgeBatchSize).
 	BatchSize int
 	// AfterBatch, when set, is called between batches, outside any transaction, with the kind
@@ -197,6 +200,13 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 		report = append(report, PurgeCount{Kind: k.kind, Deleted: n})
 		if err != nil {
 			return report, fmt.Errorf("purge %s: %w", k.kind, err)
+		}
+	}
+	if p.UnusedDynamicClients > 0 {
+		n, err := s.purgeUnusedDynamicClients(ctx, p, now.Add(-p.UnusedDynamicClients))
+		report = append(report, PurgeCount{Kind: "unused dynamic clients", Deleted: n})
+		if err != nil {
+			return report, fmt.Errorf("purge unused dynamic clients: %w", err)
 		}
 	}
 	return report, nil

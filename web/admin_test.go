@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devportal/devportal/models"
 	"github.com/devportal/devportal/models/storetest"
@@ -60,6 +61,10 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 		aid := strconv.FormatInt(routeAPI.ID, 10)
+		regToken, _, err := env.Store.CreateRegistrationToken(ctx, time.Hour, 1, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		// In the order an admin runs them, so each one applies (suspend before reinstate, …).
 		table := []adminRoute{
 			{"GET", "/admin", "/admin", nil, http.StatusOK},
@@ -109,6 +114,10 @@ func TestAdminRoutesRequireAnAdmin(t *testing.T) {
 			{"POST", "/admin/users/:id/verify-publisher", "/admin/users/" + uid + "/verify-publisher", nil, http.StatusSeeOther},
 			{"GET", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusOK},
 			{"POST", "/admin/users/:id/unverify-publisher", "/admin/users/" + uid + "/unverify-publisher", nil, http.StatusSeeOther},
+			{"GET", "/admin/registration-tokens", "/admin/registration-tokens", nil, http.StatusOK},
+			{"POST", "/admin/registration-tokens", "/admin/registration-tokens", url.Values{"expires_in": {"1h"}, "uses": {"2"}}, http.StatusSeeOther},
+			{"GET", "/admin/registration-tokens/:id/revoke", "/admin/registration-tokens/" + regToken.ID + "/revoke", nil, http.StatusOK},
+			{"POST", "/admin/registration-tokens/:id/revoke", "/admin/registration-tokens/" + regToken.ID + "/revoke", nil, http.StatusSeeOther},
 			{"GET", "/admin/audit", "/admin/audit?type=client.suspended", nil, http.StatusOK},
 			{"GET", "/admin/client-hosts", "/admin/client-hosts", nil, http.StatusOK},
 			{"POST", "/admin/client-hosts", "/admin/client-hosts", url.Values{"host": {"route.example"}}, http.StatusSeeOther},

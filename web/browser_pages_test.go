@@ -39,6 +39,7 @@ var notPages = []string{
 	handlers.RouteMetadata, handlers.RouteJWKS, handlers.RouteOpenIDConfig, handlers.RouteUserInfo,
 	handlers.RouteInvoices, handlers.RouteOpenAPI, handlers.RouteBrandCSS,
 	handlers.RouteProtectedResource,
+	handlers.RouteRegistrationClient, // RFC 7592 JSON
 }
 
 // screenshotPages are the pages docs/screenshots shows, at both widths; regenerate them with
@@ -123,6 +124,10 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		t.Fatal(err)
 	}
 	request := "/admin/scope-requests/" + url.PathEscape(requester.ID) + "/EWALLET.WRITE"
+	regToken, _, err := st.CreateRegistrationToken(ctx, time.Hour, 3, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	user := func(u *models.User, suffix string) func(*testing.T) string {
 		return static(fmt.Sprintf("/admin/users/%d%s", u.ID, suffix))
 	}
@@ -228,6 +233,8 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/admin/users/:id/grant-admin":                 {{name: "admin-user-grant-admin", role: admin, url: user(dev, "/grant-admin")}},
 		"/admin/users/:id/remove-admin":                {{name: "admin-user-remove-admin", role: admin, url: user(adm2, "/remove-admin")}},
 		"/admin/audit":                                 {{name: "admin-audit", role: admin, url: static("/admin/audit")}},
+		"/admin/registration-tokens":                   {{name: "admin-registration-tokens", role: admin, url: static("/admin/registration-tokens")}},
+		"/admin/registration-tokens/:id/revoke":        {{name: "admin-registration-token-revoke", role: admin, url: static("/admin/registration-tokens/" + regToken.ID + "/revoke")}},
 		"/admin/users/:id/send-reset":                  {{name: "admin-user-send-reset", role: admin, url: static(fmt.Sprintf("/admin/users/%d/send-reset", dev.ID))}},
 		"/admin/users/:id/unlock":                      {{name: "admin-user-unlock", role: admin, url: static(fmt.Sprintf("/admin/users/%d/unlock", dev.ID))}},
 		"/admin/users/:id/verify-publisher":            {{name: "admin-user-verify-publisher", role: admin, url: static(fmt.Sprintf("/admin/users/%d/verify-publisher", dev.ID))}},

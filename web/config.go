@@ -89,6 +89,10 @@ type Config struct {
 	// DEVPORTAL_DEV_ALLOW_LOOPBACK_FETCH=true: such documents may also come from loopback
 	// addresses, over http too (development and tests only).
 	CIMD, DevAllowLoopbackFetch bool
+	// DCR is DEVPORTAL_DCR, the dynamic client registration policy (RFC 7591): "off" (the
+	// default: no /oauth/register, nothing advertised), "token" (an initial access token an
+	// administrator created) or "open" (public clients only, rate-limited per IP address).
+	DCR string
 }
 
 // Brand is how the portal names and colours itself: in the top bar, the standalone pages
@@ -226,6 +230,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Color:   strings.ToLower(strings.TrimSpace(getenv("DEVPORTAL_BRAND_COLOR"))),
 	}
 	cfg.LogFormat = cmp.Or(getenv("DEVPORTAL_LOG_FORMAT"), "text")
+	cfg.DCR = cmp.Or(getenv("DEVPORTAL_DCR"), models.DCROff)
 	cfg.MetricsAddr = getenv("DEVPORTAL_METRICS_ADDR")
 	for _, v := range strings.Split(getenv("DEVPORTAL_TRUSTED_PROXIES"), ",") {
 		if v = strings.TrimSpace(v); v == "" {
@@ -272,6 +277,8 @@ func (cfg Config) Validate() error {
 		{cfg.SessionIdleTimeout >= 5*time.Minute && cfg.SessionIdleTimeout <= cfg.SessionTTL, "DEVPORTAL_SESSION_IDLE_TIMEOUT must be between 5m and DEVPORTAL_SESSION_TTL"},
 		{cfg.RefreshGrace >= 0 && cfg.RefreshGrace <= time.Minute, "DEVPORTAL_REFRESH_REUSE_GRACE must be between 0s and 1m"},
 		{cfg.LogFormat == "text" || cfg.LogFormat == "json", "DEVPORTAL_LOG_FORMAT must be text or json"},
+		{cfg.DCR == "" || cfg.DCR == models.DCROff || cfg.DCR == models.DCRToken || cfg.DCR == models.DCROpen,
+			"DEVPORTAL_DCR must be off, token (registration needs an initial access token from an administrator) or open (public clients, rate-limited per IP address)"},
 		{cfg.MetricsAddr == "" || cfg.MetricsAddr != cfg.Addr || strings.HasSuffix(cfg.Addr, ":0"), "DEVPORTAL_METRICS_ADDR must differ from DEVPORTAL_ADDR: metrics are never served on the public listener"},
 		{cfg.ReadTimeout >= 100*time.Millisecond && cfg.ReadTimeout <= time.Hour, "DEVPORTAL_READ_TIMEOUT must be between 100ms and 1h"},
 		{cfg.WriteTimeout >= cfg.ReadTimeout && cfg.WriteTimeout <= time.Hour, "DEVPORTAL_WRITE_TIMEOUT must be between DEVPORTAL_READ_TIMEOUT and 1h: it counts from the start of the request"},

@@ -16,6 +16,7 @@ import (
 var machineEndpoints = []string{
 	web.Paths["token"], web.Paths["introspection"], web.Paths["revocation"], "/oauth/tokens", web.Paths["userinfo"],
 	web.Paths["device_authorization"],
+	web.Paths["registration"], // RFC 7591: bearer tokens, JSON, no cookies
 }
 
 // mustPageForms lists every state-changing page route the server serves, with each :param

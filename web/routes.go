@@ -25,6 +25,8 @@ var Paths = map[string]string{
 	"docs":                 "/docs",
 	// RFC 8628: devices start here; users go to /device (the verification_uri).
 	"device_authorization": "/oauth/device_authorization",
+	// Dynamic client registration (RFC 7591); advertised only when DEVPORTAL_DCR is not off.
+	"registration": "/oauth/register",
 }
 
 // routes is the one table of every URL devportal serves.
@@ -52,6 +54,12 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.OPTIONS(Paths["token"], h.Preflight, rfcJSON).Name = handlers.RouteToken
 	e.OPTIONS(Paths["revocation"], h.Preflight, rfcJSON).Name = handlers.RouteRevocation
 	e.OPTIONS("/oauth/tokens", h.Preflight, compatJSON).Name = handlers.RouteCompatToken
+	// Dynamic client registration (RFC 7591) and its management (RFC 7592): JSON, bearer
+	// tokens, no cookies. Off (DEVPORTAL_DCR=off) they answer 404.
+	e.POST(Paths["registration"], h.Register, rfcJSON).Name = handlers.RouteRegistration
+	e.GET(Paths["registration"]+"/:client", h.ReadRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.PUT(Paths["registration"]+"/:client", h.UpdateRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.DELETE(Paths["registration"]+"/:client", h.DeleteRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
@@ -208,6 +216,11 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	admin.POST("/client-hosts", h.BlockClientHost).Name = handlers.RouteAdminClientHosts
 	admin.GET("/client-hosts/:host/unblock", h.ConfirmUnblockHost).Name = handlers.RouteUnblockHost
 	admin.POST("/client-hosts/:host/unblock", h.UnblockHost).Name = handlers.RouteUnblockHost
+	// Initial access tokens for dynamic client registration (DEVPORTAL_DCR=token).
+	admin.GET("/registration-tokens", h.AdminRegistrationTokens).Name = handlers.RouteAdminRegTokens
+	admin.POST("/registration-tokens", h.CreateRegistrationToken).Name = handlers.RouteAdminRegTokens
+	admin.GET("/registration-tokens/:id/revoke", h.ConfirmRevokeRegistrationToken).Name = handlers.RouteRevokeRegToken
+	admin.POST("/registration-tokens/:id/revoke", h.RevokeRegistrationToken).Name = handlers.RouteRevokeRegToken
 	// (end of admin console)
 }
 

@@ -48,6 +48,7 @@ func New(cfg Config, deps Deps) *echo.Echo {
 		TOTPKey: models.DeriveKey(cfg.Secret, "totp"), PendingLoginKey: models.DeriveKey(cfg.Secret, "pending-login"),
 		RevealKey:       models.DeriveKey(cfg.Secret, "reveal"),
 		RequireAdmin2FA: cfg.RequireAdmin2FA, Brand: cfg.Brand.Layout(), BrandCSS: cfg.Brand.Stylesheet(),
+		DCR: cfg.DCR,
 	})
 	logger := deps.Logger
 	if logger == nil {

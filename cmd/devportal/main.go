@@ -37,6 +37,9 @@ Commands:
   version          print the version
   purge            delete what has expired or passed its retention, in small batches
   backup --to F    copy the SQLite database to the new file F while the server runs
+  registration-tokens create  an initial access token for dynamic client registration,
+                   printed as JSON: [--expires 24h] [--uses 1]
+  registration-tokens revoke ID  stop that token registering clients
 
 Run "devportal COMMAND --help" for a command's flags.
 Configuration comes from DEVPORTAL_* environment variables; see README.md.
@@ -73,7 +76,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return args[0], args[1:]
 	}
 	// `devportal users --help`: the commands of the group are in the usage.
-	if s, _ := sub(); isHelp(s) && (cmd == "users" || cmd == "clients" || cmd == "keys") {
+	if s, _ := sub(); isHelp(s) && (cmd == "users" || cmd == "clients" || cmd == "keys" || cmd == "registration-tokens") {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -104,6 +107,13 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 			return keysRotate(ctx, rest, getenv, stdout)
 		case "retire":
 			return keysRetire(ctx, rest, getenv, stdout)
+		}
+	case "registration-tokens":
+		switch s, rest := sub(); s {
+		case "create":
+			return registrationTokensCreate(ctx, rest, getenv, stdout)
+		case "revoke":
+			return registrationTokensRevoke(ctx, rest, getenv, stdout)
 		}
 	case "purge":
 		return purgeCmd(ctx, args, getenv, stdout)

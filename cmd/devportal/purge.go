@@ -89,6 +89,6 @@ func purgePolicy(cfg web.Config, now time.Time) models.PurgePolicy {
 	return models.PurgePolicy{
 		Before:         now.Add(-replayWindow),
 		RetainActivity: cfg.RetainActivity, RetainAudit: cfg.RetainAudit, RetainRevokedGrants: cfg.RetainRevokedGrants,
-		RefreshFamilyTTL: cfg.RefreshFamilyTTL,
+		RefreshFamilyTTL: cfg.RefreshFamilyTTL, UnusedDynamicClients: models.UnusedDynamicClientTTL,
 	}
 }

@@ -26,6 +26,9 @@ type Metadata struct {
 	ServiceDocumentation                       string   `json:"service_documentation,omitempty"`
 	// RFC 8628 §4: where devices start a device sign-in.
 	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// RegistrationEndpoint (RFC 8414 §2, RFC 7591 §3) is advertised only when dynamic client
+	// registration is on: the caller passes a "registration" path only then.
+	RegistrationEndpoint string `json:"registration_endpoint,omitempty"`
 
 	// OpenID Connect Discovery 1.0 §3, and the logout specifications.
 	UserinfoEndpoint                 string   `json:"userinfo_endpoint"`
@@ -57,7 +60,7 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 	}
 	names := scopeNames(scopes)
 	iss := s.cfg.Issuer
-	return &Metadata{
+	md := &Metadata{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + paths["authorization"],
 		TokenEndpoint:                     iss + paths["token"],
@@ -86,5 +89,9 @@ func (s *Server) Metadata(ctx context.Context, paths map[string]string) (*Metada
 		PromptValuesSupported:            promptValues,
 
 		ClientIDMetadataDocumentSupported: s.ClientMetadataEnabled(),
-	}, nil
+	}
+	if p := paths["registration"]; p != "" {
+		md.RegistrationEndpoint = iss + p
+	}
+	return md, nil
 }

@@ -36,6 +36,9 @@ type Links struct {
 	AdminOverview                                     string // the admin console's first page, /admin
 	AdminAPIs                                         string // the APIs (resource servers)
 	AdminClientHosts                                  string // hosts whose client metadata documents are blocked
+
+	// AdminRegistrationTokens is the initial access tokens page (dynamic client registration).
+	AdminRegistrationTokens string
 }
 
 // User is the signed-in person as the frame shows them.

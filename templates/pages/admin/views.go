@@ -20,6 +20,7 @@ func AdminSections(l layout.Links) []AdminSection {
 		{"clients", "Clients", l.AdminClients},
 		{"apis", "APIs", l.AdminAPIs},
 		{"scopes", "Scopes", l.AdminScopes},
+		{"registration-tokens", "Registration tokens", l.AdminRegistrationTokens},
 		{"client-hosts", "Client hosts", l.AdminClientHosts},
 		{"users", "Users", l.AdminUsers},
 		{"audit", "Audit log", l.AdminAudit},
@@ -60,6 +61,10 @@ type AdminClientRow struct {
 	// Device: "allowed" or "off" for a client that signs users in, whether its developer turned
 	// on the device authorization grant (RFC 8628); "" for a machine client.
 	Device string
+	// Dynamic marks a client that registered itself (RFC 7591); RegistrationNote says under
+	// which policy, on its page.
+	Dynamic          bool
+	RegistrationNote string
 }
 
 // AdminClientsView is the admin list of every client.
