@@ -22,7 +22,7 @@ import (
 	"github.com/devportal/devportal/docs/apiref"
 )
 
-//go:embed integration-guide.md openapi.yaml oauth.md oidc.md apis.md
+//go:embed integration-guide.md openapi.yaml oauth.md oidc.md apis.md agents.md
 var files embed.FS
 
 //go:embed rendered
@@ -58,6 +58,14 @@ var APIsGuide = mustRead(files, "apis.md")
 
 // APIsGuideHTML is APIsGuide rendered: the body of /docs/apis.
 var APIsGuideHTML = string(mustRead(rendered, "rendered/apis.html"))
+
+// AgentsGuide is docs/agents.md: devportal as the authorization server of an MCP server (the
+// documents each side serves, the registration policies, tokens scoped to the server), served
+// at /docs/agents.
+var AgentsGuide = mustRead(files, "agents.md")
+
+// AgentsGuideHTML is AgentsGuide rendered: the body of /docs/agents.
+var AgentsGuideHTML = string(mustRead(rendered, "rendered/agents.html"))
 
 // OIDCGuideHTML is OIDCGuide rendered: the body of /docs/oidc.
 var OIDCGuideHTML = string(mustRead(rendered, "rendered/oidc.html"))

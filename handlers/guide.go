@@ -34,6 +34,11 @@ func (h *Handlers) APIsGuide(c echo.Context) error {
 	return h.markdownPage(c, "APIs and their tokens", docs.APIsGuideHTML)
 }
 
+// AgentsGuide is GET /docs/agents: docs/agents.md, devportal in front of an MCP server.
+func (h *Handlers) AgentsGuide(c echo.Context) error {
+	return h.markdownPage(c, "devportal in front of an MCP server", docs.AgentsGuideHTML)
+}
+
 func (h *Handlers) markdownPage(c echo.Context, title, body string) error {
 	return h.render(c, http.StatusOK, docpages.Guide(docpages.GuideView{Base: h.base(c, title, "docs"), Title: title, Issuer: h.issuer,
 		HTML: liveIssuer(body, h.issuer)}))

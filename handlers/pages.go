@@ -36,7 +36,7 @@ func (h *Handlers) Docs(c echo.Context) error {
 	}
 	return h.render(c, http.StatusOK, docs.Docs(docs.DocsView{
 		Base: h.base(c, "Docs", "docs"), Issuer: iss, MetadataURL: iss + h.paths["metadata"], Scopes: opts,
-		APIs: apis, APIsGuide: h.url(RouteAPIsGuide),
+		APIs: apis, APIsGuide: h.url(RouteAPIsGuide), AgentsGuide: h.url(RouteAgentsGuide),
 		Endpoints: []docs.Endpoint{
 			{Name: "Authorization", Method: "GET", URL: iss + h.paths["authorization"], Spec: "RFC 6749 §4.1, RFC 7636"},
 			{Name: "Token", Method: "POST", URL: iss + h.paths["token"], Spec: "RFC 6749 §3.2"},

@@ -115,6 +115,7 @@ const (
 	RouteAdminAPI          = "admin-api"
 	RouteDeleteAPI         = "delete-api"
 	RouteAPIsGuide         = "apis-guide"
+	RouteAgentsGuide       = "agents-guide"
 )
 
 // The blocked hosts of client ID metadata documents (issue 15).
@@ -144,7 +145,7 @@ var RouteNames = []string{
 	RouteSendReset, RouteUnlockUser, RouteVerifyPublisher, RouteUnverifyPublisher,
 	RouteBrandCSS,
 	RouteDeviceAuthorization, RouteDevice, RouteDeviceDecide,
-	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI, RouteAPIsGuide,
+	RouteProtectedResource, RouteAdminAPIs, RouteAdminAPI, RouteDeleteAPI, RouteAPIsGuide, RouteAgentsGuide,
 	RouteAdminClientHosts, RouteUnblockHost,
 }
 

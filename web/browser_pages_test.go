@@ -167,6 +167,7 @@ func TestBrowserEveryPageFitsAndPassesAxe(t *testing.T) {
 		"/docs/api":               {{name: "docs-api", role: anonymous, url: static("/docs/api")}},
 		"/docs/oauth":             {{name: "docs-oauth", role: anonymous, url: static("/docs/oauth")}},
 		"/docs/apis":              {{name: "docs-apis", role: anonymous, url: static("/docs/apis")}},
+		"/docs/agents":            {{name: "docs-agents", role: anonymous, url: static("/docs/agents")}},
 		"/login":                  {{name: "login", role: anonymous, url: static("/login")}},
 		"/signup":                 {{name: "signup", role: anonymous, url: static("/signup")}},
 		"/forgot-password":        {{name: "forgot-password", role: anonymous, url: static("/forgot-password")}},

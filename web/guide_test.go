@@ -342,7 +342,10 @@ func (g *guideRun) assign(pairs [][2]string) error {
 		}
 		g.vars[name] = value
 	}
-	if v, c := g.vars["CODE_VERIFIER"], g.vars["CODE_CHALLENGE"]; v != "" && c != "" {
+	// Checked when the challenge is computed: a guide making a second pair sets the verifier
+	// first, while the first pair's challenge is still set.
+	challenged := slices.ContainsFunc(pairs, func(p [2]string) bool { return p[0] == "CODE_CHALLENGE" })
+	if v, c := g.vars["CODE_VERIFIER"], g.vars["CODE_CHALLENGE"]; challenged && v != "" && c != "" {
 		if len(v) < 43 || len(v) > 128 || oauth.S256Challenge(v) != c {
 			return fmt.Errorf("the guide's PKCE commands give verifier %q and challenge %q, which is not its S256", v, c)
 		}

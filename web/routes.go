@@ -79,6 +79,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	pages.GET("/docs/api", h.APIReference).Name = handlers.RouteAPIReference
 	pages.GET("/docs/oauth", h.OAuthReference).Name = handlers.RouteOAuthReference
 	pages.GET("/docs/apis", h.APIsGuide).Name = handlers.RouteAPIsGuide
+	pages.GET("/docs/agents", h.AgentsGuide).Name = handlers.RouteAgentsGuide
 	pages.GET("/docs/openapi.yaml", h.OpenAPIDocument).Name = handlers.RouteOpenAPI
 	// (end of documentation pages)
 	pages.GET("/login", h.LoginPage).Name = handlers.RouteLogin

@@ -41,7 +41,7 @@ func run(dir string) error {
 // build compiles the sources in dir; the keys are file names under rendered/.
 func build(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for src, dst := range map[string]string{"integration-guide.md": "integration-guide.html", "oauth.md": "oauth.html", "oidc.md": "oidc.html", "apis.md": "apis.html"} {
+	for src, dst := range map[string]string{"integration-guide.md": "integration-guide.html", "oauth.md": "oauth.html", "oidc.md": "oidc.html", "apis.md": "apis.html", "agents.md": "agents.html"} {
 		md, err := os.ReadFile(filepath.Join(dir, src))
 		if err != nil {
 			return nil, err

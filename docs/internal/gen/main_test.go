@@ -43,7 +43,7 @@ func TestRenderedIsCurrent(t *testing.T) {
 // run writes what build returns, into a directory of its own.
 func TestRunWrites(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"integration-guide.md", "oauth.md", "oidc.md", "apis.md", "openapi.yaml"} {
+	for _, name := range []string{"integration-guide.md", "oauth.md", "oidc.md", "apis.md", "agents.md", "openapi.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../..", name))
 		if err != nil {
 			t.Fatal(err)
@@ -55,7 +55,7 @@ func TestRunWrites(t *testing.T) {
 	if err := run(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"integration-guide.html", "oauth.html", "oidc.html", "apis.html", "api-reference.json"} {
+	for _, name := range []string{"integration-guide.html", "oauth.html", "oidc.html", "apis.html", "agents.html", "api-reference.json"} {
 		got, err := os.ReadFile(filepath.Join(dir, "rendered", name))
 		if err != nil {
 			t.Fatal(err)

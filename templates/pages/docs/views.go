@@ -19,6 +19,7 @@ type DocsView struct {
 	Scopes      []shared.ScopeOption
 	APIs        []API
 	APIsGuide   string // /docs/apis
+	AgentsGuide string // /docs/agents
 }
 
 // API is one registered API (resource server) as the docs page lists it.
