@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devportal/devportal/models"
@@ -70,17 +71,24 @@ type apiCatalog struct {
 }
 
 type apiCache struct {
-	mu       sync.Mutex
-	cat      *apiCatalog
-	loadedAt time.Time
+	cur atomic.Pointer[loadedAPIs] // read without a lock: every token request asks
+	mu  sync.Mutex                 // one reload at a time
+}
+
+type loadedAPIs struct {
+	cat *apiCatalog
+	at  time.Time
 }
 
 // apis returns the API catalog, reloading it when older than catalogTTL, like the scopes.
 func (s *Server) apis(ctx context.Context) (*apiCatalog, error) {
+	if l := s.apiCache.cur.Load(); l != nil && time.Since(l.at) < catalogTTL {
+		return l.cat, nil
+	}
 	s.apiCache.mu.Lock()
 	defer s.apiCache.mu.Unlock()
-	if s.apiCache.cat != nil && time.Since(s.apiCache.loadedAt) < catalogTTL {
-		return s.apiCache.cat, nil
+	if l := s.apiCache.cur.Load(); l != nil && time.Since(l.at) < catalogTTL {
+		return l.cat, nil // another request reloaded it meanwhile
 	}
 	list, err := s.store.APIs(ctx)
 	if err != nil {
@@ -101,13 +109,15 @@ func (s *Server) apis(ctx context.Context) (*apiCatalog, error) {
 			cat.scopeAPI[sc.Name] = *sc.APIID
 		}
 	}
-	s.apiCache.cat, s.apiCache.loadedAt = cat, time.Now()
+	s.apiCache.cur.Store(&loadedAPIs{cat: cat, at: time.Now()})
 	return cat, nil
 }
 
+// forgetAPIs waits for a reload in flight, which may have read the old catalog, before
+// dropping what it stored.
 func (s *Server) forgetAPIs() {
 	s.apiCache.mu.Lock()
-	s.apiCache.cat = nil
+	s.apiCache.cur.Store(nil)
 	s.apiCache.mu.Unlock()
 }
 
