@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -31,12 +32,20 @@ func (h *Handlers) DeviceAuthorization(c echo.Context) error {
 	if err != nil {
 		return writeOAuthError(c, err)
 	}
-	req := oauth.DeviceRequest{Scope: oauth.ParseScope(form.Get("scope")), VerificationURI: h.issuer + h.url(RouteDevice)}
+	req := oauth.DeviceRequest{Scope: oauth.ParseScope(form.Get("scope")), VerificationURI: h.issuer + h.url(RouteDevice), IP: c.RealIP()}
 	req.ClientID, req.ClientSecret, err = clientCredentials(c.Request(), form.Get("client_id"), form.Get("client_secret"))
 	if err != nil {
 		return writeOAuthError(c, err)
 	}
 	resp, err := h.oauth.DeviceAuthorization(c.Request().Context(), req)
+	var te *models.ThrottleError
+	if errors.As(err, &te) {
+		// RFC 6749 §5.2 has no rate-limit code: 429 with Retry-After, as /oauth/register answers.
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(te.RetryAfter.Seconds(), 1))))
+		noStore(c)
+		return c.JSON(http.StatusTooManyRequests, oauthErrorJSON{Error: "temporarily_unavailable",
+			Description: "too many device sign-ins started from this address; try again after the time in Retry-After"})
+	}
 	if err != nil {
 		return writeOAuthError(c, err)
 	}

@@ -57,6 +57,26 @@ const (
 	ThrottleDeviceIP      = "device_code_ip"
 )
 
+// The throttle of starting device sign-ins: DeviceStartIPMax per IP address per
+// DeviceStartWindow. The endpoint takes public clients by their id alone, so without it anyone
+// could fill the table with pending requests; a household or an office starts a handful.
+const (
+	DeviceStartIPMax    = 30
+	DeviceStartWindow   = 15 * time.Minute
+	ThrottleDeviceStart = "device_start_ip"
+	attemptDeviceStart  = "device_start"
+)
+
+var deviceStartPerIP = throttle{ThrottleDeviceStart, attemptDeviceStart, "ip", DeviceStartIPMax, DeviceStartWindow}
+
+// ReserveDeviceStart counts a device authorization request from ip against DeviceStartIPMax
+// per DeviceStartWindow; a *ThrottleError refuses it. The counts are in the database, so every
+// instance shares them.
+func (s *Store) ReserveDeviceStart(ctx context.Context, ip string) error {
+	_, err := s.reserve(ctx, &LoginAttempt{Kind: attemptDeviceStart, IP: ip}, deviceStartPerIP)
+	return err
+}
+
 // attemptDevice rows reuse login_attempts: email holds "user:<id>", ip the caller's address.
 const attemptDevice = "device"
 

@@ -320,3 +320,25 @@ func TestAllowDeviceSignInSetting(t *testing.T) {
 		t.Error("a machine application was given device sign-in")
 	}
 }
+
+// The device authorization endpoint takes a public client by its id alone, so starting
+// sign-ins is throttled per IP address (DeviceStartIPMax per DeviceStartWindow, counted in the
+// database): past it, 429 with Retry-After and no device code, while invalid requests (an
+// unknown scope) are not counted.
+func TestDeviceStartThrottledPerIP(t *testing.T) {
+	env := newTestEnv(t)
+	client, _ := env.mustDeviceClient(t, nil, models.ClientNative, "INVOICE.READ")
+	if resp, _ := postProtocol(t, env.URL+"/oauth/device_authorization", url.Values{"client_id": {client.ID}, "scope": {"NO.SUCH.SCOPE"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown scope: %d", resp.StatusCode)
+	}
+	for range models.DeviceStartIPMax {
+		deviceStart(t, env, client)
+	}
+	resp, out := postProtocol(t, env.URL+"/oauth/device_authorization", url.Values{"client_id": {client.ID}}, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || out["error"] != "temporarily_unavailable" {
+		t.Fatalf("request %d from one address: %d %v (Retry-After %q)", models.DeviceStartIPMax+1, resp.StatusCode, out, resp.Header.Get("Retry-After"))
+	}
+	if out["device_code"] != nil {
+		t.Errorf("the refused request got a device code")
+	}
+}

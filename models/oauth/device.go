@@ -58,6 +58,7 @@ type DeviceRequest struct {
 	Scope        []string
 	// VerificationURI is where users enter the code: {issuer}/device, from the route table.
 	VerificationURI string
+	IP              string // the caller's address, for the throttle of new requests
 }
 
 // DeviceResponse is a device authorization response (RFC 8628 §3.2).
@@ -94,6 +95,11 @@ func (s *Server) deviceAuthorization(ctx context.Context, client *models.Client,
 	}
 	scopes, err := s.resolveScopes(ctx, r.Scope, client.Scopes)
 	if err != nil {
+		return nil, err
+	}
+	// Counted once the request is valid, so a misconfigured client does not lock out its
+	// neighbours; a *models.ThrottleError refuses it.
+	if err := s.store.ReserveDeviceStart(ctx, r.IP); err != nil {
 		return nil, err
 	}
 	now := s.now()
