@@ -78,8 +78,8 @@ type Client struct {
 	// Dynamic marks a client that registered itself (RFC 7591, see models/dcr.go); it has no
 	// owner. RegistrationTokenHash is the SHA-256 of its registration access token (RFC 7592),
 	// RegistrationPolicy the DEVPORTAL_DCR policy it registered under and
-	// TokenEndpointAuthMethod the method it registered. ClientByID leaves them empty;
-	// DynamicClient loads them.
+	// TokenEndpointAuthMethod the method it registered. ClientByID loads Dynamic only (the
+	// consent page warns about such clients); DynamicClient loads them all.
 	Dynamic                 bool
 	RegistrationTokenHash   string `json:"-"`
 	RegistrationPolicy      string
@@ -164,7 +164,7 @@ const clientWithSecrets = `SELECT c.id, c.owner_id, c.name, c.type, c.redirect_u
 	c.can_introspect, c.access_ttl_seconds, c.refresh_ttl_seconds,
 	c.logo_url, c.homepage_url, c.privacy_url, c.terms_url, c.created_at, c.updated_at, c.allowed_origins, o.disabled_at,
 	c.post_logout_redirect_uris, c.id_token_signed_response_alg, c.allow_device_grant,
-	c.metadata_document, c.metadata_expires_at, c.metadata_fetched_at,
+	c.metadata_document, c.metadata_expires_at, c.metadata_fetched_at, c.dynamic,
 	s.id, s.hash, s.hint, s.created_at, s.expires_at, s.last_used_at
 FROM clients c LEFT JOIN users o ON o.id = c.owner_id
 LEFT JOIN client_secrets s ON s.client_id = c.id AND s.retired_at IS NULL
@@ -188,7 +188,7 @@ func (s *Store) ClientByID(ctx context.Context, id string) (*Client, error) {
 			&row.CanIntrospect, &row.AccessTTLSeconds, &row.RefreshTTLSeconds,
 			&row.LogoURL, &row.HomepageURL, &row.PrivacyURL, &row.TermsURL, &row.CreatedAt, &row.UpdatedAt, &row.AllowedOrigins, &row.OwnerDisabledAt,
 			&row.PostLogoutRedirectURIs, &row.IDTokenSignedResponseAlg, &row.AllowDeviceGrant,
-			&row.MetadataDocument, &row.MetadataExpiresAt, &row.MetadataFetchedAt,
+			&row.MetadataDocument, &row.MetadataExpiresAt, &row.MetadataFetchedAt, &row.Dynamic,
 			&sid, &hash, &hint, &created, &sec.ExpiresAt, &sec.LastUsedAt); err != nil {
 			return nil, err
 		}

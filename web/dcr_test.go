@@ -124,6 +124,11 @@ func TestDCRRegisteredClientCompletesCodeFlow(t *testing.T) {
 		t.Fatal("authorization without PKCE reached the consent page")
 	}
 	verifier := oauth2.GenerateVerifier()
+	// RFC 7591 §5: the name is whatever the client said, so the consent page warns that nobody
+	// here checked who publishes it.
+	if _, page := b.get(conf.AuthCodeURL("st-look", oauth2.S256ChallengeOption(verifier))); !strings.Contains(page, `id="self-registered-app"`) || !strings.Contains(page, "registered itself") {
+		t.Error("the consent page of a dynamically registered client does not say it registered itself")
+	}
 	back := authorizeInBrowser(t, b, conf.AuthCodeURL("st-dcr", oauth2.S256ChallengeOption(verifier)), "allow")
 	if back.Query().Get("state") != "st-dcr" || back.Query().Get("code") == "" {
 		t.Fatalf("redirect back %s", back)

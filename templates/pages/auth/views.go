@@ -77,6 +77,9 @@ type ConsentView struct {
 	// host, shown in place of the publisher, with a notice that the application is not
 	// registered with PortalName (the operator's brand).
 	MetadataHost, PortalName string
+	// SelfRegistered is set for a client that registered itself (RFC 7591): anyone could have
+	// chosen its name and logo, so the page says nobody here vouches for them.
+	SelfRegistered bool
 }
 
 // Initial is the letter that stands for an application without a logo: the first letter or
