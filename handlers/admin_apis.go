@@ -179,6 +179,8 @@ func (h *Handlers) UpdateAPI(c echo.Context) error {
 		switch {
 		case errors.Is(err, models.ErrDuplicate):
 			f.Errors["identifier"] = "An API with this identifier already exists."
+		case errors.Is(err, models.ErrSampleAPIIdentifier):
+			f.Errors["identifier"] = "The sample API's identifier stays " + a.URI(h.issuer) + ": the sample API at /api/v1 accepts only tokens for it."
 		case err != nil:
 			return err
 		}

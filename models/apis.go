@@ -131,6 +131,15 @@ func (s *Store) CreateAPI(ctx context.Context, a *API) error {
 // UpdateAPI saves an API's fields; detail describes the change for the AuditAPIUpdated entry.
 func (s *Store) UpdateAPI(ctx context.Context, a *API, detail string) error {
 	return s.InTx(ctx, func(tx *Store) error {
+		var was API
+		if err := tx.forUpdate(ctx).Take(&was, "id = ?", a.ID).Error; err != nil {
+			return notFound(err)
+		}
+		// The sample API at /api/v1 accepts tokens for SampleAPIIdentifier only: renaming the
+		// identifier would make it refuse every token issued for it from then on.
+		if was.Identifier == SampleAPIIdentifier && a.Identifier != SampleAPIIdentifier {
+			return ErrSampleAPIIdentifier
+		}
 		res := tx.q(ctx).Model(&API{}).Where("id = ?", a.ID).Updates(map[string]any{
 			"name": a.Name, "identifier": a.Identifier, "description": a.Description, "docs_url": a.DocsURL,
 			"access_token_ttl_seconds": a.AccessTTLSeconds, "updated_at": time.Now().UTC(),
@@ -144,6 +153,9 @@ func (s *Store) UpdateAPI(ctx context.Context, a *API, detail string) error {
 		return tx.auditAs(ctx, AuditAPIUpdated, a.Identifier, detail)
 	})
 }
+
+// ErrSampleAPIIdentifier refuses changing the sample API's identifier.
+var ErrSampleAPIIdentifier = ErrForbidden.Describe("The sample API's identifier is fixed: the sample API at /api/v1 accepts only tokens for {issuer}/api/v1.")
 
 // DeleteAPI removes an API that has no scopes left; one that still has some is ErrForbidden,
 // since its scopes would be left belonging to nothing. detail goes in the AuditAPIDeleted entry.

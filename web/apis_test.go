@@ -289,3 +289,31 @@ func TestConsoleGroupsScopesByAPI(t *testing.T) {
 		}
 	}
 }
+
+// The sample API at /api/v1 accepts only tokens for {issuer}/api/v1 (TestSampleAPIAcceptsOnlyItsAudience),
+// so its identifier cannot be edited away: the form says why, and nothing changes.
+func TestSampleAPIIdentifierIsFixed(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	env.mustUser(t, "admin@example.com", true)
+	b := newBrowser(t, env.URL)
+	b.mustLogin("admin@example.com")
+	sample, err := env.Store.APIByIdentifier(ctx, models.SampleAPIIdentifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/apis/" + strconv.FormatInt(sample.ID, 10)
+	b.get(path)
+	resp, body := b.post(path, url.Values{"name": {"Sample API"}, "identifier": {"https://elsewhere.example/v1"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "identifier stays") {
+		t.Fatalf("editing the sample API's identifier: %d", resp.StatusCode)
+	}
+	if got, err := env.Store.APIByIdentifier(ctx, models.SampleAPIIdentifier); err != nil || got.ID != sample.ID {
+		t.Fatalf("the sample API's identifier changed: %v %v", got, err)
+	}
+	// Its other fields stay editable.
+	b.mustPostThenGet(path, url.Values{"name": {"Invoices (sample)"}, "identifier": {env.URL + "/api/v1"}}, "/admin/apis")
+	if got, _ := env.Store.APIByIdentifier(ctx, models.SampleAPIIdentifier); got == nil || got.Name != "Invoices (sample)" {
+		t.Errorf("renaming the sample API: %+v", got)
+	}
+}
