@@ -154,6 +154,9 @@ func (h *Handlers) consentView(c echo.Context, req *oauth.AuthorizeRequest, user
 	if req.Client.MetadataDocument {
 		v.MetadataHost, v.PortalName = metadataHost(req.Client.ID), cmp.Or(v.Base.Brand.Name, "devportal")
 	}
+	if req.API != nil {
+		v.APIName = req.API.Name
+	}
 	if req.Client.Dynamic {
 		v.SelfRegistered, v.PortalName = true, cmp.Or(v.Base.Brand.Name, "devportal")
 	}

@@ -317,3 +317,20 @@ func TestSampleAPIIdentifierIsFixed(t *testing.T) {
 		t.Errorf("renaming the sample API: %+v", got)
 	}
 }
+
+// An authorization request naming an API (RFC 8707 resource) says on the consent page which
+// API its access is for, the only one its tokens will work at; one without names none.
+func TestConsentNamesTheRequestedAPI(t *testing.T) {
+	env := newTestEnv(t)
+	env.mustUser(t, "user@example.com", false)
+	app, _ := env.mustClient(t, nil, models.ClientNative, []string{"http://127.0.0.1:9/cb"}, "INVOICE.READ")
+	b := newBrowser(t, env.URL)
+	b.mustLogin("user@example.com")
+	_, plain := authorizationURL(env.URL, app.ID, "http://127.0.0.1:9/cb", "INVOICE.READ", "s1")
+	if _, page := b.get(plain + "&resource=" + url.QueryEscape(env.URL+"/api/v1")); !strings.Contains(page, `id="consent-api"`) || !strings.Contains(page, "only for <strong>Sample API</strong>") {
+		t.Error("the consent page of a request for the sample API does not name it")
+	}
+	if _, page := b.get(plain); strings.Contains(page, `id="consent-api"`) {
+		t.Error("the consent page names an API the request did not ask for")
+	}
+}

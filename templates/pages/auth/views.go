@@ -80,6 +80,9 @@ type ConsentView struct {
 	// SelfRegistered is set for a client that registered itself (RFC 7591): anyone could have
 	// chosen its name and logo, so the page says nobody here vouches for them.
 	SelfRegistered bool
+	// APIName is the API the request named as its resource (RFC 8707): the only one its tokens
+	// will work at.
+	APIName string
 }
 
 // Initial is the letter that stands for an application without a logo: the first letter or
