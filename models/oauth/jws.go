@@ -18,6 +18,7 @@ import (
 type jwsSigner struct {
 	prefix string // BASE64URL(protected header) + "."
 	key    crypto.Signer
+	onSign func() // tests: runs before each signature
 }
 
 func newJWSSigner(alg, kid, typ string, key crypto.Signer) (*jwsSigner, error) {
@@ -51,6 +52,9 @@ func (j *jwsSigner) sign(payload []byte) (string, error) {
 	buf = append(buf, j.prefix...)
 	buf = enc.AppendEncode(buf, payload)
 	digest := sha256.Sum256(buf)
+	if j.onSign != nil {
+		j.onSign()
+	}
 	var sig []byte
 	switch k := j.key.(type) {
 	case *ecdsa.PrivateKey:

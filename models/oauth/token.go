@@ -55,6 +55,23 @@ type TokenResponse struct {
 	Scope        []string
 	// IDToken is set when the grant carries openid (OIDC Core §3.1.3.3, §12.2).
 	IDToken string
+
+	// signing holds the signatures still to make, in order (the access token before the ID
+	// Token that hashes it). A grant's write transaction only stores; Token signs after it
+	// commits, since on SQLite every writer of the instance waits while a transaction is open,
+	// and an RS256 ID Token alone takes a millisecond.
+	signing []func() error
+}
+
+// sign makes the signatures issue and addIDToken left for after the transaction.
+func (r *TokenResponse) sign() error {
+	for _, f := range r.signing {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	r.signing = nil
+	return nil
 }
 
 // AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
@@ -102,6 +119,11 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 		return nil, err
 	}
 	resp, err := grant(ctx, client, r)
+	if err == nil {
+		if err = resp.sign(); err != nil {
+			resp = nil
+		}
+	}
 	kind := models.EventToken
 	if r.GrantType == GrantRefreshToken {
 		kind = models.EventRefresh
@@ -430,8 +452,12 @@ func (s *Server) addIDToken(ctx context.Context, tx *models.Store, client *model
 		return ErrInvalidGrant.Describe("the user's account is disabled")
 	}
 	accessTTL, _ := s.lifetimes(client)
-	resp.IDToken, err = s.mintIDToken(client, idTokenSpec{user: u, scope: resp.Scope, authn: g.Authn, nonce: nonce, accessToken: resp.AccessToken}, s.now(), accessTTL)
-	return err
+	now := s.now()
+	resp.signing = append(resp.signing, func() (err error) { // after the access token: at_hash
+		resp.IDToken, err = s.mintIDToken(client, idTokenSpec{user: u, scope: resp.Scope, authn: g.Authn, nonce: nonce, accessToken: resp.AccessToken}, now, accessTTL)
+		return err
+	})
+	return nil
 }
 
 // refreshSpec describes the refresh token to issue with an access token; it lives for the
@@ -453,17 +479,17 @@ func (s *Server) issue(ctx context.Context, tx *models.Store, client *models.Cli
 	}
 	_, refreshTTL := s.lifetimes(client)
 	accessTTL := s.accessLifetime(client, api)
-	at, err := s.mintAccess(client, g, subject, scope, s.audienceOf(api), now, accessTTL)
-	if err != nil {
-		return nil, err
-	}
 	resp := &TokenResponse{
-		AccessToken: at,
-		TokenType:   "Bearer",
-		ExpiresIn:   int64(accessTTL / time.Second),
-		ExpiresAt:   now.Add(accessTTL),
-		Scope:       scope,
+		TokenType: "Bearer",
+		ExpiresIn: int64(accessTTL / time.Second),
+		ExpiresAt: now.Add(accessTTL),
+		Scope:     scope,
 	}
+	aud := s.audienceOf(api)
+	resp.signing = append(resp.signing, func() (err error) {
+		resp.AccessToken, err = s.mintAccess(client, g, subject, scope, aud, now, accessTTL)
+		return err
+	})
 	if refresh != nil && g != nil {
 		token := refresh.token
 		if token == "" {
