@@ -51,7 +51,8 @@ var screenshotPages = map[string]bool{
 	"account-security": true, "authorized-apps": true, "authorized-app-revoke": true, "admin": true,
 	"admin-clients": true, "admin-client": true, "admin-client-suspend": true, "admin-users": true,
 	"admin-user": true, "admin-scopes": true, "admin-audit": true, "docs": true, "not-found-signed-in": true,
-	"bad-authorization": true,
+	"bad-authorization": true, "admin-apis": true, "admin-registration-tokens": true, "admin-client-hosts": true,
+	"device": true, "consent-cimd": true,
 }
 
 // Roles of the walk, one browser context (cookies of its own) each.
