@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,13 +37,8 @@ func (h *Handlers) DeviceAuthorization(c echo.Context) error {
 		return writeOAuthError(c, err)
 	}
 	resp, err := h.oauth.DeviceAuthorization(c.Request().Context(), req)
-	var te *models.ThrottleError
-	if errors.As(err, &te) {
-		// RFC 6749 §5.2 has no rate-limit code: 429 with Retry-After, as /oauth/register answers.
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(te.RetryAfter.Seconds(), 1))))
-		noStore(c)
-		return c.JSON(http.StatusTooManyRequests, oauthErrorJSON{Error: "temporarily_unavailable",
-			Description: "too many device sign-ins started from this address; try again after the time in Retry-After"})
+	if throttled(err) {
+		return writeThrottled(c, err, "too many device sign-ins started from this address; try again after the time in Retry-After")
 	}
 	if err != nil {
 		return writeOAuthError(c, err)

@@ -79,17 +79,29 @@ func (h *Handlers) managePath() string { return h.paths["registration"] + "/" }
 // Bearer challenge for a missing or wrong token (RFC 6750 §3); 429 with Retry-After when the
 // caller's address used up its open registrations.
 func writeRegistrationError(c echo.Context, err error) error {
-	var te *models.ThrottleError
-	if errors.As(err, &te) {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(te.RetryAfter.Seconds(), 1))))
-		noStore(c)
-		return c.JSON(http.StatusTooManyRequests, oauthErrorJSON{Error: "temporarily_unavailable",
-			Description: "too many registrations from this address; try again after the time in Retry-After"})
+	if throttled(err) {
+		return writeThrottled(c, err, "too many registrations from this address; try again after the time in Retry-After")
 	}
 	if errors.Is(err, oauth.ErrInvalidToken) {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="devportal", error="invalid_token"`)
 	}
 	return writeOAuthError(c, err)
+}
+
+func throttled(err error) bool {
+	var te *models.ThrottleError
+	return errors.As(err, &te)
+}
+
+// writeThrottled answers a protocol request refused by a throttle (a *models.ThrottleError in
+// err): RFC 6749 §5.2 has no code for it, so 429 with Retry-After and temporarily_unavailable,
+// the nearest code RFC 6749 defines (§4.1.2.1).
+func writeThrottled(c echo.Context, err error, description string) error {
+	var te *models.ThrottleError
+	errors.As(err, &te)
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(te.RetryAfter.Seconds(), 1))))
+	noStore(c)
+	return c.JSON(http.StatusTooManyRequests, oauthErrorJSON{Error: "temporarily_unavailable", Description: description})
 }
 
 // registrationOff answers a registration request while DEVPORTAL_DCR is off: 404, like an
