@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -190,4 +191,25 @@ func (s *Store) HostBlocked(ctx context.Context, host string) (bool, error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// UnusedMetadataClientTTL is how long the row of a client known by its metadata document stays
+// after its document was last fetched when nobody authorized it: anyone can serve documents at
+// as many URLs as they like, and each valid one makes a row. An active client without a grant
+// or token activity goes; a suspended or revoked one stays, so its refusal is not forgotten.
+const UnusedMetadataClientTTL = 30 * 24 * time.Hour
+
+// unusedMetadataClients selects active metadata-document clients last fetched before the
+// cutoff that never obtained a token (the same tests as unusedDynamicClients).
+const unusedMetadataClients = `SELECT id FROM clients WHERE metadata_document AND metadata_fetched_at < ? AND status = ?
+	AND NOT EXISTS (SELECT 1 FROM grants WHERE grants.client_id = clients.id)
+	AND NOT EXISTS (SELECT 1 FROM client_event_days d WHERE d.client_id = clients.id AND d.kind IN (?, ?))
+	ORDER BY metadata_fetched_at LIMIT ?`
+
+// purgeUnusedMetadataClients deletes, p.BatchSize at a time, the rows unusedMetadataClients
+// selects, each audited.
+func (s *Store) purgeUnusedMetadataClients(ctx context.Context, p PurgePolicy, cutoff time.Time) (int64, error) {
+	return s.purgeUnusedClients(ctx, p, "unused metadata-document clients", unusedMetadataClients,
+		[]any{cutoff, ClientActive, EventToken, EventRefresh},
+		fmt.Sprintf("known by its metadata document, not authorized in the %d days since it was last fetched", int(UnusedMetadataClientTTL.Hours()/24)))
 }

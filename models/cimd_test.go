@@ -97,3 +97,55 @@ func TestValidHost(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15: anyone can serve valid metadata documents at as many URLs as they like, and each
+// makes a clients row. `devportal purge` deletes an active one nobody authorized within
+// UnusedMetadataClientTTL of its last fetch, and keeps one with a grant, a recent one, and a
+// suspended one (deleting it would forget the suspension).
+func TestPurgeDeletesUnusedMetadataClients(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		past := now.Add(-models.UnusedMetadataClientTTL - time.Hour)
+		save := func(id string, fetched time.Time) {
+			if _, err := s.SaveMetadataClient(ctx, models.MetadataClient{ID: id, Name: id, RedirectURIs: []string{"http://127.0.0.1/cb"},
+				Scopes: []string{"INVOICE.READ"}, FetchedAt: fetched, ExpiresAt: fetched.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old, used, recent, suspended := "https://old.example/c.json", "https://used.example/c.json", "https://recent.example/c.json", "https://suspended.example/c.json"
+		save(old, past)
+		save(used, past)
+		save(recent, now)
+		save(suspended, past)
+		if err := s.SetClientStatus(ctx, suspended, models.ClientSuspended); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser(ctx, "purge-cimd@example.com", "a long enough password", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateGrant(ctx, &models.Grant{ID: models.NewID(8), ClientID: used, UserID: &u.ID, Scope: models.Words{"INVOICE.READ"}, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		report, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedMetadataClients: models.UnusedMetadataClientTTL, BatchSize: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := report[len(report)-1]; got.Kind != "unused metadata-document clients" || got.Deleted != 1 {
+			t.Fatalf("report %+v, want 1 unused metadata-document client", report)
+		}
+		if _, err := s.ClientByID(ctx, old); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("unused old metadata-document client kept: %v", err)
+		}
+		for _, id := range []string{used, recent, suspended} {
+			if _, err := s.ClientByID(ctx, id); err != nil {
+				t.Errorf("client %s deleted: %v", id, err)
+			}
+		}
+		events, err := s.AuditEvents(ctx, models.AuditFilter{Type: models.AuditClientExpiredUnused})
+		if err != nil || len(events) != 1 || events[0].Target != old {
+			t.Fatalf("audit %+v %v", events, err)
+		}
+	})
+}

@@ -291,10 +291,18 @@ const unusedDynamicClients = `SELECT id FROM clients WHERE dynamic AND created_a
 // purgeUnusedDynamicClients deletes, p.BatchSize at a time, the dynamic clients registered
 // before cutoff that never obtained a token, each like DeleteClient and each audited.
 func (s *Store) purgeUnusedDynamicClients(ctx context.Context, p PurgePolicy, cutoff time.Time) (int64, error) {
+	return s.purgeUnusedClients(ctx, p, "unused dynamic clients", unusedDynamicClients, []any{cutoff, EventToken, EventRefresh},
+		fmt.Sprintf("registered dynamically and no token obtained in %d days", int(UnusedDynamicClientTTL.Hours()/24)))
+}
+
+// purgeUnusedClients deletes, p.BatchSize at a time, the clients query selects (its last
+// parameter is the batch size, after args), each like DeleteClient and each audited as
+// AuditClientExpiredUnused with detail.
+func (s *Store) purgeUnusedClients(ctx context.Context, p PurgePolicy, kind, query string, args []any, detail string) (int64, error) {
 	var total int64
 	for {
 		var ids []string
-		if err := s.q(ctx).Raw(unusedDynamicClients, cutoff, EventToken, EventRefresh, p.BatchSize).Scan(&ids).Error; err != nil {
+		if err := s.q(ctx).Raw(query, append(args, p.BatchSize)...).Scan(&ids).Error; err != nil {
 			return total, err
 		}
 		for _, id := range ids {
@@ -302,13 +310,12 @@ func (s *Store) purgeUnusedDynamicClients(ctx context.Context, p PurgePolicy, cu
 				return total, err
 			}
 			total++
-			if err := s.Audit(ctx, &AuditEvent{Type: AuditClientExpiredUnused, Actor: "purge", Target: id,
-				Detail: fmt.Sprintf("registered dynamically and no token obtained in %d days", int(UnusedDynamicClientTTL.Hours()/24))}); err != nil {
+			if err := s.Audit(ctx, &AuditEvent{Type: AuditClientExpiredUnused, Actor: "purge", Target: id, Detail: detail}); err != nil {
 				return total, err
 			}
 		}
 		if p.AfterBatch != nil {
-			p.AfterBatch("unused dynamic clients", int64(len(ids)))
+			p.AfterBatch(kind, int64(len(ids)))
 		}
 		if len(ids) < p.BatchSize {
 			return total, nil

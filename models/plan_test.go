@@ -229,6 +229,11 @@ var adminPlanQueries = []planQuery{
 		_, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedDynamicClients: models.UnusedDynamicClientTTL})
 		return err
 	}, nil},
+	// Clients known by their metadata document that nobody authorized (a partial index too).
+	{"PurgeUnusedMetadataClients", func(ctx context.Context, s *models.Store) error {
+		_, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedMetadataClients: models.UnusedMetadataClientTTL})
+		return err
+	}, nil},
 }
 
 // listPlanQueries are the admin lists' pages: first, older and newer pages, filters, searches.

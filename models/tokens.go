@@ -103,6 +103,9 @@ type PurgePolicy struct {
 	// UnusedDynamicClients: dynamic clients (RFC 7591) registered longer ago than this that
 	// never obtained a token go, each audited. Zero keeps them.
 	UnusedDynamicClients time.Duration
+	// UnusedMetadataClients: active clients known by their metadata document, last fetched
+	// longer ago than this, that never obtained a token go, each audited. Zero keeps them.
+	UnusedMetadataClients time.Duration
 	// BatchSize bounds the rows one statement deletes (default PurgeBatchSize).
 	BatchSize int
 	// AfterBatch, when set, is called between batches, outside any transaction, with the kind
@@ -207,6 +210,13 @@ func (s *Store) PurgeExpired(ctx context.Context, p PurgePolicy) (PurgeReport, e
 		report = append(report, PurgeCount{Kind: "unused dynamic clients", Deleted: n})
 		if err != nil {
 			return report, fmt.Errorf("purge unused dynamic clients: %w", err)
+		}
+	}
+	if p.UnusedMetadataClients > 0 {
+		n, err := s.purgeUnusedMetadataClients(ctx, p, now.Add(-p.UnusedMetadataClients))
+		report = append(report, PurgeCount{Kind: "unused metadata-document clients", Deleted: n})
+		if err != nil {
+			return report, fmt.Errorf("purge unused metadata-document clients: %w", err)
 		}
 	}
 	return report, nil

@@ -90,5 +90,6 @@ func purgePolicy(cfg web.Config, now time.Time) models.PurgePolicy {
 		Before:         now.Add(-replayWindow),
 		RetainActivity: cfg.RetainActivity, RetainAudit: cfg.RetainAudit, RetainRevokedGrants: cfg.RetainRevokedGrants,
 		RefreshFamilyTTL: cfg.RefreshFamilyTTL, UnusedDynamicClients: models.UnusedDynamicClientTTL,
+		UnusedMetadataClients: models.UnusedMetadataClientTTL,
 	}
 }
