@@ -104,6 +104,27 @@ func writeThrottled(c echo.Context, err error, description string) error {
 	return c.JSON(http.StatusTooManyRequests, oauthErrorJSON{Error: "temporarily_unavailable", Description: description})
 }
 
+// RegistrationPreflight answers the CORS preflight of /oauth/register (POST) and of a
+// registration_client_uri (GET, PUT, DELETE) for any origin: these endpoints take no cookies,
+// only what the request itself carries (an initial access token, a registration access
+// token), so a page of any origin gains nothing it could not send from anywhere else.
+func (h *Handlers) RegistrationPreflight(c echo.Context) error {
+	if h.dcr == models.DCROff {
+		return registrationOff(c)
+	}
+	methods := "POST"
+	if c.Param("client") != "" {
+		methods = "GET, PUT, DELETE"
+	}
+	hdr := c.Response().Header()
+	hdr.Set("Allow", "OPTIONS, "+methods)
+	allowAnyOrigin(c)
+	hdr.Set("Access-Control-Allow-Methods", methods)
+	hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	hdr.Set("Access-Control-Max-Age", strconv.Itoa(preflightMaxAge))
+	return c.NoContent(http.StatusNoContent)
+}
+
 // registrationOff answers a registration request while DEVPORTAL_DCR is off: 404, like an
 // unrouted path.
 func registrationOff(c echo.Context) error {
@@ -117,6 +138,7 @@ func (h *Handlers) Register(c echo.Context) error {
 	if h.dcr == models.DCROff {
 		return registrationOff(c)
 	}
+	allowAnyOrigin(c) // no cookies here: a browser-based client may register, errors included
 	b, err := parseRegistrationBody(c.Request())
 	if err != nil {
 		return writeRegistrationError(c, err)
@@ -138,6 +160,7 @@ func (h *Handlers) ReadRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
 		return registrationOff(c)
 	}
+	allowAnyOrigin(c) // no cookies here: a browser-based client may register, errors included
 	resp, err := h.oauth.ReadRegistration(c.Request().Context(), c.Param("client"), bearerToken(c.Request()), h.managePath())
 	if err != nil {
 		return writeRegistrationError(c, err)
@@ -152,6 +175,7 @@ func (h *Handlers) UpdateRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
 		return registrationOff(c)
 	}
+	allowAnyOrigin(c) // no cookies here: a browser-based client may register, errors included
 	id, token := c.Param("client"), bearerToken(c.Request())
 	b, err := parseRegistrationBody(c.Request())
 	if err != nil {
@@ -173,6 +197,7 @@ func (h *Handlers) DeleteRegistration(c echo.Context) error {
 	if h.dcr == models.DCROff {
 		return registrationOff(c)
 	}
+	allowAnyOrigin(c) // no cookies here: a browser-based client may register, errors included
 	id := c.Param("client")
 	ctx := models.WithAuditActor(c.Request().Context(), models.AuditActor{Name: id, IP: c.RealIP()})
 	if err := h.oauth.DeleteRegistration(ctx, id, bearerToken(c.Request())); err != nil {

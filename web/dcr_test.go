@@ -386,3 +386,39 @@ func TestDCRInitialAccessTokenRaceOverHTTP(t *testing.T) {
 		t.Fatalf("%d registrations succeeded on a one-use token (%v), want 1", created, statuses)
 	}
 }
+
+// Browser-based clients (MCP clients in a page among them) register from JavaScript: the
+// registration endpoints answer CORS for any origin, preflight included, since they take no
+// cookies (RFC 7591 §3 authenticates nothing but the request's own tokens); with DCR off the
+// preflight is a 404 like the endpoint.
+func TestDCRAnswersCORS(t *testing.T) {
+	env := dcrEnv(t, models.DCROpen)
+	pre, _ := http.NewRequest(http.MethodOptions, env.URL+"/oauth/register", nil)
+	pre.Header.Set("Origin", "https://agent.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	status, h, reg := dcrCall(t, http.MethodPost, env.URL+"/oauth/register", "", publicClientMetadata())
+	if status != http.StatusCreated || h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("register: %d, Access-Control-Allow-Origin %q", status, h.Get("Access-Control-Allow-Origin"))
+	}
+	if status, h, _ := dcrCall(t, http.MethodGet, reg["registration_client_uri"].(string), "wrong", nil); status != http.StatusUnauthorized || h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("a refused read is not readable cross-origin: %d %q", status, h.Get("Access-Control-Allow-Origin"))
+	}
+
+	off := dcrEnv(t, models.DCROff)
+	pre, _ = http.NewRequest(http.MethodOptions, off.URL+"/oauth/register", nil)
+	pre.Header.Set("Origin", "https://agent.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	if resp, err := http.DefaultClient.Do(pre); err != nil || resp.StatusCode != http.StatusNotFound || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight with DCR off: %v %v", resp, err)
+	}
+}

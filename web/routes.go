@@ -60,6 +60,8 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	e.GET(Paths["registration"]+"/:client", h.ReadRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
 	e.PUT(Paths["registration"]+"/:client", h.UpdateRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
 	e.DELETE(Paths["registration"]+"/:client", h.DeleteRegistration, rfcJSON).Name = handlers.RouteRegistrationClient
+	e.OPTIONS(Paths["registration"], h.RegistrationPreflight, rfcJSON).Name = handlers.RouteRegistration
+	e.OPTIONS(Paths["registration"]+"/:client", h.RegistrationPreflight, rfcJSON).Name = handlers.RouteRegistrationClient
 
 	// The sample protected API, for bearer tokens.
 	api := pageGroup{e: e, prefix: "/api/v1", mw: []echo.MiddlewareFunc{compatJSON}}
