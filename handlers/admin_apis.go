@@ -97,20 +97,9 @@ func (h *Handlers) renderAPIs(c echo.Context, status int, form admin.APIForm) er
 
 func (h *Handlers) lifetimeLabel(seconds *int64) string {
 	if seconds == nil {
-		return humanDuration(h.oauth.Config().AccessTTL) + " (default)"
+		return oauth.HumanLifetime(h.oauth.Config().AccessTTL) + " (default)"
 	}
-	return humanDuration(time.Duration(*seconds) * time.Second)
-}
-
-// humanDuration says a token lifetime in the largest whole unit.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return plural(int64(d/time.Hour), "hour")
-	case d%time.Minute == 0:
-		return plural(int64(d/time.Minute), "minute")
-	}
-	return plural(int64(d/time.Second), "second")
+	return oauth.HumanLifetime(time.Duration(*seconds) * time.Second)
 }
 
 // CreateAPI registers an API.
