@@ -134,7 +134,7 @@ func (h *Handlers) adminAPI(c echo.Context) (*models.API, error) {
 func (h *Handlers) apiView(c echo.Context, a *models.API, form admin.APIForm) admin.AdminAPIView {
 	v := admin.AdminAPIView{Base: h.base(c, a.Name+" · Admin", "admin"), Form: form, SaveURL: h.url(RouteAdminAPI, a.ID)}
 	if uri := a.URI(h.issuer); strings.HasPrefix(uri, h.issuer+"/") {
-		v.MetadataURL = ProtectedResourceMetadataURL(h.issuer, uri)
+		v.MetadataURL = oauth.ProtectedResourceMetadataURL(h.issuer, uri)
 	}
 	return v
 }
@@ -277,7 +277,7 @@ func (h *Handlers) docsAPIs(ctx context.Context) ([]docs.API, error) {
 	for _, a := range list {
 		d := docs.API{Name: a.Name, Identifier: a.URI(h.issuer), Description: a.Description, DocsURL: a.Docs(h.issuer)}
 		if strings.HasPrefix(d.Identifier, h.issuer+"/") {
-			d.MetadataURL = ProtectedResourceMetadataURL(h.issuer, d.Identifier)
+			d.MetadataURL = oauth.ProtectedResourceMetadataURL(h.issuer, d.Identifier)
 		}
 		for _, s := range scopes {
 			if s.APIID != nil && *s.APIID == a.ID {

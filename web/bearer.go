@@ -30,7 +30,7 @@ type Resource struct {
 // other API is refused, even when it carries a scope of the same name.
 func SampleAPI(issuer string) Resource {
 	id := issuer + "/api/v1"
-	return Resource{Audiences: []string{id, issuer}, Metadata: handlers.ProtectedResourceMetadataURL(issuer, id)}
+	return Resource{Audiences: []string{id, issuer}, Metadata: oauth.ProtectedResourceMetadataURL(issuer, id)}
 }
 
 // RequireBearer is Echo middleware for a protected resource (RFC 6750). It takes the token from

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/handlers"
+	"github.com/devportal/devportal/models/oauth"
 	"github.com/devportal/devportal/static"
 )
 
@@ -70,7 +71,7 @@ func routes(e *echo.Echo, deps Deps, h *handlers.Handlers, pages pageGroup) {
 	api.POST("/invoices", h.CreateInvoice, RequireBearer(deps.OAuth, sample, "INVOICE.WRITE", h.WriteAPIError)).Name = handlers.RouteInvoices
 	// RFC 9728 §3: the protected-resource metadata of the sample API ({issuer}/api/v1) and of
 	// every registered API whose identifier is under the issuer.
-	e.GET(handlers.ProtectedResourcePrefix+"/*", h.ProtectedResource, rfcJSON).Name = handlers.RouteProtectedResource
+	e.GET(oauth.ProtectedResourcePrefix+"/*", h.ProtectedResource, rfcJSON).Name = handlers.RouteProtectedResource
 
 	// Pages for people: CSRF on every route (the session is loaded for every request).
 	pages.GET("/", h.Home).Name = handlers.RouteHome

@@ -326,6 +326,17 @@ type ResourceMetadata struct {
 	ResourceDocumentation  string   `json:"resource_documentation,omitempty"`
 }
 
+// ProtectedResourcePrefix is where the RFC 9728 §3 documents of the APIs under the issuer
+// live: the document of {issuer}/api/v1 is at {issuer}/.well-known/oauth-protected-resource/api/v1.
+const ProtectedResourcePrefix = "/.well-known/oauth-protected-resource"
+
+// ProtectedResourceMetadataURL is the RFC 9728 document URL of the API identified by resource,
+// which must be the issuer or under it (RFC 9728 §3.1 inserts the well-known path between the
+// host and the resource's path; the issuer's own path, if any, stays in front).
+func ProtectedResourceMetadataURL(issuer, resource string) string {
+	return issuer + ProtectedResourcePrefix + strings.TrimPrefix(resource, issuer)
+}
+
 // ProtectedResource is the RFC 9728 document of the API whose identifier is uri (resolved), or
 // models.ErrNotFound. Its scopes are the API's active ones; tokens are accepted in the
 // Authorization header only (RFC 6750 §2.1), as web.RequireBearer does.
