@@ -170,7 +170,7 @@ func open(dsn string) (*Store, error) {
 		q.Set("_cache_size", fmt.Sprint(-SQLiteCacheKiB))
 		// The path goes into a file: URI, where ?, # and % would otherwise end or alter it.
 		escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(target)
-		db, err := gorm.Open(sqlite.Open("file:"+escaped+"?"+q.Encode()), cfg)
+		db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + escaped + "?" + q.Encode()}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}
