@@ -22,8 +22,12 @@ type Deps struct {
 	Now func() time.Time
 	// Mail queues mail for the worker to send; nil refuses every mail (handlers.ErrNoMail).
 	Mail handlers.Mailer
-	// Logger receives the access log and every error; nil is NewLogger(cfg, os.Stderr).
+	// Logger receives every error, and the access log unless AccessLog is set; nil is
+	// NewLogger(cfg, os.Stderr).
 	Logger *slog.Logger
+	// AccessLog receives the line of each request (a logger on LogBuffer.Deferred, so that it
+	// costs no write per request); nil is Logger.
+	AccessLog *slog.Logger
 	// Metrics counts every request for the metrics listener; nil counts nothing.
 	Metrics *Metrics
 }
@@ -54,12 +58,16 @@ func New(cfg Config, deps Deps) *echo.Echo {
 	if logger == nil {
 		logger = NewLogger(cfg, os.Stderr)
 	}
+	access := deps.AccessLog
+	if access == nil {
+		access = logger
+	}
 	errs := newErrorLog(logger, nil)
 	elog := &echoLogger{log: logger, errs: errs}
 	e.Logger = elog
 	e.HTTPErrorHandler = errorHandler(h, errs)
 	e.Use(middleware.RequestID())
-	e.Use(accessLog(logger, elog, deps.Metrics))
+	e.Use(accessLog(access, elog, deps.Metrics))
 	e.Use(middleware.Recover())
 	// Every form and protocol request fits in 64 KiB (the largest, an application's settings with
 	// ten 2000-character redirect URIs, is about 25 KiB); nothing here takes uploads.
