@@ -24,7 +24,7 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flags("run", out)
 	base := fs.String("url", "http://127.0.0.1:8080", "server base URL (loopback only)")
 	fixtures := fs.String("fixtures", "", "fixtures file written by loadtest seed")
-	list := fs.String("scenario", "all", "comma-separated scenarios: ceiling, client-credentials, introspect, code-exchange, refresh, api, or all")
+	list := fs.String("scenario", "all", "comma-separated scenarios: ceiling, healthz, client-credentials, introspect, code-exchange, refresh, api, or all")
 	workers := fs.Int("c", 8, "concurrent workers (keep-alive connections)")
 	dur := fs.Duration("d", 10*time.Second, "how long each scenario runs (at most 10m: long enough for the memory row's million tokens)")
 	repeat := fs.Int("repeat", 1, "run the whole list this many times and report the medians (at most 10)")

@@ -41,6 +41,7 @@ func (e *target) userSession(ctx context.Context) (*session, error) {
 
 var scenarios = []scenario{
 	{"ceiling", "GET on a trivial handler served by loadtest itself", prepareCeiling},
+	{"healthz", "GET /healthz: devportal's HTTP stack and middleware around a handler that does nothing", prepareHealthz},
 	{"client-credentials", "POST /oauth/token, client_credentials, HTTP Basic", prepareClientCredentials},
 	{"introspect", "POST /oauth/introspect of a valid JWT by a resource server", prepareIntrospect},
 	{"code-exchange", "GET /oauth/authorize (consented, session) then POST /oauth/token with the code", prepareCodeExchange},
@@ -61,6 +62,18 @@ func prepareCeiling(ctx context.Context, e *target) (func(context.Context, int) 
 	return func(context.Context, int) (op, error) {
 		return func(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.ceiling+"/", nil)
+			_, _, err := do(e.client, req, http.StatusOK)
+			return err
+		}, nil
+	}, nil
+}
+
+// prepareHealthz measures the floor of devportal itself: what every request costs before the
+// handler does any work, to set beside the ceiling and the scenarios that do.
+func prepareHealthz(ctx context.Context, e *target) (func(context.Context, int) (op, error), error) {
+	return func(context.Context, int) (op, error) {
+		return func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.base+"/healthz", nil)
 			_, _, err := do(e.client, req, http.StatusOK)
 			return err
 		}, nil
