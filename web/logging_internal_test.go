@@ -3,11 +3,16 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/devportal/devportal/models"
 )
@@ -42,5 +47,29 @@ func TestUnavailableClassifier(t *testing.T) {
 	}
 	if !models.Unavailable(fmt.Errorf("x: %w", context.DeadlineExceeded)) || !models.Unavailable(fmt.Errorf("sql: database is closed")) {
 		t.Fatal("deadline or closed pool not classified as unavailable")
+	}
+}
+
+// A request whose client went away logs no ERROR through c.Logger(): the query error it got is
+// the cancellation, not a fault (it was one ERROR line per connection a load run left open).
+func TestRequestLoggerIgnoresClientsThatLeft(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	base := &echoLogger{log: logger, errs: newErrorLog(logger, nil)}
+	e := echo.New()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodPost, "/oauth/token", nil).WithContext(ctx)
+	c := e.NewContext(req, httptest.NewRecorder())
+	cancel()
+	base.forRequest(c).Error(fmt.Errorf("query: %w", context.Canceled))
+	if buf.Len() != 0 {
+		t.Fatalf("a client that left was logged: %s", &buf)
+	}
+
+	live := e.NewContext(httptest.NewRequest(http.MethodPost, "/oauth/token", nil), httptest.NewRecorder())
+	base.forRequest(live).Error(errors.New("disk full"))
+	if !strings.Contains(buf.String(), "level=ERROR") {
+		t.Fatalf("a real error of a live request was not logged: %q", &buf)
 	}
 }
