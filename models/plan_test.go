@@ -234,6 +234,13 @@ var adminPlanQueries = []planQuery{
 		_, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedMetadataClients: models.UnusedMetadataClientTTL})
 		return err
 	}, nil},
+	// Revoked grants past their retention: the index holds only revoked ones (issue 14, 0026).
+	// The same policy purges the consents of revoked clients, whose IN list is the revoked
+	// clients past the retention: one id per application an admin revoked, not per user or token.
+	{"PurgeRevokedGrants", func(ctx context.Context, s *models.Store) error {
+		_, err := s.PurgeExpired(ctx, models.PurgePolicy{RetainRevokedGrants: 30 * 24 * time.Hour})
+		return err
+	}, regexp.MustCompile(`^LIST SUBQUERY \d+$`)},
 }
 
 // listPlanQueries are the admin lists' pages: first, older and newer pages, filters, searches.
