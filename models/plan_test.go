@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -232,6 +233,23 @@ var adminPlanQueries = []planQuery{
 	// Clients known by their metadata document that nobody authorized (a partial index too).
 	{"PurgeUnusedMetadataClients", func(ctx context.Context, s *models.Store) error {
 		_, err := s.PurgeExpired(ctx, models.PurgePolicy{UnusedMetadataClients: models.UnusedMetadataClientTTL})
+		return err
+	}, nil},
+	// The token endpoint's and introspection's reads on every request (issue 14): by key.
+	{"ConsumeAuthCode", func(ctx context.Context, s *models.Store) error {
+		_, err := s.ConsumeAuthCode(ctx, models.HashToken("no such code"), "dp_x", time.Now().UTC())
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		return err
+	}, nil},
+	{"AccessTokenActive of a grant", func(ctx context.Context, s *models.Store) error {
+		_, err := s.AccessTokenActive(ctx, "dp_x", "g_x", "")
+		return err
+	}, nil},
+	// Not "jti": SQLite reads the explained statement's "jti" as the column, and plans a scan.
+	{"AccessTokenActive without a grant", func(ctx context.Context, s *models.Store) error {
+		_, err := s.AccessTokenActive(ctx, "dp_x", "", "no-such-jti")
 		return err
 	}, nil},
 	// Revoked grants past their retention: the index holds only revoked ones (issue 14, 0026).
