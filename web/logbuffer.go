@@ -16,7 +16,6 @@ type LogBuffer struct {
 	mu      sync.Mutex
 	w       io.Writer
 	pending []byte
-	err     error // the last write's failure, reported by the next Write or Flush
 }
 
 // logBufferMax is how much the access log may hold back: a burst writes every 64 KiB.
@@ -27,14 +26,16 @@ func NewLogBuffer(w io.Writer) *LogBuffer {
 	return &LogBuffer{w: w, pending: make([]byte, 0, logBufferMax)}
 }
 
-// Write writes the lines waiting, then p, at once.
+// Write writes the lines waiting, then p, at once; p is written even if the others failed.
 func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.flushLocked(); err != nil {
-		return 0, err
+	flushErr := b.flushLocked()
+	n, err := b.w.Write(p)
+	if err == nil {
+		err = flushErr
 	}
-	return b.w.Write(p)
+	return n, err
 }
 
 // Flush writes the lines waiting.
@@ -45,15 +46,11 @@ func (b *LogBuffer) Flush() error {
 }
 
 func (b *LogBuffer) flushLocked() error {
-	if len(b.pending) > 0 {
-		_, err := b.w.Write(b.pending)
-		b.pending = b.pending[:0]
-		if err != nil {
-			b.err = err
-		}
+	if len(b.pending) == 0 {
+		return nil
 	}
-	err := b.err
-	b.err = nil
+	_, err := b.w.Write(b.pending)
+	b.pending = b.pending[:0]
 	return err
 }
 
@@ -66,13 +63,12 @@ func (d deferredLog) Write(p []byte) (int, error) {
 	b := d.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var err error
 	if len(b.pending)+len(p) > logBufferMax {
-		if err := b.flushLocked(); err != nil {
-			return 0, err
-		}
+		err = b.flushLocked() // p is kept either way: the failure was the earlier lines'
 	}
 	b.pending = append(b.pending, p...)
-	return len(p), nil
+	return len(p), err
 }
 
 // Run flushes every interval until ctx ends, then once more.

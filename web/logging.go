@@ -119,17 +119,15 @@ func logRequestError(c echo.Context, errs *errorLog, err error) {
 type echoLogger struct {
 	log   *slog.Logger
 	errs  *errorLog
-	attrs []slog.Attr // the request's id, for a request's logger
-	// gone reports that the request's client went away; nil for the server's own logger.
-	gone func(err error) bool
+	attrs []slog.Attr  // the request's id, for a request's logger
+	req   echo.Context // the request, for a request's logger
 }
 
 var _ echo.Logger = (*echoLogger)(nil)
 
 // forRequest is the logger c.Logger() returns for one request.
 func (l *echoLogger) forRequest(c echo.Context) *echoLogger {
-	return &echoLogger{log: l.log, errs: l.errs, attrs: []slog.Attr{slog.String("request_id", requestID(c))},
-		gone: func(err error) bool { return clientGone(c, err) }}
+	return &echoLogger{log: l.log, errs: l.errs, attrs: []slog.Attr{slog.String("request_id", requestID(c))}, req: c}
 }
 
 func (l *echoLogger) at(level slog.Level, msg string, err error) {
@@ -137,7 +135,7 @@ func (l *echoLogger) at(level slog.Level, msg string, err error) {
 		// A handler that logs the error its query returned when the client hung up (a load
 		// generator stopping, a user closing the tab) reports no fault of ours: the error
 		// handler does not log those either.
-		if l.gone != nil && l.gone(err) {
+		if l.req != nil && clientGone(l.req, err) {
 			return
 		}
 		l.errs.error(context.Background(), kindOf(msg, err), msg, l.attrs...)

@@ -23,34 +23,24 @@ const csrfCookie = "devportal_csrf"
 // securityHeaders sets the headers every response carries. The CSP allows no inline script and
 // no framing at all, so neither the consent page nor any other can be clickjacked.
 func securityHeaders(https bool) echo.MiddlewareFunc {
-	headers := map[string]string{
-		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http://localhost:* http://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-		"X-Frame-Options":         "DENY",
-		"X-Content-Type-Options":  "nosniff",
-		// same-origin keeps codes in URLs from leaking to other sites, and unlike no-referrer it
-		// lets Chromium send a real Origin on form posts.
-		"Referrer-Policy":            "same-origin",
-		"Cross-Origin-Opener-Policy": "same-origin",
-	}
+	// Made once and shared by every response: Set leaves each value a full one-element slice,
+	// so a handler's Add copies instead of writing into it.
+	headers := http.Header{}
+	headers.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http://localhost:* http://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	headers.Set("X-Frame-Options", "DENY")
+	headers.Set("X-Content-Type-Options", "nosniff")
+	// same-origin keeps codes in URLs from leaking to other sites, and unlike no-referrer it
+	// lets Chromium send a real Origin on form posts.
+	headers.Set("Referrer-Policy", "same-origin")
+	headers.Set("Cross-Origin-Opener-Policy", "same-origin")
 	if https {
-		headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-	}
-	// Canonical keys and one value slice each, made once: every response shares them (a full
-	// slice, so an Add copies instead of writing into it), which keeps the header work of the
-	// token endpoint's requests to map stores.
-	type header struct {
-		key   string
-		value []string
-	}
-	var set []header
-	for k, v := range headers {
-		set = append(set, header{http.CanonicalHeaderKey(k), []string{v}[:1:1]})
+		headers.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			for _, s := range set {
-				h[s.key] = s.value
+			for k, v := range headers {
+				h[k] = v
 			}
 			return next(c)
 		}
