@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -64,5 +65,32 @@ func TestLogBufferBoundedAndFlushedOnStop(t *testing.T) {
 	<-done
 	if out.Len() != 200*len(line) {
 		t.Fatalf("Run stopped with %d of %d bytes written", out.Len(), 200*len(line))
+	}
+}
+
+// failOnce fails its first write, then records the rest.
+type failOnce struct {
+	failed bool
+	bytes.Buffer
+}
+
+func (f *failOnce) Write(p []byte) (int, error) {
+	if !f.failed {
+		f.failed = true
+		return 0, errors.New("disk full")
+	}
+	return f.Buffer.Write(p)
+}
+
+// An error line is written even when the access lines before it could not be.
+func TestLogBufferWritesTheLineAfterAFailedFlush(t *testing.T) {
+	out := &failOnce{}
+	b := web.NewLogBuffer(out)
+	b.Deferred().Write([]byte("request n=1\n"))
+	if _, err := b.Write([]byte("level=ERROR request failed\n")); err == nil {
+		t.Fatal("the failed flush was not reported")
+	}
+	if !strings.Contains(out.String(), "request failed") {
+		t.Fatalf("the error line was dropped with the access lines: %q", out.String())
 	}
 }
